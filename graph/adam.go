@@ -1,0 +1,140 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"gorgonia.org/tensor"
+)
+
+// AdamConfig holds Adam's hyper-parameters. Zero values take the defaults of
+// torch.optim.Adam (β₁ 0.9, β₂ 0.999, ε 1e-8); weight decay 0 means none.
+type AdamConfig struct {
+	// Beta1 is the decay of the first-moment estimate; 0 means 0.9.
+	Beta1 float64 `json:"beta1,omitempty"`
+	// Beta2 is the decay of the second-moment estimate; 0 means 0.999.
+	Beta2 float64 `json:"beta2,omitempty"`
+	// Eps is added to √v̂ in the denominator; 0 means 1e-8.
+	Eps float64 `json:"eps,omitempty"`
+	// WeightDecay is the decoupled (AdamW) decay rate: each step multiplies
+	// every parameter by (1 − lr·WeightDecay) before the Adam update. 0: none.
+	WeightDecay float64 `json:"weight_decay,omitempty"`
+}
+
+func (c AdamConfig) withDefaults() AdamConfig {
+	if c.Beta1 == 0 {
+		c.Beta1 = 0.9
+	}
+	if c.Beta2 == 0 {
+		c.Beta2 = 0.999
+	}
+	if c.Eps == 0 {
+		c.Eps = 1e-8
+	}
+	return c
+}
+
+// Validate reports the first out-of-range field.
+func (c AdamConfig) Validate() error {
+	switch {
+	case c.Beta1 < 0 || c.Beta1 >= 1:
+		return fmt.Errorf("beta1 %v outside [0, 1)", c.Beta1)
+	case c.Beta2 < 0 || c.Beta2 >= 1:
+		return fmt.Errorf("beta2 %v outside [0, 1)", c.Beta2)
+	case c.Eps < 0:
+		return fmt.Errorf("eps %v is negative", c.Eps)
+	case c.WeightDecay < 0:
+		return fmt.Errorf("weight_decay %v is negative", c.WeightDecay)
+	}
+	return nil
+}
+
+// Adam is the Adam solver with optional decoupled weight decay, updating
+// parameters in place. It matches torch.optim.Adam (and AdamW when
+// WeightDecay > 0) step for step. Gorgonia's own AdamW never updates the
+// weights, which is why this one exists.
+type Adam struct {
+	cfg AdamConfig
+	// Step counts the updates taken so far.
+	Step int
+	// M and V are the first and second moment estimates, by parameter name.
+	M, V map[string][]float64
+}
+
+// NewAdam returns a solver with zeroed moments.
+func NewAdam(cfg AdamConfig) *Adam {
+	return &Adam{cfg: cfg.withDefaults(), M: map[string][]float64{}, V: map[string][]float64{}}
+}
+
+// Update applies one step with learning rate lr to each named parameter given
+// its gradient. It returns an error naming the parameter if a gradient holds
+// NaN or ±Inf, before changing anything.
+func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense) error {
+	for i, g := range grads {
+		if j := firstNonFinite(g); j >= 0 {
+			return fmt.Errorf("parameter %s: gradient[%d] is %v", names[i], j, at(g, j))
+		}
+	}
+	a.Step++
+	c := a.cfg
+	bc1 := 1 - math.Pow(c.Beta1, float64(a.Step))
+	bc2 := 1 - math.Pow(c.Beta2, float64(a.Step))
+	decay := 1 - lr*c.WeightDecay
+	for i, name := range names {
+		m, v := a.M[name], a.V[name]
+		if m == nil {
+			m = make([]float64, params[i].Size())
+			v = make([]float64, params[i].Size())
+			a.M[name], a.V[name] = m, v
+		}
+		switch w := params[i].Data().(type) {
+		case []float32:
+			g := grads[i].Data().([]float32)
+			for j := range w {
+				gj := float64(g[j])
+				m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
+				v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
+				wj := float64(w[j]) * decay
+				w[j] = float32(wj - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps))
+			}
+		case []float64:
+			g := grads[i].Data().([]float64)
+			for j := range w {
+				gj := g[j]
+				m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
+				v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
+				w[j] = w[j]*decay - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps)
+			}
+		}
+	}
+	return nil
+}
+
+// firstNonFinite returns the index of the first NaN or ±Inf in t, or -1.
+func firstNonFinite(t *tensor.Dense) int {
+	switch d := t.Data().(type) {
+	case []float32:
+		for i, v := range d {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return i
+			}
+		}
+	case []float64:
+		for i, v := range d {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func at(t *tensor.Dense, i int) float64 {
+	switch d := t.Data().(type) {
+	case []float32:
+		return float64(d[i])
+	case []float64:
+		return d[i]
+	}
+	return math.NaN()
+}

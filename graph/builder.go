@@ -1,0 +1,306 @@
+package graph
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Node is a node of a Gorgonia expression graph.
+type Node = G.Node
+
+// Builder builds one Gorgonia expression graph over a [Params] store. Its
+// methods never return errors: the first error is kept, every later call
+// returns nil, and the caller checks [Builder.Err] once at the end, so model
+// code reads like its equation.
+//
+// Shapes: matrices are row-major [rows, cols]; "row" vectors such as a bias
+// [n] broadcast over the batch axis.
+type Builder struct {
+	g      *G.ExprGraph
+	params *Params
+	nodes  map[string]*Node
+	order  []string
+	err    error
+	consts int
+}
+
+// NewBuilder returns a Builder for a new graph whose parameters come from (and
+// are created in) params.
+func NewBuilder(params *Params) *Builder {
+	return &Builder{g: G.NewGraph(), params: params, nodes: map[string]*Node{}}
+}
+
+// Err returns the first error met while building, or nil.
+func (b *Builder) Err() error { return b.err }
+
+// Graph returns the underlying Gorgonia graph.
+func (b *Builder) Graph() *G.ExprGraph { return b.g }
+
+// Dtype is the element type of the graph.
+func (b *Builder) Dtype() tensor.Dtype { return b.params.dtype }
+
+// ParamNodes returns the nodes of the parameters used by this graph, in the
+// order they were first used, with their names.
+func (b *Builder) ParamNodes() (names []string, nodes []*Node) {
+	for _, n := range b.order {
+		names = append(names, n)
+		nodes = append(nodes, b.nodes[n])
+	}
+	return names, nodes
+}
+
+// fail records err (wrapped with op) if it is the first error.
+func (b *Builder) fail(op string, err error) *Node {
+	if b.err == nil {
+		b.err = fmt.Errorf("graph: %s: %w", op, err)
+	}
+	return nil
+}
+
+// ok reports whether building can continue: no error so far and no nil input.
+func (b *Builder) ok(op string, in ...*Node) bool {
+	if b.err != nil {
+		return false
+	}
+	for i, n := range in {
+		if n == nil {
+			b.fail(op, fmt.Errorf("input %d is nil", i))
+			return false
+		}
+	}
+	return true
+}
+
+func (b *Builder) wrap(op string, n *Node, err error) *Node {
+	if err != nil {
+		return b.fail(op, err)
+	}
+	return n
+}
+
+// Param returns the node of the named trainable parameter, creating it in the
+// store with init if it does not exist yet. Asking twice for the same name in
+// one graph returns the same node.
+func (b *Builder) Param(name string, init Init, shape ...int) *Node {
+	if b.err != nil {
+		return nil
+	}
+	if n, ok := b.nodes[name]; ok {
+		return n
+	}
+	t, err := b.params.param(name, init, shape)
+	if err != nil {
+		return b.fail("param", err)
+	}
+	n := G.NodeFromAny(b.g, t, G.WithName(name))
+	b.nodes[name] = n
+	b.order = append(b.order, name)
+	return n
+}
+
+// Input returns a matrix input node [rows, cols] bound to a fresh tensor; the
+// caller writes new values into the tensor's backing slice in place.
+func (b *Builder) Input(name string, rows, cols int) (*Node, *tensor.Dense) {
+	if b.err != nil {
+		return nil, nil
+	}
+	t := tensor.New(tensor.Of(b.Dtype()), tensor.WithShape(rows, cols))
+	return G.NewMatrix(b.g, b.Dtype(), G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), t
+}
+
+// Const returns a constant node with the given values and shape (a vector of
+// len(vals) when shape is omitted).
+func (b *Builder) Const(vals []float64, shape ...int) *Node {
+	if b.err != nil {
+		return nil
+	}
+	if len(shape) == 0 {
+		shape = []int{len(vals)}
+	}
+	t := tensor.New(tensor.Of(b.Dtype()), tensor.WithShape(shape...))
+	switch d := t.Data().(type) {
+	case []float32:
+		for i, v := range vals {
+			d[i] = float32(v)
+		}
+	case []float64:
+		copy(d, vals)
+	}
+	b.consts++
+	return G.NodeFromAny(b.g, t, G.WithName(fmt.Sprintf("const%d", b.consts)))
+}
+
+// Scalar returns a scalar constant of the graph's dtype.
+func (b *Builder) Scalar(v float64) *Node {
+	if b.err != nil {
+		return nil
+	}
+	if b.Dtype() == tensor.Float32 {
+		return G.NewConstant(float32(v))
+	}
+	return G.NewConstant(v)
+}
+
+// MatMul returns a·c for matrices a [r, k] and c [k, s].
+func (b *Builder) MatMul(a, c *Node) *Node {
+	if !b.ok("matmul", a, c) {
+		return nil
+	}
+	n, err := G.Mul(a, c)
+	return b.wrap("matmul", n, err)
+}
+
+// MatMulT returns a·cᵀ for matrices a [r, k] and c [s, k].
+func (b *Builder) MatMulT(a, c *Node) *Node {
+	return b.MatMul(a, b.T(c))
+}
+
+// T returns the transpose of a matrix.
+func (b *Builder) T(a *Node) *Node {
+	if !b.ok("transpose", a) {
+		return nil
+	}
+	n, err := G.Transpose(a)
+	return b.wrap("transpose", n, err)
+}
+
+// asRow reshapes a vector [n] to [1, n] for broadcasting over rows.
+func (b *Builder) asRow(v *Node) (*Node, error) {
+	if v.Dims() == 2 {
+		return v, nil
+	}
+	return G.Reshape(v, tensor.Shape{1, v.Shape()[0]})
+}
+
+// AddRow returns a + v with the vector v [n] added to every row of a [r, n].
+func (b *Builder) AddRow(a, v *Node) *Node {
+	if !b.ok("add row", a, v) {
+		return nil
+	}
+	row, err := b.asRow(v)
+	if err != nil {
+		return b.fail("add row", err)
+	}
+	n, err := G.BroadcastAdd(a, row, nil, []byte{0})
+	return b.wrap("add row", n, err)
+}
+
+// SubRow returns a − v with the vector v [n] subtracted from every row of a.
+func (b *Builder) SubRow(a, v *Node) *Node {
+	if !b.ok("sub row", a, v) {
+		return nil
+	}
+	row, err := b.asRow(v)
+	if err != nil {
+		return b.fail("sub row", err)
+	}
+	n, err := G.BroadcastSub(a, row, nil, []byte{0})
+	return b.wrap("sub row", n, err)
+}
+
+// MulRow returns a ⊙ v with every row of a [r, n] multiplied elementwise by
+// the vector v [n].
+func (b *Builder) MulRow(a, v *Node) *Node {
+	if !b.ok("mul row", a, v) {
+		return nil
+	}
+	row, err := b.asRow(v)
+	if err != nil {
+		return b.fail("mul row", err)
+	}
+	n, err := G.BroadcastHadamardProd(a, row, nil, []byte{0})
+	return b.wrap("mul row", n, err)
+}
+
+// Add returns a + c for same-shaped a and c.
+func (b *Builder) Add(a, c *Node) *Node {
+	if !b.ok("add", a, c) {
+		return nil
+	}
+	n, err := G.Add(a, c)
+	return b.wrap("add", n, err)
+}
+
+// Sub returns a − c for same-shaped a and c.
+func (b *Builder) Sub(a, c *Node) *Node {
+	if !b.ok("sub", a, c) {
+		return nil
+	}
+	n, err := G.Sub(a, c)
+	return b.wrap("sub", n, err)
+}
+
+// Mul returns the elementwise product a ⊙ c for same-shaped a and c.
+func (b *Builder) Mul(a, c *Node) *Node {
+	if !b.ok("mul", a, c) {
+		return nil
+	}
+	n, err := G.HadamardProd(a, c)
+	return b.wrap("mul", n, err)
+}
+
+// Scale returns s·a for a constant s.
+func (b *Builder) Scale(a *Node, s float64) *Node {
+	if !b.ok("scale", a) {
+		return nil
+	}
+	n, err := G.HadamardProd(a, b.Scalar(s))
+	return b.wrap("scale", n, err)
+}
+
+// ReLU returns max(a, 0) elementwise.
+func (b *Builder) ReLU(a *Node) *Node {
+	if !b.ok("relu", a) {
+		return nil
+	}
+	n, err := G.Rectify(a)
+	return b.wrap("relu", n, err)
+}
+
+// Square returns a² elementwise.
+func (b *Builder) Square(a *Node) *Node {
+	if !b.ok("square", a) {
+		return nil
+	}
+	n, err := G.Square(a)
+	return b.wrap("square", n, err)
+}
+
+// Abs returns |a| elementwise.
+func (b *Builder) Abs(a *Node) *Node {
+	if !b.ok("abs", a) {
+		return nil
+	}
+	n, err := G.Abs(a)
+	return b.wrap("abs", n, err)
+}
+
+// Sum returns the sum of a over the given axes (all axes when none are given;
+// reduced axes are dropped).
+func (b *Builder) Sum(a *Node, axes ...int) *Node {
+	if !b.ok("sum", a) {
+		return nil
+	}
+	n, err := G.Sum(a, axes...)
+	return b.wrap("sum", n, err)
+}
+
+// Mean returns the mean of a over the given axes (all axes when none given).
+func (b *Builder) Mean(a *Node, axes ...int) *Node {
+	if !b.ok("mean", a) {
+		return nil
+	}
+	n, err := G.Mean(a, axes...)
+	return b.wrap("mean", n, err)
+}
+
+// Apply adds a custom Gorgonia op over the inputs.
+func (b *Builder) Apply(op G.Op, in ...*Node) *Node {
+	if !b.ok(op.String(), in...) {
+		return nil
+	}
+	n, err := G.ApplyOp(op, in...)
+	return b.wrap(op.String(), n, err)
+}

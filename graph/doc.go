@@ -1,0 +1,31 @@
+// Package graph is the thin layer between this project's models and Gorgonia.
+//
+// It is the one place that knows Gorgonia's quirks, so that a model file reads
+// like its equation:
+//
+//   - Parameters live in a [Params] store and are initialised from an explicit,
+//     seeded *rand.Rand (math/rand/v2, PCG). Gorgonia's own initialisers seed
+//     themselves from the clock and are never used.
+//   - A [Builder] wraps a Gorgonia expression graph and keeps the first error,
+//     like bufio.Scanner: model code calls b.MatMul, b.ReLU, … without checking
+//     errors, and the caller checks [Builder.Err] once.
+//   - [Train] runs the one training loop every model shares: a fresh batch
+//     written in place each step, forward, named loss terms, symbolic
+//     gradients, optional gradient edits, an [Adam] step (Gorgonia's AdamW never
+//     updates the weights, so the solver is ours, with correctly decoupled
+//     weight decay), optional post-step constraints, NaN/Inf detection and
+//     context cancellation. It runs on Gorgonia's TapeMachine.
+//   - [Sweep] trains many independent models at once on all cores. Every
+//     instance draws from its own source seeded by [DeriveSeed], and every
+//     instance owns its own graph, so results do not depend on scheduling or
+//     GOMAXPROCS.
+//
+// Shapes follow the paper: a batch is [batch, features] (row-major), weights
+// are W [hidden, features], so the columns of W are feature directions.
+//
+// References:
+//   - Elhage et al. (2022), "Toy Models of Superposition", Transformer Circuits
+//     Thread, section "Demonstrating Superposition" (training setup).
+//   - Kingma & Ba (2015), "Adam: A Method for Stochastic Optimization".
+//   - Loshchilov & Hutter (2019), "Decoupled Weight Decay Regularization".
+package graph

@@ -1,0 +1,49 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+)
+
+// Schedule names a learning-rate schedule.
+type Schedule string
+
+// The learning-rate schedules. Each multiplies the base rate by a factor that
+// depends on the step, after an optional linear warmup.
+const (
+	// Constant keeps the base rate.
+	Constant Schedule = "constant"
+	// Linear decays the rate linearly to 0 at the last step.
+	Linear Schedule = "linear"
+	// Cosine decays the rate along a half cosine to 0 at the last step.
+	Cosine Schedule = "cosine"
+)
+
+// Validate reports an unknown schedule name. The empty name means Constant.
+func (s Schedule) Validate() error {
+	switch s {
+	case "", Constant, Linear, Cosine:
+		return nil
+	}
+	return fmt.Errorf("unknown schedule %q (want constant, linear or cosine)", string(s))
+}
+
+// Rate returns the learning rate at step (0-based) of steps, for base rate lr
+// and warmup steps of linear warmup from lr/warmup up to lr.
+func (s Schedule) Rate(lr float64, step, steps, warmup int) float64 {
+	if warmup > 0 && step < warmup {
+		return lr * float64(step+1) / float64(warmup)
+	}
+	span := steps - warmup
+	if span <= 0 {
+		return lr
+	}
+	frac := float64(step-warmup) / float64(span)
+	switch s {
+	case Linear:
+		return lr * (1 - frac)
+	case Cosine:
+		return lr * 0.5 * (1 + math.Cos(math.Pi*frac))
+	}
+	return lr
+}

@@ -1,0 +1,383 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/sirupsen/logrus"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Term is one named term of a training objective; the objective is the sum of
+// the terms. Each term must be a scalar node.
+type Term struct {
+	Name string
+	Node *Node
+}
+
+// Model is anything trainable by [Train]: its parameters are declared inside
+// Loss through [Builder.Param], so a new model needs only this method.
+type Model interface {
+	// Loss builds the objective for one batch x [batch, inputs] and returns
+	// its named terms. Loss must be deterministic: it is called once per graph
+	// (training, evaluation) and must declare the same parameters each time.
+	Loss(b *Builder, x *Node) []Term
+}
+
+// Source writes batches of training data.
+type Source interface {
+	// Width is the number of columns of a batch row.
+	Width() int
+	// Fill overwrites x, a row-major [len(x)/Width(), Width()] batch, with
+	// fresh samples. It must draw only from the source's own seeded generator.
+	Fill(x []float32)
+}
+
+// Config configures [Train].
+type Config struct {
+	// Steps is the number of optimisation steps (≥ 1). Default 10,000.
+	Steps int `json:"steps"`
+	// Batch is the number of samples per step (≥ 1). Default 1024.
+	Batch int `json:"batch"`
+	// LR is Adam's base learning rate (> 0). Default 1e-3.
+	LR float64 `json:"lr"`
+	// Schedule shapes the learning rate over the run. Default constant.
+	Schedule Schedule `json:"schedule"`
+	// Warmup is the number of steps of linear learning-rate warmup. Default 0.
+	Warmup int `json:"warmup"`
+	// Adam holds the solver's hyper-parameters.
+	Adam AdamConfig `json:"adam"`
+	// LogEvery is the interval, in steps, of loss records in the history and
+	// of debug log lines; 0 means Steps/100 (at least 1).
+	LogEvery int `json:"log_every"`
+}
+
+// DefaultConfig returns the paper's training setup: Adam at 1e-3, batch 1024,
+// 10,000 steps, constant rate.
+func DefaultConfig() Config {
+	return Config{Steps: 10000, Batch: 1024, LR: 1e-3, Schedule: Constant}
+}
+
+// Validate reports the first bad field.
+func (c Config) Validate() error {
+	switch {
+	case c.Steps < 1:
+		return fmt.Errorf("steps %d: must be at least 1", c.Steps)
+	case c.Batch < 1:
+		return fmt.Errorf("batch %d: must be at least 1", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("lr %v: must be a positive finite number", c.LR)
+	case c.Warmup < 0:
+		return fmt.Errorf("warmup %d: must not be negative", c.Warmup)
+	case c.LogEvery < 0:
+		return fmt.Errorf("log_every %d: must not be negative", c.LogEvery)
+	}
+	if err := c.Schedule.Validate(); err != nil {
+		return err
+	}
+	if err := c.Adam.Validate(); err != nil {
+		return fmt.Errorf("adam: %w", err)
+	}
+	return nil
+}
+
+// Grads maps parameter names to their gradient tensors for the current step.
+type Grads map[string]*tensor.Dense
+
+// Hooks are optional callbacks of the training loop. A nil hook is skipped.
+type Hooks struct {
+	// EditGrads may change gradients in place before the solver step (an SAE
+	// projects out the decoder-norm direction here).
+	EditGrads func(step int, p *Params, g Grads) error
+	// AfterStep may change parameters in place after the solver step (an SAE
+	// renormalises its decoder here). The next step sees the change.
+	AfterStep func(step int, p *Params) error
+}
+
+// Option sets a rarely used extra of [Train].
+type Option func(*options)
+
+type options struct {
+	hooks    Hooks
+	log      logrus.FieldLogger
+	progress *Progress
+}
+
+// WithHooks installs training-loop hooks.
+func WithHooks(h Hooks) Option { return func(o *options) { o.hooks = h } }
+
+// WithLogger sends per-step debug lines (every LogEvery steps) to log.
+func WithLogger(log logrus.FieldLogger) Option { return func(o *options) { o.log = log } }
+
+// WithProgress advances p by one per step.
+func WithProgress(p *Progress) Option { return func(o *options) { o.progress = p } }
+
+// Record is the value of every loss term at one step.
+type Record struct {
+	Step  int       `json:"step"`
+	Terms []float64 `json:"terms"`
+}
+
+// History is what [Train] observed: the term names, and their values every
+// LogEvery steps and at the last step.
+type History struct {
+	Terms   []string `json:"terms"`
+	Records []Record `json:"records"`
+}
+
+// Last returns the term values of the last record, or nil.
+func (h History) Last() []float64 {
+	if len(h.Records) == 0 {
+		return nil
+	}
+	return h.Records[len(h.Records)-1].Terms
+}
+
+// ErrNonFinite is wrapped by the error Train returns when a loss term or a
+// gradient becomes NaN or ±Inf.
+var ErrNonFinite = errors.New("non-finite value")
+
+// Train optimises the parameters of m in p (created on first use from p's
+// seeded source) with Adam on fresh batches from src, one per step. The
+// parameters are updated in place; on error they hold the values of the last
+// completed step. It stops early with ctx's error when ctx is done, and with an
+// error naming the step and the term or parameter when a value turns NaN/Inf.
+func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts ...Option) (History, error) {
+	if err := cfg.Validate(); err != nil {
+		return History{}, fmt.Errorf("graph: train: %w", err)
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	logEvery := cfg.LogEvery
+	if logEvery == 0 {
+		logEvery = max(cfg.Steps/100, 1)
+	}
+	prog, err := compile(m, src, p, cfg.Batch, true)
+	if err != nil {
+		return History{}, fmt.Errorf("graph: train: %w", err)
+	}
+	defer prog.vm.Close()
+
+	hist := History{Terms: prog.termNames}
+	adam := NewAdam(cfg.Adam)
+	grads := make(Grads, len(prog.paramNames))
+	for step := 0; step < cfg.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return hist, fmt.Errorf("graph: train: stopped at step %d: %w", step, err)
+		}
+		vals, err := prog.run(src)
+		if err != nil {
+			return hist, fmt.Errorf("graph: train: step %d: %w", step, err)
+		}
+		for i, v := range vals {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return hist, fmt.Errorf("graph: train: step %d: loss term %s is %v: %w", step, prog.termNames[i], v, ErrNonFinite)
+			}
+		}
+		gt := prog.gradTensors()
+		if o.hooks.EditGrads != nil {
+			for i, name := range prog.paramNames {
+				grads[name] = gt[i]
+			}
+			if err := o.hooks.EditGrads(step, p, grads); err != nil {
+				return hist, fmt.Errorf("graph: train: step %d: edit gradients: %w", step, err)
+			}
+		}
+		lr := cfg.Schedule.Rate(cfg.LR, step, cfg.Steps, cfg.Warmup)
+		if err := adam.Update(lr, prog.paramNames, prog.paramTensors, gt); err != nil {
+			return hist, fmt.Errorf("graph: train: step %d: %w: %w", step, err, ErrNonFinite)
+		}
+		if j, name := prog.nonFiniteParam(); j >= 0 {
+			return hist, fmt.Errorf("graph: train: step %d: parameter %s[%d] became non-finite after the update (lr %g): %w", step, name, j, lr, ErrNonFinite)
+		}
+		if o.hooks.AfterStep != nil {
+			if err := o.hooks.AfterStep(step, p); err != nil {
+				return hist, fmt.Errorf("graph: train: step %d: after step: %w", step, err)
+			}
+		}
+		if step%logEvery == 0 || step == cfg.Steps-1 {
+			hist.Records = append(hist.Records, Record{Step: step, Terms: vals})
+			if o.log != nil {
+				f := logrus.Fields{"step": step, "lr": lr}
+				for i, v := range vals {
+					f[prog.termNames[i]] = v
+				}
+				o.log.WithFields(f).Debug("train")
+			}
+		}
+		o.progress.Add(1)
+	}
+	return hist, nil
+}
+
+// TermValue is the value of one named loss term.
+type TermValue struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+}
+
+// Evaluate estimates each loss term of m over at least samples fresh samples
+// from src, in forward-only batches of size batch, without changing p. Terms
+// that are batch means are estimated without bias.
+func Evaluate(ctx context.Context, m Model, src Source, p *Params, samples, batch int) ([]TermValue, error) {
+	if samples < 1 || batch < 1 {
+		return nil, fmt.Errorf("graph: evaluate: samples %d and batch %d must be positive", samples, batch)
+	}
+	batch = min(batch, samples)
+	prog, err := compile(m, src, p, batch, false)
+	if err != nil {
+		return nil, fmt.Errorf("graph: evaluate: %w", err)
+	}
+	defer prog.vm.Close()
+	runs := (samples + batch - 1) / batch
+	sums := make([]float64, len(prog.termNames))
+	for r := 0; r < runs; r++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("graph: evaluate: %w", err)
+		}
+		vals, err := prog.run(src)
+		if err != nil {
+			return nil, fmt.Errorf("graph: evaluate: %w", err)
+		}
+		for i, v := range vals {
+			sums[i] += v
+		}
+	}
+	out := make([]TermValue, len(sums))
+	for i, s := range sums {
+		out[i] = TermValue{Name: prog.termNames[i], Value: s / float64(runs)}
+	}
+	return out, nil
+}
+
+// program is one compiled graph: the input tensor, the loss terms, the
+// parameters and (for training) their gradients, on a TapeMachine.
+type program struct {
+	vm           G.VM
+	x            *tensor.Dense
+	xbuf         []float32 // staging for float64 graphs
+	termNames    []string
+	terms        []*Node
+	termVals     []G.Value
+	paramNames   []string
+	paramTensors []*tensor.Dense
+	grads        []*Node
+}
+
+func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*program, error) {
+	b := NewBuilder(p)
+	x, xt := b.Input("x", batch, src.Width())
+	terms := m.Loss(b, x)
+	if b.Err() != nil {
+		return nil, b.Err()
+	}
+	if len(terms) == 0 {
+		return nil, errors.New("model returned no loss terms")
+	}
+	prog := &program{x: xt}
+	var total *Node
+	for _, t := range terms {
+		if t.Node == nil || !t.Node.IsScalar() {
+			return nil, fmt.Errorf("loss term %q is not a scalar node", t.Name)
+		}
+		prog.termNames = append(prog.termNames, t.Name)
+		prog.terms = append(prog.terms, t.Node)
+		if total == nil {
+			total = t.Node
+		} else {
+			total = b.Add(total, t.Node)
+		}
+	}
+	prog.termVals = make([]G.Value, len(terms))
+	for i, t := range terms {
+		G.Read(t.Node, &prog.termVals[i])
+	}
+	names, nodes := b.ParamNodes()
+	prog.paramNames = names
+	for _, name := range names {
+		prog.paramTensors = append(prog.paramTensors, p.Tensor(name))
+	}
+	if withGrads {
+		if len(nodes) == 0 {
+			return nil, errors.New("model declares no parameters")
+		}
+		grads, err := G.Grad(total, nodes...)
+		if err != nil {
+			return nil, fmt.Errorf("gradients: %w", err)
+		}
+		prog.grads = grads
+	}
+	if b.Err() != nil {
+		return nil, b.Err()
+	}
+	if xt.Dtype() == tensor.Float64 {
+		prog.xbuf = make([]float32, xt.Size())
+	}
+	prog.vm = G.NewTapeMachine(b.Graph())
+	return prog, nil
+}
+
+// run fills a fresh batch, runs the tape once and returns the term values.
+func (prog *program) run(src Source) ([]float64, error) {
+	if prog.xbuf != nil {
+		src.Fill(prog.xbuf)
+		d := prog.x.Data().([]float64)
+		for i, v := range prog.xbuf {
+			d[i] = float64(v)
+		}
+	} else {
+		src.Fill(prog.x.Data().([]float32))
+	}
+	prog.vm.Reset()
+	if err := prog.vm.RunAll(); err != nil {
+		return nil, err
+	}
+	vals := make([]float64, len(prog.terms))
+	for i, v := range prog.termVals {
+		vals[i] = scalarOf(v)
+	}
+	return vals, nil
+}
+
+func (prog *program) gradTensors() []*tensor.Dense {
+	out := make([]*tensor.Dense, len(prog.grads))
+	for i, g := range prog.grads {
+		out[i] = g.Value().(*tensor.Dense)
+	}
+	return out
+}
+
+func (prog *program) nonFiniteParam() (int, string) {
+	for i, t := range prog.paramTensors {
+		if j := firstNonFinite(t); j >= 0 {
+			return j, prog.paramNames[i]
+		}
+	}
+	return -1, ""
+}
+
+func scalarOf(v G.Value) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	switch d := v.Data().(type) {
+	case float32:
+		return float64(d)
+	case float64:
+		return d
+	case []float32:
+		if len(d) == 1 {
+			return float64(d[0])
+		}
+	case []float64:
+		if len(d) == 1 {
+			return d[0]
+		}
+	}
+	return math.NaN()
+}

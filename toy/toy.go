@@ -1,0 +1,190 @@
+package toy
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Config describes the feature distribution.
+type Config struct {
+	// Features is n, the number of features (≥ 1).
+	Features int `json:"features"`
+	// Probability is p = 1 − S per feature: one value for every feature, or
+	// one per feature. Each must lie in (0, 1].
+	Probability []float64 `json:"probability"`
+	// Signed draws active values from U[−1, 1) instead of U[0, 1).
+	Signed bool `json:"signed,omitempty"`
+	// Correlated lists sets of features that are active together. A set's
+	// activity is drawn with the probability of its first member.
+	Correlated [][]int `json:"correlated,omitempty"`
+	// Anticorrelated lists sets of features of which at most one is active.
+	// Each member is active with the probability of the set's first member p,
+	// which requires k·p ≤ 1 for a set of k.
+	Anticorrelated [][]int `json:"anticorrelated,omitempty"`
+}
+
+// Validate reports the first bad field.
+func (c Config) Validate() error {
+	if c.Features < 1 {
+		return fmt.Errorf("features %d: must be at least 1", c.Features)
+	}
+	if len(c.Probability) != 1 && len(c.Probability) != c.Features {
+		return fmt.Errorf("probability: %d values for %d features (want 1 or %d)", len(c.Probability), c.Features, c.Features)
+	}
+	for i, p := range c.Probability {
+		if !(p > 0 && p <= 1) {
+			return fmt.Errorf("probability[%d] = %v: must lie in (0, 1]", i, p)
+		}
+	}
+	seen := make([]bool, c.Features)
+	check := func(kind string, sets [][]int) error {
+		for s, set := range sets {
+			if len(set) < 2 {
+				return fmt.Errorf("%s[%d]: a set needs at least two features", kind, s)
+			}
+			for _, f := range set {
+				if f < 0 || f >= c.Features {
+					return fmt.Errorf("%s[%d]: feature %d out of range [0, %d)", kind, s, f, c.Features)
+				}
+				if seen[f] {
+					return fmt.Errorf("%s[%d]: feature %d is already in a set", kind, s, f)
+				}
+				seen[f] = true
+			}
+		}
+		return nil
+	}
+	if err := check("correlated", c.Correlated); err != nil {
+		return err
+	}
+	if err := check("anticorrelated", c.Anticorrelated); err != nil {
+		return err
+	}
+	for s, set := range c.Anticorrelated {
+		if p := c.prob(set[0]) * float64(len(set)); p > 1 {
+			return fmt.Errorf("anticorrelated[%d]: %d features at probability %v need k·p ≤ 1", s, len(set), c.prob(set[0]))
+		}
+	}
+	return nil
+}
+
+func (c Config) prob(i int) float64 {
+	if len(c.Probability) == 1 {
+		return c.Probability[0]
+	}
+	return c.Probability[i]
+}
+
+// unit is one independently drawn group: a single feature, a correlated set
+// (all members active together) or an anticorrelated set (one member active).
+type unit struct {
+	members []int
+	p       float64 // probability that the unit is active in a row
+	one     bool    // anticorrelated: activate one member only
+}
+
+// Source streams batches from the distribution of a Config.
+type Source struct {
+	cfg   Config
+	units []unit
+	rng   *rand.Rand
+}
+
+// NewSource returns a Source for cfg drawing from rng, or an error if cfg is
+// invalid. The Source takes ownership of rng.
+func NewSource(cfg Config, rng *rand.Rand) (*Source, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("toy: %w", err)
+	}
+	s := &Source{cfg: cfg, rng: rng}
+	grouped := make([]bool, cfg.Features)
+	for _, set := range cfg.Correlated {
+		s.units = append(s.units, unit{members: set, p: cfg.prob(set[0])})
+		for _, f := range set {
+			grouped[f] = true
+		}
+	}
+	for _, set := range cfg.Anticorrelated {
+		s.units = append(s.units, unit{members: set, p: cfg.prob(set[0]) * float64(len(set)), one: true})
+		for _, f := range set {
+			grouped[f] = true
+		}
+	}
+	for f := 0; f < cfg.Features; f++ {
+		if !grouped[f] {
+			s.units = append(s.units, unit{members: []int{f}, p: cfg.prob(f)})
+		}
+	}
+	return s, nil
+}
+
+// Width is the number of features.
+func (s *Source) Width() int { return s.cfg.Features }
+
+// Fill overwrites x, a row-major [len(x)/n, n] batch, with fresh samples.
+func (s *Source) Fill(x []float32) {
+	n := s.cfg.Features
+	rows := len(x) / n
+	clear(x)
+	for _, u := range s.units {
+		logq := math.Log1p(-u.p) // log(1−p); −Inf when p = 1
+		for r := s.gap(logq); r < rows; r += 1 + s.gap(logq) {
+			row := x[r*n : (r+1)*n]
+			if u.one {
+				f := u.members[s.rng.IntN(len(u.members))]
+				row[f] = s.value()
+				continue
+			}
+			for _, f := range u.members {
+				row[f] = s.value()
+			}
+		}
+	}
+}
+
+// gap draws the number of inactive rows before the next active one:
+// Geometric(p) failures, with logq = log(1 − p).
+func (s *Source) gap(logq float64) int {
+	if math.IsInf(logq, -1) {
+		return 0
+	}
+	u := 1 - s.rng.Float64() // (0, 1]
+	g := math.Floor(math.Log(u) / logq)
+	if g > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(g)
+}
+
+func (s *Source) value() float32 {
+	v := s.rng.Float32()
+	if s.cfg.Signed {
+		return 2*v - 1
+	}
+	return v
+}
+
+// Geometric returns the importance vector Iᵢ = rⁱ for i in [0, n).
+func Geometric(n int, r float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = math.Pow(r, float64(i))
+	}
+	return out
+}
+
+// Powers returns k values base^(−t) with t spaced evenly over [from, to], the
+// paper's feature-probability grids: Powers(20, 0, 1, 10) is
+// 20^(−linspace(0, 1, 10)), from 1 down to 0.05.
+func Powers(base, from, to float64, k int) []float64 {
+	out := make([]float64, k)
+	for i := range out {
+		t := from
+		if k > 1 {
+			t = from + (to-from)*float64(i)/float64(k-1)
+		}
+		out[i] = math.Pow(base, -t)
+	}
+	return out
+}
