@@ -87,9 +87,9 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 			v = make([]float64, params[i].Size())
 			a.M[name], a.V[name] = m, v
 		}
-		switch w := params[i].Data().(type) {
+		switch w := backing(params[i]).(type) {
 		case []float32:
-			g := grads[i].Data().([]float32)
+			g := backing(grads[i]).([]float32)
 			for j := range w {
 				gj := float64(g[j])
 				m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
@@ -98,7 +98,7 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 				w[j] = float32(wj - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps))
 			}
 		case []float64:
-			g := grads[i].Data().([]float64)
+			g := backing(grads[i]).([]float64)
 			for j := range w {
 				gj := g[j]
 				m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
@@ -112,7 +112,7 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 
 // firstNonFinite returns the index of the first NaN or ±Inf in t, or -1.
 func firstNonFinite(t *tensor.Dense) int {
-	switch d := t.Data().(type) {
+	switch d := backing(t).(type) {
 	case []float32:
 		for i, v := range d {
 			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
@@ -130,7 +130,7 @@ func firstNonFinite(t *tensor.Dense) int {
 }
 
 func at(t *tensor.Dense, i int) float64 {
-	switch d := t.Data().(type) {
+	switch d := backing(t).(type) {
 	case []float32:
 		return float64(d[i])
 	case []float64:

@@ -120,7 +120,7 @@ func (b *Builder) Const(vals []float64, shape ...int) *Node {
 		shape = []int{len(vals)}
 	}
 	t := tensor.New(tensor.Of(b.Dtype()), tensor.WithShape(shape...))
-	switch d := t.Data().(type) {
+	switch d := backing(t).(type) {
 	case []float32:
 		for i, v := range vals {
 			d[i] = float32(v)

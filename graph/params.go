@@ -123,7 +123,7 @@ func (p *Params) Float64s(name string) []float64 {
 	if t == nil {
 		return nil
 	}
-	switch d := t.Data().(type) {
+	switch d := backing(t).(type) {
 	case []float32:
 		out := make([]float64, len(d))
 		for i, v := range d {
@@ -168,7 +168,7 @@ func (p *Params) Set(name string, shape []int, vals []float64) error {
 	} else if !sameShape(t.Shape(), shape) {
 		return fmt.Errorf("graph: set %s: shape %v, have %v", name, shape, t.Shape())
 	}
-	switch d := t.Data().(type) {
+	switch d := backing(t).(type) {
 	case []float32:
 		for i, v := range vals {
 			d[i] = float32(v)
@@ -223,4 +223,13 @@ func sameShape(a tensor.Shape, b []int) bool {
 		}
 	}
 	return true
+}
+
+// backing returns the flat backing slice of t ([]float32 or []float64), even
+// for one-element tensors, whose Data() is a scalar.
+func backing(t *tensor.Dense) any {
+	if t.Dtype() == tensor.Float32 {
+		return t.Float32s()
+	}
+	return t.Float64s()
 }

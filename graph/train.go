@@ -140,79 +140,123 @@ func (h History) Last() []float64 {
 // gradient becomes NaN or ±Inf.
 var ErrNonFinite = errors.New("non-finite value")
 
+// Trainer runs the training loop one step at a time; [Train] is the loop
+// over all steps. A Trainer owns its graph: use it from one goroutine.
+type Trainer struct {
+	cfg      Config
+	opts     options
+	prog     *program
+	p        *Params
+	src      Source
+	adam     *Adam
+	grads    Grads
+	logEvery int
+	step     int
+	hist     History
+}
+
+// NewTrainer compiles the training graph of m over p (parameters are created
+// on first use from p's seeded source) fed by src.
+func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("graph: train: %w", err)
+	}
+	t := &Trainer{cfg: cfg, p: p, src: src, adam: NewAdam(cfg.Adam)}
+	for _, opt := range opts {
+		opt(&t.opts)
+	}
+	t.logEvery = cfg.LogEvery
+	if t.logEvery == 0 {
+		t.logEvery = max(cfg.Steps/100, 1)
+	}
+	prog, err := compile(m, src, p, cfg.Batch, true)
+	if err != nil {
+		return nil, fmt.Errorf("graph: train: %w", err)
+	}
+	t.prog = prog
+	t.hist = History{Terms: prog.termNames}
+	t.grads = make(Grads, len(prog.paramNames))
+	return t, nil
+}
+
+// Close releases the graph's machine.
+func (t *Trainer) Close() error { return t.prog.vm.Close() }
+
+// Done reports whether all cfg.Steps steps have run.
+func (t *Trainer) Done() bool { return t.step >= t.cfg.Steps }
+
+// History returns what the trainer has recorded so far.
+func (t *Trainer) History() History { return t.hist }
+
+// Step runs one training step: a fresh batch, forward, gradients, gradient
+// edits, an Adam update, post-step constraints. It returns the loss terms.
+func (t *Trainer) Step() ([]float64, error) {
+	step, prog := t.step, t.prog
+	vals, err := prog.run(t.src)
+	if err != nil {
+		return nil, fmt.Errorf("graph: train: step %d: %w", step, err)
+	}
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("graph: train: step %d: loss term %s is %v: %w", step, prog.termNames[i], v, ErrNonFinite)
+		}
+	}
+	gt := prog.gradTensors()
+	if h := t.opts.hooks.EditGrads; h != nil {
+		for i, name := range prog.paramNames {
+			t.grads[name] = gt[i]
+		}
+		if err := h(step, t.p, t.grads); err != nil {
+			return nil, fmt.Errorf("graph: train: step %d: edit gradients: %w", step, err)
+		}
+	}
+	lr := t.cfg.Schedule.Rate(t.cfg.LR, step, t.cfg.Steps, t.cfg.Warmup)
+	if err := t.adam.Update(lr, prog.paramNames, prog.paramTensors, gt); err != nil {
+		return nil, fmt.Errorf("graph: train: step %d: %w: %w", step, err, ErrNonFinite)
+	}
+	if j, name := prog.nonFiniteParam(); j >= 0 {
+		return nil, fmt.Errorf("graph: train: step %d: parameter %s[%d] became non-finite after the update (lr %g): %w", step, name, j, lr, ErrNonFinite)
+	}
+	if h := t.opts.hooks.AfterStep; h != nil {
+		if err := h(step, t.p); err != nil {
+			return nil, fmt.Errorf("graph: train: step %d: after step: %w", step, err)
+		}
+	}
+	if step%t.logEvery == 0 || step == t.cfg.Steps-1 {
+		t.hist.Records = append(t.hist.Records, Record{Step: step, Terms: vals})
+		if t.opts.log != nil {
+			f := logrus.Fields{"step": step, "lr": lr}
+			for i, v := range vals {
+				f[prog.termNames[i]] = v
+			}
+			t.opts.log.WithFields(f).Debug("train")
+		}
+	}
+	t.opts.progress.Add(1)
+	t.step++
+	return vals, nil
+}
+
 // Train optimises the parameters of m in p (created on first use from p's
 // seeded source) with Adam on fresh batches from src, one per step. The
 // parameters are updated in place; on error they hold the values of the last
 // completed step. It stops early with ctx's error when ctx is done, and with an
 // error naming the step and the term or parameter when a value turns NaN/Inf.
 func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts ...Option) (History, error) {
-	if err := cfg.Validate(); err != nil {
-		return History{}, fmt.Errorf("graph: train: %w", err)
-	}
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	logEvery := cfg.LogEvery
-	if logEvery == 0 {
-		logEvery = max(cfg.Steps/100, 1)
-	}
-	prog, err := compile(m, src, p, cfg.Batch, true)
+	t, err := NewTrainer(m, src, p, cfg, opts...)
 	if err != nil {
-		return History{}, fmt.Errorf("graph: train: %w", err)
+		return History{}, err
 	}
-	defer prog.vm.Close()
-
-	hist := History{Terms: prog.termNames}
-	adam := NewAdam(cfg.Adam)
-	grads := make(Grads, len(prog.paramNames))
-	for step := 0; step < cfg.Steps; step++ {
+	defer t.Close()
+	for !t.Done() {
 		if err := ctx.Err(); err != nil {
-			return hist, fmt.Errorf("graph: train: stopped at step %d: %w", step, err)
+			return t.hist, fmt.Errorf("graph: train: stopped at step %d: %w", t.step, err)
 		}
-		vals, err := prog.run(src)
-		if err != nil {
-			return hist, fmt.Errorf("graph: train: step %d: %w", step, err)
+		if _, err := t.Step(); err != nil {
+			return t.hist, err
 		}
-		for i, v := range vals {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return hist, fmt.Errorf("graph: train: step %d: loss term %s is %v: %w", step, prog.termNames[i], v, ErrNonFinite)
-			}
-		}
-		gt := prog.gradTensors()
-		if o.hooks.EditGrads != nil {
-			for i, name := range prog.paramNames {
-				grads[name] = gt[i]
-			}
-			if err := o.hooks.EditGrads(step, p, grads); err != nil {
-				return hist, fmt.Errorf("graph: train: step %d: edit gradients: %w", step, err)
-			}
-		}
-		lr := cfg.Schedule.Rate(cfg.LR, step, cfg.Steps, cfg.Warmup)
-		if err := adam.Update(lr, prog.paramNames, prog.paramTensors, gt); err != nil {
-			return hist, fmt.Errorf("graph: train: step %d: %w: %w", step, err, ErrNonFinite)
-		}
-		if j, name := prog.nonFiniteParam(); j >= 0 {
-			return hist, fmt.Errorf("graph: train: step %d: parameter %s[%d] became non-finite after the update (lr %g): %w", step, name, j, lr, ErrNonFinite)
-		}
-		if o.hooks.AfterStep != nil {
-			if err := o.hooks.AfterStep(step, p); err != nil {
-				return hist, fmt.Errorf("graph: train: step %d: after step: %w", step, err)
-			}
-		}
-		if step%logEvery == 0 || step == cfg.Steps-1 {
-			hist.Records = append(hist.Records, Record{Step: step, Terms: vals})
-			if o.log != nil {
-				f := logrus.Fields{"step": step, "lr": lr}
-				for i, v := range vals {
-					f[prog.termNames[i]] = v
-				}
-				o.log.WithFields(f).Debug("train")
-			}
-		}
-		o.progress.Add(1)
 	}
-	return hist, nil
+	return t.hist, nil
 }
 
 // TermValue is the value of one named loss term.
@@ -326,12 +370,12 @@ func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*progra
 func (prog *program) run(src Source) ([]float64, error) {
 	if prog.xbuf != nil {
 		src.Fill(prog.xbuf)
-		d := prog.x.Data().([]float64)
+		d := prog.x.Float64s()
 		for i, v := range prog.xbuf {
 			d[i] = float64(v)
 		}
 	} else {
-		src.Fill(prog.x.Data().([]float32))
+		src.Fill(prog.x.Float32s())
 	}
 	prog.vm.Reset()
 	if err := prog.vm.RunAll(); err != nil {

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/toymodels/superposition/experiments/internal/cli"
+)
+
+func TestRunTiny(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
+	cfg.Probabilities = []float64{1, 0.01}
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	if err := run(context.Background(), cli.Env{Log: log, Stderr: os.Stderr}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Experiment string
+		Runs       []struct {
+			Model    string
+			Features int
+			W        [][]float64
+		}
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Experiment != "basic" || len(s.Runs) != 4 || len(s.Runs[0].W) != 5 || len(s.Runs[0].W[0]) != 20 {
+		t.Errorf("summary: %q with %d runs; want basic, 4 runs of W [5][20]", s.Experiment, len(s.Runs))
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Out, "report.html")); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,236 @@
+// Package cli is the command-line contract every experiment shares: the common
+// flags (-out, -seed, -steps, -restarts, -v), the toy-sweep flags, one-line
+// errors with a non-zero exit instead of panic traces, cancellation on
+// SIGINT/SIGTERM, logging through logrus, and a progress bar on a terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/tms"
+)
+
+// Common holds the flags of every experiment.
+type Common struct {
+	// Out is the output folder; default out/NAME.
+	Out string `json:"-"`
+	// Seed determines every random draw of the run.
+	Seed uint64 `json:"seed"`
+	// Steps is the number of training steps per model.
+	Steps int `json:"steps"`
+	// Restarts is k of best-of-k fits.
+	Restarts int `json:"restarts"`
+	// Verbose turns on per-step debug logging.
+	Verbose bool `json:"-"`
+}
+
+// Register adds the common flags to fs with c's values as defaults.
+func (c *Common) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Out, "out", c.Out, "output folder")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
+	fs.IntVar(&c.Steps, "steps", c.Steps, "training steps per model")
+	fs.IntVar(&c.Restarts, "restarts", c.Restarts, "fits per instance; the lowest loss is kept")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
+}
+
+// Validate names the first bad common flag.
+func (c Common) Validate() error {
+	switch {
+	case c.Out == "":
+		return errors.New("-out: must not be empty")
+	case c.Steps < 1:
+		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
+	case c.Restarts < 1:
+		return fmt.Errorf("-restarts %d: must be at least 1", c.Restarts)
+	}
+	return nil
+}
+
+// Toy holds the flags of a toy-model sweep (intro, basic).
+type Toy struct {
+	Common
+	// Features is n.
+	Features int `json:"features"`
+	// Hidden is m.
+	Hidden int `json:"hidden"`
+	// Importance is the decay r of Iᵢ = rⁱ.
+	Importance float64 `json:"importance_decay"`
+	// Probabilities are the feature probabilities p = 1 − S, one instance each.
+	Probabilities []float64 `json:"probabilities"`
+	// Model is linear, relu or both.
+	Model string `json:"model"`
+	// Batch is the batch size.
+	Batch int `json:"batch"`
+	// LR is Adam's learning rate.
+	LR float64 `json:"lr"`
+	// EvalSamples is the number of fresh samples each reported loss is
+	// averaged over.
+	EvalSamples int `json:"eval_samples"`
+}
+
+// Register adds the common and toy flags to fs with t's values as defaults.
+func (t *Toy) Register(fs *flag.FlagSet) {
+	t.Common.Register(fs)
+	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
+	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden dimensions m")
+	fs.Float64Var(&t.Importance, "importance", t.Importance, "importance decay r: feature i has importance rⁱ")
+	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
+	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu or both")
+	fs.IntVar(&t.Batch, "batch", t.Batch, "batch size")
+	fs.Float64Var(&t.LR, "lr", t.LR, "Adam learning rate")
+	fs.IntVar(&t.EvalSamples, "eval-samples", t.EvalSamples, "fresh samples per reported loss")
+}
+
+// Validate names the first bad flag.
+func (t Toy) Validate() error {
+	if err := t.Common.Validate(); err != nil {
+		return err
+	}
+	switch {
+	case t.Features < 1:
+		return fmt.Errorf("-features %d: must be at least 1", t.Features)
+	case t.Hidden < 1:
+		return fmt.Errorf("-hidden %d: must be at least 1", t.Hidden)
+	case !(t.Importance > 0) || math.IsInf(t.Importance, 0):
+		return fmt.Errorf("-importance %v: must be a positive number", t.Importance)
+	case len(t.Probabilities) == 0:
+		return errors.New("-probabilities: need at least one value")
+	case t.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", t.Batch)
+	case !(t.LR > 0) || math.IsInf(t.LR, 0):
+		return fmt.Errorf("-lr %v: must be a positive number", t.LR)
+	case t.EvalSamples < 1:
+		return fmt.Errorf("-eval-samples %d: must be at least 1", t.EvalSamples)
+	}
+	for _, p := range t.Probabilities {
+		if !(p > 0 && p <= 1) {
+			return fmt.Errorf("-probabilities: %v outside (0, 1]", p)
+		}
+	}
+	if _, err := t.Kinds(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Kinds returns the model kinds selected by -model.
+func (t Toy) Kinds() ([]tms.Kind, error) {
+	switch t.Model {
+	case "both":
+		return []tms.Kind{tms.ReLUOutput, tms.Linear}, nil
+	case string(tms.ReLUOutput), string(tms.Linear):
+		return []tms.Kind{tms.Kind(t.Model)}, nil
+	}
+	return nil, fmt.Errorf("-model %q: want linear, relu or both", t.Model)
+}
+
+// floatList is a comma-separated list of floats as a flag.Value.
+type floatList []float64
+
+func (f *floatList) String() string {
+	if f == nil {
+		return ""
+	}
+	s := make([]string, len(*f))
+	for i, v := range *f {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func (f *floatList) Set(s string) error {
+	var out []float64
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(part), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", part)
+		}
+		out = append(out, v)
+	}
+	*f = out
+	return nil
+}
+
+// Env is what a running experiment gets from Main.
+type Env struct {
+	// Log is quiet (warnings only) unless -v.
+	Log *logrus.Logger
+	// Stderr is where progress bars go.
+	Stderr io.Writer
+}
+
+// Progress returns a progress bar over total steps (nil, a no-op, when stderr
+// is not a terminal or when -v logging is on).
+func (e Env) Progress(label string, total int) *graph.Progress {
+	if e.Log.IsLevelEnabled(logrus.DebugLevel) {
+		return nil
+	}
+	return graph.NewProgress(e.Stderr, label, total)
+}
+
+// TrainOptions returns the graph.Train options for a run: logging and a
+// progress bar.
+func (e Env) TrainOptions(p *graph.Progress) []graph.Option {
+	return []graph.Option{graph.WithLogger(e.Log), graph.WithProgress(p)}
+}
+
+// Main parses args into the flags registered on fs, validates them, and calls
+// run with a context cancelled by SIGINT or SIGTERM. Errors are printed as one
+// line "NAME: error"; the exit code is 2 for bad flags, 1 for a failed run, 0
+// otherwise. It also writes timing.json (wall time) into out on success.
+func Main(name string, fs *flag.FlagSet, args []string, validate func() error, out *string, run func(ctx context.Context, env Env) error) int {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stderr)
+			fmt.Fprintf(os.Stderr, "usage: go run ./experiments/%s [flags]\n", name)
+			fs.PrintDefaults()
+			return 0
+		}
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
+		return 2
+	}
+	if err := validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	log := logrus.New()
+	log.SetOutput(os.Stderr)
+	log.SetLevel(logrus.WarnLevel)
+	if f := fs.Lookup("v"); f != nil && f.Value.String() == "true" {
+		log.SetLevel(logrus.DebugLevel)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	if err := run(ctx, Env{Log: log, Stderr: os.Stderr}); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	wall := time.Since(start).Seconds()
+	if err := interp.WriteJSON(*out+"/timing.json", map[string]float64{"wall_seconds": math.Round(wall*100) / 100}); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	log.WithField("seconds", wall).Info("done")
+	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
+	return 0
+}

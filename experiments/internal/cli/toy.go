@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/toy"
+)
+
+// RunToy trains one instance per (model kind, probability) of t, best of
+// t.Restarts, and returns their summary records, kinds outermost.
+func RunToy(ctx context.Context, env Env, label string, t Toy) ([]interp.ToyRun, error) {
+	if t.Hidden >= t.Features {
+		env.Log.Warnf("-hidden %d ≥ -features %d: every feature can get its own dimension, so expect no superposition", t.Hidden, t.Features)
+	}
+	kinds, err := t.Kinds()
+	if err != nil {
+		return nil, err
+	}
+	imp := toy.Geometric(t.Features, t.Importance)
+	var specs []tms.Spec
+	for _, k := range kinds {
+		for _, p := range t.Probabilities {
+			specs = append(specs, tms.Spec{
+				Model: tms.Config{Kind: k, Features: t.Features, Hidden: t.Hidden, Importance: imp},
+				Data:  toy.Config{Features: t.Features, Probability: []float64{p}},
+			})
+		}
+	}
+	sc := tms.SweepConfig{
+		Train:       graph.Config{Steps: t.Steps, Batch: t.Batch, LR: t.LR, Schedule: graph.Constant},
+		Restarts:    t.Restarts,
+		Seed:        t.Seed,
+		EvalSamples: t.EvalSamples,
+	}
+	prog := env.Progress(label, len(specs)*t.Restarts*t.Steps)
+	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
+	prog.Finish()
+	if err != nil {
+		return nil, err
+	}
+	runs := make([]interp.ToyRun, len(results))
+	for i, r := range results {
+		runs[i] = interp.ToyRun{
+			Model:              string(r.Model.Kind),
+			Features:           r.Model.Features,
+			Hidden:             r.Model.Hidden,
+			FeatureProbability: r.Data.Probability[0],
+			Importance:         r.Model.Importance,
+			Seed:               r.Seed,
+			Restart:            r.Restart,
+			Loss:               r.Loss,
+			RestartLosses:      r.RestartLosses,
+			W:                  r.W(),
+			B:                  r.B(),
+		}
+		runs[i].Measure()
+	}
+	return runs, nil
+}
+
+// ModelNames are the report names of the toy model kinds.
+var ModelNames = map[string]string{
+	string(tms.ReLUOutput): "ReLU-output model",
+	string(tms.Linear):     "linear model",
+}
+
+// ToySections draws, for each model kind among runs, the WᵀW-and-b heat maps
+// and (for m = 2) the feature directions into out with file names starting
+// with prefix, and returns one report section per kind reading them.
+func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, error) {
+	var order []string
+	byKind := map[string][]interp.ToyRun{}
+	for _, r := range runs {
+		if byKind[r.Model] == nil {
+			order = append(order, r.Model)
+		}
+		byKind[r.Model] = append(byKind[r.Model], r)
+	}
+	var sections []interp.Section
+	for _, kind := range order {
+		rs := byKind[kind]
+		sec := interp.Section{Heading: fmt.Sprintf("%s, n = %d, m = %d", ModelNames[kind], rs[0].Features, rs[0].Hidden)}
+		var heat []interp.HeatPanel
+		var dirs []interp.DirectionPanel
+		for _, r := range rs {
+			title := fmt.Sprintf("p = %.3g", r.FeatureProbability)
+			heat = append(heat, interp.GramWithBias(title, r.W, r.B))
+			dirs = append(dirs, interp.DirectionPanel{Title: title, W: r.W})
+			sec.Paragraphs = append(sec.Paragraphs, r.Describe())
+		}
+		gram := filepath.Join(out, fmt.Sprintf("%s_%s_gram.png", prefix, kind))
+		if err := interp.SaveHeatmaps(gram, 5, heat); err != nil {
+			return nil, err
+		}
+		sec.Figures = append(sec.Figures, interp.Figure{Path: gram,
+			Caption: "WᵀW (top, blue negative, red positive, scale ±1) and the bias b (bottom row) per feature probability. A diagonal block means features get their own dimensions; off-diagonal entries are interference."})
+		if rs[0].Hidden == 2 {
+			path := filepath.Join(out, fmt.Sprintf("%s_%s_directions.png", prefix, kind))
+			if err := interp.SaveDirections(path, 5, dirs); err != nil {
+				return nil, err
+			}
+			sec.Figures = append(sec.Figures, interp.Figure{Path: path,
+				Caption: "Feature directions Wᵢ in the 2-D hidden space (dark: most important feature, light: least)."})
+		}
+		sections = append(sections, sec)
+	}
+	return sections, nil
+}

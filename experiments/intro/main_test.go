@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/toymodels/superposition/experiments/internal/cli"
+)
+
+func tiny(out string) cli.Toy {
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = out, 30, 1, 1024
+	cfg.Probabilities = []float64{1, 0.05}
+	return cfg
+}
+
+func quiet() cli.Env {
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	return cli.Env{Log: log, Stderr: os.Stderr}
+}
+
+// TestRunWritesContract checks summary.json carries the contract's fields and
+// is byte-identical for the same seed.
+func TestRunWritesContract(t *testing.T) {
+	var summaries [][]byte
+	for range 2 {
+		out := t.TempDir()
+		if err := run(context.Background(), quiet(), tiny(out)); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		summaries = append(summaries, data)
+		for _, f := range []string{"report.html", "intro_relu_gram.png", "intro_relu_directions.png", "intro_linear_gram.png"} {
+			if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+				t.Errorf("missing %s: %v", f, err)
+			}
+		}
+	}
+	if !bytes.Equal(summaries[0], summaries[1]) {
+		t.Error("summary.json differs between two runs with the same seed")
+	}
+	var s struct {
+		Experiment string
+		Config     map[string]any
+		Runs       []map[string]any
+	}
+	if err := json.Unmarshal(summaries[0], &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Experiment != "intro" || s.Config["seed"] == nil || len(s.Runs) != 4 {
+		t.Fatalf("summary: experiment %q, seed %v, %d runs; want intro, a seed, 4 runs", s.Experiment, s.Config["seed"], len(s.Runs))
+	}
+	for _, key := range []string{"model", "features", "hidden", "feature_probability", "importance", "seed", "loss",
+		"W", "b", "norms", "interference", "dimensionality", "dims_per_feature", "represented"} {
+		if _, ok := s.Runs[0][key]; !ok {
+			t.Errorf("run record lacks %q", key)
+		}
+	}
+}

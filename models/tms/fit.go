@@ -1,0 +1,155 @@
+package tms
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/toy"
+)
+
+// Spec is one instance of a sweep: a model and its feature distribution.
+type Spec struct {
+	Model Config     `json:"model"`
+	Data  toy.Config `json:"data"`
+}
+
+// Validate reports the first bad field of the model or the data.
+func (s Spec) Validate() error {
+	if err := s.Model.Validate(); err != nil {
+		return err
+	}
+	if err := s.Data.Validate(); err != nil {
+		return err
+	}
+	if s.Data.Features != s.Model.Features {
+		return fmt.Errorf("data has %d features, model %d", s.Data.Features, s.Model.Features)
+	}
+	return nil
+}
+
+// SweepConfig configures [Sweep].
+type SweepConfig struct {
+	// Train is the training setup of every restart.
+	Train graph.Config `json:"train"`
+	// Restarts is k of best-of-k (≥ 1): each instance is trained k times from
+	// different initialisations and the lowest-loss fit is kept.
+	Restarts int `json:"restarts"`
+	// Seed determines every initialisation and every batch of the sweep.
+	Seed uint64 `json:"seed"`
+	// EvalSamples is the number of fresh samples the reported loss is
+	// averaged over; 0 means 2²⁰ (≈10⁶).
+	EvalSamples int `json:"eval_samples"`
+}
+
+// Validate reports the first bad field.
+func (c SweepConfig) Validate() error {
+	if err := c.Train.Validate(); err != nil {
+		return err
+	}
+	if c.Restarts < 1 {
+		return fmt.Errorf("restarts %d: must be at least 1", c.Restarts)
+	}
+	if c.EvalSamples < 0 {
+		return fmt.Errorf("eval_samples %d: must not be negative", c.EvalSamples)
+	}
+	return nil
+}
+
+// Result is the kept fit of one instance.
+type Result struct {
+	Spec
+	// Seed is the seed of the kept restart: its parameters were drawn from
+	// DeriveSeed(Seed, 0) and its batches from DeriveSeed(Seed, 1).
+	Seed uint64
+	// Restart is the index of the kept restart.
+	Restart int
+	// Loss is Σᵢ Iᵢ(xᵢ − x′ᵢ)² averaged over EvalSamples fresh samples.
+	Loss float64
+	// RestartLosses is the evaluated loss of every restart.
+	RestartLosses []float64
+	// Params holds the kept weights (tms.ParamW, tms.ParamB).
+	Params *graph.Params
+}
+
+// W returns the kept weights [hidden][features].
+func (r Result) W() [][]float64 { return r.Params.Matrix(ParamW) }
+
+// B returns the kept bias [features].
+func (r Result) B() []float64 { return r.Params.Float64s(ParamB) }
+
+// evalBatch is the batch size of loss evaluation.
+const evalBatch = 1 << 14
+
+// Sweep trains every instance of specs cfg.Restarts times, spreading all
+// instance×restart jobs over the cores with graph.Sweep, and keeps the lowest
+// evaluated loss per instance. Restart r of instance i is seeded with
+// DeriveSeed(cfg.Seed, i, r); all restarts of an instance are evaluated on the
+// same fresh samples. Results are identical for the same seed whatever the
+// number of cores.
+func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Option) ([]Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("tms: %w", err)
+	}
+	for i, s := range specs {
+		if err := s.Validate(); err != nil {
+			return nil, fmt.Errorf("tms: instance %d: %w", i, err)
+		}
+	}
+	samples := cfg.EvalSamples
+	if samples == 0 {
+		samples = 1 << 20
+	}
+	type fit struct {
+		seed   uint64
+		loss   float64
+		params *graph.Params
+	}
+	k := cfg.Restarts
+	fits, err := graph.Sweep(ctx, len(specs)*k, func(ctx context.Context, job int) (fit, error) {
+		i, r := job/k, job%k
+		spec := specs[i]
+		seed := graph.DeriveSeed(cfg.Seed, uint64(i), uint64(r))
+		m, err := New(spec.Model)
+		if err != nil {
+			return fit{}, err
+		}
+		src, err := toy.NewSource(spec.Data, graph.NewRand(graph.DeriveSeed(seed, 1), 0))
+		if err != nil {
+			return fit{}, err
+		}
+		p := graph.NewParams(graph.DeriveSeed(seed, 0))
+		if _, err := graph.Train(ctx, m, src, p, cfg.Train, opts...); err != nil {
+			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
+		}
+		evalSrc, err := toy.NewSource(spec.Data, graph.NewRand(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
+		if err != nil {
+			return fit{}, err
+		}
+		loss, err := graph.Evaluate(ctx, m, evalSrc, p, samples, evalBatch)
+		if err != nil {
+			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
+		}
+		return fit{seed: seed, loss: loss[0].Value, params: p}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(specs))
+	for i, s := range specs {
+		res := Result{Spec: s, Restart: -1, Loss: math.Inf(1)}
+		for r := 0; r < k; r++ {
+			f := fits[i*k+r]
+			res.RestartLosses = append(res.RestartLosses, f.loss)
+			if f.loss < res.Loss {
+				res.Restart, res.Seed, res.Loss, res.Params = r, f.seed, f.loss, f.params
+			}
+		}
+		if res.Restart < 0 {
+			return nil, fmt.Errorf("tms: instance %d: no restart has a finite loss", i)
+		}
+		out[i] = res
+	}
+	return out, nil
+}
