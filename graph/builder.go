@@ -24,12 +24,17 @@ type Builder struct {
 	order  []string
 	err    error
 	consts int
+	// fixed marks the nodes that depend on no parameter (inputs, constants
+	// and what is computed from them only): their gradients are never
+	// needed, so this package's ops skip them. Nodes the builder did not
+	// make are assumed to need gradients.
+	fixed map[*Node]bool
 }
 
 // NewBuilder returns a Builder for a new graph whose parameters come from (and
 // are created in) params.
 func NewBuilder(params *Params) *Builder {
-	return &Builder{g: G.NewGraph(), params: params, nodes: map[string]*Node{}}
+	return &Builder{g: G.NewGraph(), params: params, nodes: map[string]*Node{}, fixed: map[*Node]bool{}}
 }
 
 // Err returns the first error met while building, or nil.
@@ -73,11 +78,33 @@ func (b *Builder) ok(op string, in ...*Node) bool {
 	return true
 }
 
-func (b *Builder) wrap(op string, n *Node, err error) *Node {
+// wrap returns n, the result of op over in, or records err. n is fixed (needs
+// no gradient) if every one of in is.
+func (b *Builder) wrap(op string, n *Node, err error, in ...*Node) *Node {
 	if err != nil {
 		return b.fail(op, err)
 	}
+	fixed := len(in) > 0
+	for _, c := range in {
+		fixed = fixed && b.fixed[c]
+	}
+	if fixed {
+		b.fixed[n] = true
+	}
 	return n
+}
+
+// apply adds one of this package's ops over in, telling it which inputs need
+// gradients.
+func (b *Builder) apply(name string, op *kernelOp, in ...*Node) *Node {
+	if !b.ok(name, in...) {
+		return nil
+	}
+	for i, c := range in {
+		op.diffs[i] = op.diffs[i] && !b.fixed[c]
+	}
+	n, err := apply(op, in...)
+	return b.wrap(name, n, err, in...)
 }
 
 // Param returns the node of the named trainable parameter, creating it in the
@@ -107,7 +134,9 @@ func (b *Builder) Input(name string, rows, cols int) (*Node, *tensor.Dense) {
 		return nil, nil
 	}
 	t := tensor.New(tensor.Of(b.Dtype()), tensor.WithShape(rows, cols))
-	return G.NewMatrix(b.g, b.Dtype(), G.WithShape(rows, cols), G.WithName(name), G.WithValue(t)), t
+	n := G.NewMatrix(b.g, b.Dtype(), G.WithShape(rows, cols), G.WithName(name), G.WithValue(t))
+	b.fixed[n] = true
+	return n, t
 }
 
 // Const returns a constant node with the given values and shape (a vector of
@@ -129,7 +158,9 @@ func (b *Builder) Const(vals []float64, shape ...int) *Node {
 		copy(d, vals)
 	}
 	b.consts++
-	return G.NodeFromAny(b.g, t, G.WithName(fmt.Sprintf("const%d", b.consts)))
+	n := G.NodeFromAny(b.g, t, G.WithName(fmt.Sprintf("const%d", b.consts)))
+	b.fixed[n] = true
+	return n
 }
 
 // Scalar returns a scalar constant of the graph's dtype.
@@ -137,33 +168,51 @@ func (b *Builder) Scalar(v float64) *Node {
 	if b.err != nil {
 		return nil
 	}
+	var n *Node
 	if b.Dtype() == tensor.Float32 {
-		return G.NewConstant(float32(v))
+		n = G.NewConstant(float32(v))
+	} else {
+		n = G.NewConstant(v)
 	}
-	return G.NewConstant(v)
+	b.fixed[n] = true
+	return n
 }
 
-// MatMul returns a·c for matrices a [r, k] and c [k, s].
-func (b *Builder) MatMul(a, c *Node) *Node {
-	if !b.ok("matmul", a, c) {
-		return nil
-	}
-	n, err := G.Mul(a, c)
-	return b.wrap("matmul", n, err)
-}
+// MatMul returns a·c for matrices a [r, k] and c [k, s]. It is this
+// package's own op: no transpose copies, no allocation per run, and zero
+// entries of a skipped.
+func (b *Builder) MatMul(a, c *Node) *Node { return b.matMul("matmul", a, c, false, false) }
 
 // MatMulT returns a·cᵀ for matrices a [r, k] and c [s, k].
-func (b *Builder) MatMulT(a, c *Node) *Node {
-	return b.MatMul(a, b.T(c))
+func (b *Builder) MatMulT(a, c *Node) *Node { return b.matMul("matmul T", a, c, false, true) }
+
+// TMatMul returns aᵀ·c for matrices a [k, r] and c [k, s].
+func (b *Builder) TMatMul(a, c *Node) *Node { return b.matMul("T matmul", a, c, true, false) }
+
+func (b *Builder) matMul(name string, a, c *Node, ta, tb bool) *Node {
+	return b.apply(name, matMulOp(ta, tb), a, c)
 }
 
-// T returns the transpose of a matrix.
+// T returns the transpose of a matrix (a copy).
 func (b *Builder) T(a *Node) *Node {
 	if !b.ok("transpose", a) {
 		return nil
 	}
 	n, err := G.Transpose(a)
-	return b.wrap("transpose", n, err)
+	return b.wrap("transpose", n, err, a)
+}
+
+// AddRowReLU returns ReLU(a + v) with the vector v [n] added to every row of
+// a [r, n], in one fused op.
+func (b *Builder) AddRowReLU(a, v *Node) *Node {
+	return b.apply("add row relu", biasActOp(true), a, v)
+}
+
+// WeightedSqErr returns the scalar (1/r)·Σ_{rows, i} wᵢ (xᵢ − yᵢ)² for x, y
+// [r, n] and weights w [n] (a constant): the importance-weighted squared
+// error summed over features and averaged over the batch, in one fused op.
+func (b *Builder) WeightedSqErr(x, y, w *Node) *Node {
+	return b.apply("weighted squared error", weightedSqErrOp(), x, y, w)
 }
 
 // asRow reshapes a vector [n] to [1, n] for broadcasting over rows.
@@ -176,15 +225,7 @@ func (b *Builder) asRow(v *Node) (*Node, error) {
 
 // AddRow returns a + v with the vector v [n] added to every row of a [r, n].
 func (b *Builder) AddRow(a, v *Node) *Node {
-	if !b.ok("add row", a, v) {
-		return nil
-	}
-	row, err := b.asRow(v)
-	if err != nil {
-		return b.fail("add row", err)
-	}
-	n, err := G.BroadcastAdd(a, row, nil, []byte{0})
-	return b.wrap("add row", n, err)
+	return b.apply("add row", biasActOp(false), a, v)
 }
 
 // SubRow returns a − v with the vector v [n] subtracted from every row of a.
@@ -197,7 +238,7 @@ func (b *Builder) SubRow(a, v *Node) *Node {
 		return b.fail("sub row", err)
 	}
 	n, err := G.BroadcastSub(a, row, nil, []byte{0})
-	return b.wrap("sub row", n, err)
+	return b.wrap("sub row", n, err, a, v)
 }
 
 // MulRow returns a ⊙ v with every row of a [r, n] multiplied elementwise by
@@ -211,7 +252,7 @@ func (b *Builder) MulRow(a, v *Node) *Node {
 		return b.fail("mul row", err)
 	}
 	n, err := G.BroadcastHadamardProd(a, row, nil, []byte{0})
-	return b.wrap("mul row", n, err)
+	return b.wrap("mul row", n, err, a, v)
 }
 
 // Add returns a + c for same-shaped a and c.
@@ -220,7 +261,7 @@ func (b *Builder) Add(a, c *Node) *Node {
 		return nil
 	}
 	n, err := G.Add(a, c)
-	return b.wrap("add", n, err)
+	return b.wrap("add", n, err, a, c)
 }
 
 // Sub returns a − c for same-shaped a and c.
@@ -229,7 +270,7 @@ func (b *Builder) Sub(a, c *Node) *Node {
 		return nil
 	}
 	n, err := G.Sub(a, c)
-	return b.wrap("sub", n, err)
+	return b.wrap("sub", n, err, a, c)
 }
 
 // Mul returns the elementwise product a ⊙ c for same-shaped a and c.
@@ -238,7 +279,7 @@ func (b *Builder) Mul(a, c *Node) *Node {
 		return nil
 	}
 	n, err := G.HadamardProd(a, c)
-	return b.wrap("mul", n, err)
+	return b.wrap("mul", n, err, a, c)
 }
 
 // Scale returns s·a for a constant s.
@@ -247,7 +288,7 @@ func (b *Builder) Scale(a *Node, s float64) *Node {
 		return nil
 	}
 	n, err := G.HadamardProd(a, b.Scalar(s))
-	return b.wrap("scale", n, err)
+	return b.wrap("scale", n, err, a)
 }
 
 // ReLU returns max(a, 0) elementwise.
@@ -256,7 +297,7 @@ func (b *Builder) ReLU(a *Node) *Node {
 		return nil
 	}
 	n, err := G.Rectify(a)
-	return b.wrap("relu", n, err)
+	return b.wrap("relu", n, err, a)
 }
 
 // Square returns a² elementwise.
@@ -265,7 +306,7 @@ func (b *Builder) Square(a *Node) *Node {
 		return nil
 	}
 	n, err := G.Square(a)
-	return b.wrap("square", n, err)
+	return b.wrap("square", n, err, a)
 }
 
 // Abs returns |a| elementwise.
@@ -274,7 +315,7 @@ func (b *Builder) Abs(a *Node) *Node {
 		return nil
 	}
 	n, err := G.Abs(a)
-	return b.wrap("abs", n, err)
+	return b.wrap("abs", n, err, a)
 }
 
 // Sum returns the sum of a over the given axes (all axes when none are given;
@@ -284,7 +325,7 @@ func (b *Builder) Sum(a *Node, axes ...int) *Node {
 		return nil
 	}
 	n, err := G.Sum(a, axes...)
-	return b.wrap("sum", n, err)
+	return b.wrap("sum", n, err, a)
 }
 
 // Mean returns the mean of a over the given axes (all axes when none given).
@@ -293,7 +334,7 @@ func (b *Builder) Mean(a *Node, axes ...int) *Node {
 		return nil
 	}
 	n, err := G.Mean(a, axes...)
-	return b.wrap("mean", n, err)
+	return b.wrap("mean", n, err, a)
 }
 
 // Apply adds a custom Gorgonia op over the inputs.
@@ -302,5 +343,5 @@ func (b *Builder) Apply(op G.Op, in ...*Node) *Node {
 		return nil
 	}
 	n, err := G.ApplyOp(op, in...)
-	return b.wrap(op.String(), n, err)
+	return b.wrap(op.String(), n, err, in...)
 }

@@ -76,6 +76,44 @@ func GradCheck(m Model, x []float64, width int, p *Params, eps float64) (GradChe
 	return worst, nil
 }
 
+// LossAndGrads returns the total loss of m at the fixed batch x (row-major,
+// width columns) and its gradient in every parameter, by name.
+func LossAndGrads(m Model, x []float64, width int, p *Params) (float64, map[string][]float64, error) {
+	src := fixedSource{width: width, x: x}
+	prog, err := compile(m, src, p, len(x)/width, true)
+	if err != nil {
+		return 0, nil, fmt.Errorf("graph: loss and grads: %w", err)
+	}
+	defer prog.vm.Close()
+	vals, err := prog.run(src)
+	if err != nil {
+		return 0, nil, err
+	}
+	var total float64
+	for _, v := range vals {
+		total += v
+	}
+	grads := map[string][]float64{}
+	for i, g := range prog.gradTensors() {
+		grads[prog.paramNames[i]] = toFloat64s(g)
+	}
+	return total, grads, nil
+}
+
+func toFloat64s(t *tensor.Dense) []float64 {
+	switch d := backing(t).(type) {
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	case []float64:
+		return append([]float64(nil), d...)
+	}
+	return nil
+}
+
 // fixedSource replays one batch.
 type fixedSource struct {
 	width int

@@ -1,0 +1,170 @@
+package graph
+
+import "gorgonia.org/tensor"
+
+// float is the element type of a kernel.
+type float interface{ ~float32 | ~float64 }
+
+// matMul writes C = op(A)·op(B) into c, for row-major A (shape as) and B
+// (shape bs), op the transpose when ta (tb) is set. The loops skip zero
+// entries of A where the layout allows it: toy data and ReLU outputs are
+// sparse, so this saves most of the work at low feature probability.
+func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
+	clear(c)
+	switch {
+	case !ta && !tb: // C[i,:] = Σ_k A[i,k] B[k,:]
+		r, k, n := as[0], as[1], bs[1]
+		for i := 0; i < r; i++ {
+			ci := c[i*n : (i+1)*n]
+			for kk, av := range a[i*k : (i+1)*k] {
+				if av != 0 {
+					axpy(av, b[kk*n:(kk+1)*n], ci)
+				}
+			}
+		}
+	case !ta && tb: // C[i,j] = A[i,:]·B[j,:]
+		r, k, n := as[0], as[1], bs[0]
+		idx := make([]int, 0, k)
+		for i := 0; i < r; i++ {
+			ai := a[i*k : (i+1)*k]
+			idx = idx[:0]
+			for kk, av := range ai {
+				if av != 0 {
+					idx = append(idx, kk)
+				}
+			}
+			ci := c[i*n : (i+1)*n]
+			if 2*len(idx) < k {
+				for j := range ci {
+					bj := b[j*k : (j+1)*k]
+					var s T
+					for _, kk := range idx {
+						s += ai[kk] * bj[kk]
+					}
+					ci[j] = s
+				}
+				continue
+			}
+			for j := range ci {
+				ci[j] = dot(ai, b[j*k:(j+1)*k])
+			}
+		}
+	case ta && !tb: // C = AᵀB: C[i,:] += A[kk,i] B[kk,:]
+		k, r, n := as[0], as[1], bs[1]
+		for kk := 0; kk < k; kk++ {
+			bk := b[kk*n : (kk+1)*n]
+			for i, av := range a[kk*r : (kk+1)*r] {
+				if av != 0 {
+					axpy(av, bk, c[i*n:(i+1)*n])
+				}
+			}
+		}
+	default: // C = AᵀBᵀ: C[i,j] = Σ_k A[k,i] B[j,k]
+		k, r, n := as[0], as[1], bs[0]
+		for i := 0; i < r; i++ {
+			for j := 0; j < n; j++ {
+				var s T
+				for kk := 0; kk < k; kk++ {
+					s += a[kk*r+i] * b[j*k+kk]
+				}
+				c[i*n+j] = s
+			}
+		}
+	}
+}
+
+// axpy computes y += a·x.
+func axpy[T float](a T, x, y []T) {
+	y = y[:len(x)]
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		y[i] += a * x[i]
+		y[i+1] += a * x[i+1]
+		y[i+2] += a * x[i+2]
+		y[i+3] += a * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		y[i] += a * x[i]
+	}
+}
+
+// dot returns x·y.
+func dot[T float](x, y []T) T {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 T
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * y[i]
+		s1 += x[i+1] * y[i+1]
+		s2 += x[i+2] * y[i+2]
+		s3 += x[i+3] * y[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * y[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// biasAct writes act(A + v) into out, v added to every row.
+func biasAct[T float](out, a, v []T, relu bool) {
+	n := len(v)
+	for i := 0; i < len(a); i += n {
+		ai, oi := a[i:i+n], out[i:i+n]
+		for j, x := range ai {
+			x += v[j]
+			if relu && x < 0 {
+				x = 0
+			}
+			oi[j] = x
+		}
+	}
+}
+
+// reluGrad writes g ⊙ [out > 0] into dst.
+func reluGrad[T float](dst, out, g []T) {
+	for i, o := range out {
+		if o > 0 {
+			dst[i] = g[i]
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// colSum writes the column sums of the row-major matrix a with n columns.
+func colSum[T float](dst, a []T, n int) {
+	clear(dst)
+	for i := 0; i < len(a); i += n {
+		for j, x := range a[i : i+n] {
+			dst[j] += x
+		}
+	}
+}
+
+// weightedSqErr returns (1/r)·Σ wᵢ (xᵢ − yᵢ)² over rows of n = len(w),
+// accumulated in float64.
+func weightedSqErr[T float](x, y, w []T) float64 {
+	n := len(w)
+	var total float64
+	for i := 0; i < len(x); i += n {
+		var s T
+		xi, yi := x[i:i+n], y[i:i+n]
+		for j, wj := range w {
+			d := xi[j] - yi[j]
+			s += wj * d * d
+		}
+		total += float64(s)
+	}
+	return total / float64(len(x)/n)
+}
+
+// weightedSqErrGrad writes s·w ⊙ (x − y) into dst.
+func weightedSqErrGrad[T float](dst, x, y, w []T, s T) {
+	n := len(w)
+	for i := 0; i < len(x); i += n {
+		xi, yi, di := x[i:i+n], y[i:i+n], dst[i:i+n]
+		for j, wj := range w {
+			di[j] = s * wj * (xi[j] - yi[j])
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package graph
+
+import (
+	"math"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// opModel is a loss Σ (f(params) ⊙ R) with a fixed random R, so that every
+// entry of the op's output has its own weight in the gradient. fused selects
+// this package's op, otherwise the same function built from Gorgonia's ops.
+type opModel struct {
+	name  string
+	fused bool
+}
+
+func (o opModel) Loss(b *Builder, x *Node) []Term {
+	const r, k, n = 6, 4, 3
+	var out *Node
+	switch o.name {
+	case "matmul NN":
+		A, B := b.Param("A", Normal(1), r, k), b.Param("B", Normal(1), k, n)
+		out = pick(b, o.fused, func() *Node { return b.MatMul(A, B) }, func() (*Node, error) { return G.Mul(A, B) })
+	case "matmul NT":
+		A, B := b.Param("A", Normal(1), r, k), b.Param("B", Normal(1), n, k)
+		out = pick(b, o.fused, func() *Node { return b.MatMulT(A, B) }, func() (*Node, error) { return G.Mul(A, G.Must(G.Transpose(B))) })
+	case "matmul TN":
+		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), k, n)
+		out = pick(b, o.fused, func() *Node { return b.TMatMul(A, B) }, func() (*Node, error) { return G.Mul(G.Must(G.Transpose(A)), B) })
+	case "matmul sparse NT":
+		// x (the batch) is sparse: the kernel's sparse path must agree.
+		B := b.Param("B", Normal(1), n, k)
+		x4 := b.MatMul(x, b.Param("P", Normal(1), x.Shape()[1], k))
+		out = pick(b, o.fused, func() *Node { return b.MatMulT(b.ReLU(x4), B) }, func() (*Node, error) {
+			return G.Mul(G.Must(G.Rectify(x4)), G.Must(G.Transpose(B)))
+		})
+	case "add row":
+		A, v := b.Param("A", Normal(1), r, n), b.Param("v", Normal(1), n)
+		out = pick(b, o.fused, func() *Node { return b.AddRow(A, v) }, func() (*Node, error) {
+			return G.BroadcastAdd(A, G.Must(G.Reshape(v, tensor.Shape{1, n})), nil, []byte{0})
+		})
+	case "add row relu":
+		A, v := b.Param("A", Normal(1), r, n), b.Param("v", Normal(1), n)
+		out = pick(b, o.fused, func() *Node { return b.AddRowReLU(A, v) }, func() (*Node, error) {
+			return G.Rectify(G.Must(G.BroadcastAdd(A, G.Must(G.Reshape(v, tensor.Shape{1, n})), nil, []byte{0})))
+		})
+	case "weighted squared error":
+		X, Y := b.Param("X", Normal(1), r, n), b.Param("Y", Normal(1), r, n)
+		w := b.Const([]float64{1, 0.5, 0.25})
+		loss := pick(b, o.fused, func() *Node { return b.WeightedSqErr(X, Y, w) }, func() (*Node, error) {
+			sq := G.Must(G.Square(G.Must(G.Sub(X, Y))))
+			wr := G.Must(G.Reshape(w, tensor.Shape{1, n}))
+			return G.HadamardProd(G.Must(G.Sum(G.Must(G.BroadcastHadamardProd(sq, wr, nil, []byte{0})))), b.Scalar(1/float64(r)))
+		})
+		return []Term{{Name: "loss", Node: loss}}
+	}
+	sh := out.Shape()
+	R := make([]float64, sh[0]*sh[1])
+	rng := NewRand(99, 0)
+	for i := range R {
+		R[i] = rng.NormFloat64()
+	}
+	return []Term{{Name: "loss", Node: b.Sum(b.Mul(out, b.Const(R, sh[0], sh[1])))}}
+}
+
+func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node {
+	if fused {
+		return f()
+	}
+	n, err := g()
+	return b.wrap("unfused", n, err)
+}
+
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul sparse NT", "add row", "add row relu", "weighted squared error"}
+
+// sparseBatch is a [6, 5] batch with most entries zero.
+func sparseBatch() []float64 {
+	x := make([]float64, 30)
+	for i := range x {
+		if i%4 == 0 {
+			x[i] = float64(i%7) / 7
+		}
+	}
+	return x
+}
+
+func TestOpsGradCheck(t *testing.T) {
+	for _, name := range opNames {
+		t.Run(name, func(t *testing.T) {
+			res, err := GradCheck(opModel{name: name, fused: true}, sparseBatch(), 5, NewParamsOf(tensor.Float64, 5), 1e-6)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.RelErr > 1e-6 {
+				t.Errorf("gradient of %s[%d]: analytic %v, finite difference %v", res.Param, res.Index, res.Analytic, res.Numeric)
+			}
+		})
+	}
+}
+
+func TestOpsMatchUnfused(t *testing.T) {
+	for _, dt := range []tensor.Dtype{tensor.Float64, tensor.Float32} {
+		tol := 1e-12
+		if dt == tensor.Float32 {
+			tol = 1e-5
+		}
+		for _, name := range opNames {
+			t.Run(name+"/"+dt.String(), func(t *testing.T) {
+				lf, gf, err := LossAndGrads(opModel{name: name, fused: true}, sparseBatch(), 5, NewParamsOf(dt, 5))
+				if err != nil {
+					t.Fatal(err)
+				}
+				lu, gu, err := LossAndGrads(opModel{name: name}, sparseBatch(), 5, NewParamsOf(dt, 5))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if math.Abs(lf-lu) > tol*math.Max(1, math.Abs(lu)) {
+					t.Errorf("loss: fused %v, unfused %v", lf, lu)
+				}
+				for p, g := range gu {
+					for i := range g {
+						if math.Abs(gf[p][i]-g[i]) > tol*math.Max(1, math.Abs(g[i])) {
+							t.Errorf("∂loss/∂%s[%d]: fused %v, unfused %v", p, i, gf[p][i], g[i])
+						}
+					}
+				}
+			})
+		}
+	}
+}
