@@ -32,14 +32,14 @@ var (
 	_ G.SDOp = (*kernelOp)(nil)
 )
 
-func (o *kernelOp) Arity() int                        { return o.arity }
-func (o *kernelOp) Type() hm.Type                     { return o.typ }
-func (o *kernelOp) ReturnsPtr() bool                  { return false }
-func (o *kernelOp) CallsExtern() bool                 { return false }
-func (o *kernelOp) OverwritesInput() int              { return -1 }
-func (o *kernelOp) WriteHash(h hash.Hash)             { fmt.Fprint(h, o.name) }
-func (o *kernelOp) String() string                    { return o.name }
-func (o *kernelOp) DiffWRT(inputs int) []bool         { return o.diffs }
+func (o *kernelOp) Arity() int                { return o.arity }
+func (o *kernelOp) Type() hm.Type             { return o.typ }
+func (o *kernelOp) ReturnsPtr() bool          { return false }
+func (o *kernelOp) CallsExtern() bool         { return false }
+func (o *kernelOp) OverwritesInput() int      { return -1 }
+func (o *kernelOp) WriteHash(h hash.Hash)     { fmt.Fprint(h, o.name) }
+func (o *kernelOp) String() string            { return o.name }
+func (o *kernelOp) DiffWRT(inputs int) []bool { return o.diffs }
 func (o *kernelOp) SymDiff(in G.Nodes, out, grad *G.Node) (G.Nodes, error) {
 	return o.diff(in, out, grad)
 }
