@@ -88,17 +88,13 @@ func (m *Model) Forward(b *graph.Builder, x *graph.Node) *graph.Node {
 	W := b.Param(ParamW, graph.XavierNormal, m.Hidden, m.Features) // [hidden, features]
 	bias := b.Param(ParamB, graph.Zeros, m.Features)               // [features]
 	h := b.MatMulT(x, W)                                           // [batch, hidden]
-	out := b.AddRow(b.MatMul(h, W), bias)                          // [batch, features]
 	if m.Kind == ReLUOutput {
-		out = b.ReLU(out)
+		return b.AddRowReLU(b.MatMul(h, W), bias) // [batch, features]
 	}
-	return out
+	return b.AddRow(b.MatMul(h, W), bias) // [batch, features]
 }
 
 // Loss is Σᵢ Iᵢ (xᵢ − x′ᵢ)², averaged over the batch.
 func (m *Model) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
-	diff := b.Sub(x, m.Forward(b, x))                           // [batch, features]
-	weighted := b.MulRow(b.Square(diff), b.Const(m.Importance)) // [batch, features]
-	batch := float64(x.Shape()[0])
-	return []graph.Term{{Name: "loss", Node: b.Scale(b.Sum(weighted), 1/batch)}}
+	return []graph.Term{{Name: "loss", Node: b.WeightedSqErr(x, m.Forward(b, x), b.Const(m.Importance))}}
 }
