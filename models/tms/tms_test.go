@@ -3,6 +3,7 @@ package tms
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/toymodels/superposition/graph"
@@ -81,5 +82,36 @@ func TestLinearDenseLoss(t *testing.T) {
 	}
 	if got := res[0].Loss; math.Abs(got-want)/want > 0.02 {
 		t.Errorf("linear dense loss = %v; want %v within 2%%", got, want)
+	}
+}
+
+// TestSweepDeterministic trains the same sweep with GOMAXPROCS 1 and 2: the
+// kept weights must be bit-identical.
+func TestSweepDeterministic(t *testing.T) {
+	specs := []Spec{
+		{Model: Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{0.1}}},
+		{Model: Config{Kind: Linear, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{1}}},
+	}
+	cfg := SweepConfig{Train: graph.Config{Steps: 100, Batch: 256, LR: 1e-3}, Restarts: 2, Seed: 7, EvalSamples: 4096}
+	run := func(procs int) []Result {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		res, err := Sweep(context.Background(), specs, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if one[i].Loss != two[i].Loss || one[i].Restart != two[i].Restart {
+			t.Errorf("instance %d: loss %v (restart %d) with GOMAXPROCS=1, %v (restart %d) with 2",
+				i, one[i].Loss, one[i].Restart, two[i].Loss, two[i].Restart)
+		}
+		w1, w2 := one[i].Params.Float64s(ParamW), two[i].Params.Float64s(ParamW)
+		for j := range w1 {
+			if w1[j] != w2[j] {
+				t.Fatalf("instance %d: W[%d] = %v with GOMAXPROCS=1, %v with 2", i, j, w1[j], w2[j])
+			}
+		}
 	}
 }
