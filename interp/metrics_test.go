@@ -2,6 +2,7 @@ package interp
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -122,5 +123,24 @@ func TestRepresented(t *testing.T) {
 	}
 	if c := Cosine(polygon(5), 0, 1); math.Abs(c-math.Cos(2*math.Pi/5)) > 1e-12 {
 		t.Errorf("Cosine(pentagon, 0, 1) = %v; want %v", c, math.Cos(2*math.Pi/5))
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	r := ToyRun{Features: 5, Hidden: 2, FeatureProbability: 0.05, W: polygon(5), B: []float64{-0.2, -0.2, -0.2, -0.2, -0.2}, Loss: 0.007}
+	r.Measure()
+	got := r.Describe()
+	for _, part := range []string{"5 of 5 features represented [0 1 2 3 4]", "Dᵢ from 0.40 to 0.40", "mean bias of represented features -0.20"} {
+		if !strings.Contains(got, part) {
+			t.Errorf("Describe(pentagon) = %q; want it to say %q", got, part)
+		}
+	}
+	if strings.Contains(got, "antipodal") {
+		t.Errorf("Describe(pentagon) = %q; a pentagon has no antipodal pair", got)
+	}
+	d := ToyRun{Features: 2, Hidden: 1, FeatureProbability: 0.3, W: fromColumns([]float64{1}, []float64{-1}), B: []float64{0, 0}}
+	d.Measure()
+	if got := d.Describe(); !strings.Contains(got, "1 antipodal pair(s) (0,1)") {
+		t.Errorf("Describe(digon) = %q; want it to name the antipodal pair (0,1)", got)
 	}
 }

@@ -84,8 +84,8 @@ func AntipodalPairs(W [][]float64) []Pair {
 }
 
 // Describe returns one sentence reading the geometry of a toy run: which
-// features are represented, antipodal pairs, the range of Dᵢ, and the sign of
-// the biases of represented features.
+// features are represented, antipodal pairs, the range of Dᵢ, and the mean
+// bias of represented features (negative biases filter out interference).
 func (r ToyRun) Describe() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "p = %.3g: %d of %d features represented", r.FeatureProbability, r.Represented, r.Features)
@@ -95,12 +95,10 @@ func (r ToyRun) Describe() string {
 	}
 	fmt.Fprintf(&sb, " %v", r.RepresentedFeatures)
 	lo, hi := math.Inf(1), math.Inf(-1)
-	neg := 0
+	var bias float64
 	for _, i := range r.RepresentedFeatures {
 		lo, hi = math.Min(lo, r.Dimensionality[i]), math.Max(hi, r.Dimensionality[i])
-		if r.B[i] < 0 {
-			neg++
-		}
+		bias += r.B[i] / float64(r.Represented)
 	}
 	fmt.Fprintf(&sb, ", Dᵢ from %.2f to %.2f", lo, hi)
 	if pairs := AntipodalPairs(r.W); len(pairs) > 0 {
@@ -112,7 +110,7 @@ func (r ToyRun) Describe() string {
 	if r.Represented == r.Hidden && hi-lo < 0.02 && math.Abs(lo-1) < 0.02 {
 		sb.WriteString(", orthogonal")
 	}
-	fmt.Fprintf(&sb, ", %d of %d represented biases negative; loss %.4g.", neg, r.Represented, r.Loss)
+	fmt.Fprintf(&sb, ", mean bias of represented features %+.2f; loss %.4g.", bias, r.Loss)
 	return sb.String()
 }
 

@@ -3,7 +3,7 @@
 // out/tour/report.html with the figures and a reading of them. It takes a few
 // minutes on two cores.
 //
-//	go run ./experiments/tour [-out out/tour] [-seed 1] [-steps 3000] [-restarts 2]
+//	go run ./experiments/tour [-out out/tour] [-seed 1] [-steps 4000] [-restarts 3]
 package main
 
 import (
@@ -28,7 +28,7 @@ type Config struct {
 // DefaultConfig is the reduced scale that keeps the tour short.
 func DefaultConfig() Config {
 	return Config{
-		Common: cli.Common{Out: "out/tour", Seed: 1, Steps: 3000, Restarts: 2},
+		Common: cli.Common{Out: "out/tour", Seed: 1, Steps: 4000, Restarts: 3},
 		Intro: cli.Toy{
 			Features:      5,
 			Hidden:        2,
