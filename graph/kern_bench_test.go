@@ -38,4 +38,3 @@ func BenchmarkAxpy(b *testing.B) {
 		})
 	}
 }
-
