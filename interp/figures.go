@@ -40,6 +40,8 @@ func GramWithBias(title string, W [][]float64, b []float64) HeatPanel {
 type DirectionPanel struct {
 	Title string
 	W     [][]float64
+	// Colors, one per feature, override the default importance colouring.
+	Colors []color.Color
 }
 
 // SaveHeatmaps draws panels in a grid with cols columns and writes the PNG to
@@ -84,6 +86,9 @@ func SaveDirections(path string, cols int, panels []DirectionPanel) error {
 		for f := 0; f < n; f++ {
 			lim = math.Max(lim, math.Max(math.Abs(dp.W[0][f]), math.Abs(dp.W[1][f])))
 			col := featureColor(f, n)
+			if f < len(dp.Colors) {
+				col = dp.Colors[f]
+			}
 			line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: dp.W[0][f], Y: dp.W[1][f]}})
 			if err != nil {
 				return err

@@ -28,8 +28,10 @@ type ToyRun struct {
 	Interference       []float64   `json:"interference"`
 	Dimensionality     []float64   `json:"dimensionality"`
 	// DimsPerFeature is D* = m/‖W‖_F² (0 when W = 0, where it is undefined).
-	DimsPerFeature      float64 `json:"dims_per_feature"`
-	FrobeniusSq         float64 `json:"frobenius_sq"`
+	DimsPerFeature float64 `json:"dims_per_feature"`
+	FrobeniusSq    float64 `json:"frobenius_sq"`
+	// SumDimensionality is Σᵢ Dᵢ, at most m.
+	SumDimensionality   float64 `json:"sum_dimensionality"`
 	Represented         int     `json:"represented"`
 	RepresentedFeatures []int   `json:"represented_features"`
 }
@@ -40,6 +42,10 @@ func (r *ToyRun) Measure() {
 	r.Interference = Interference(r.W)
 	r.Dimensionality = Dimensionality(r.W)
 	r.FrobeniusSq = FrobeniusSq(r.W)
+	r.SumDimensionality = 0
+	for _, d := range r.Dimensionality {
+		r.SumDimensionality += d
+	}
 	r.DimsPerFeature = 0
 	if r.FrobeniusSq > 0 {
 		r.DimsPerFeature = float64(len(r.W)) / r.FrobeniusSq

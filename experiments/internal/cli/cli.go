@@ -234,3 +234,6 @@ func Main(name string, fs *flag.FlagSet, args []string, validate func() error, o
 	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
 	return 0
 }
+
+// FloatList adapts a []float64 to a comma-separated flag.Value.
+func FloatList(p *[]float64) flag.Value { return (*floatList)(p) }

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/toymodels/superposition/experiments/internal/cli"
+)
+
+func quiet() cli.Env {
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	return cli.Env{Log: log, Stderr: os.Stderr}
+}
+
+func TestRunTiny(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
+	cfg.Probabilities = []float64{0.05}
+	if err := run(context.Background(), quiet(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"summary.json", "correlated_0.png", "correlated_1.png", "correlated_2.png", "report.html"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestSparsestInstance checks the paper's claim at reduced scale for two
+// seeds: in the sparsest instance correlated pairs are orthogonal and
+// anticorrelated pairs antipodal.
+func TestSparsestInstance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 40 models")
+	}
+	for _, seed := range []uint64{1, 2} {
+		cfg := DefaultConfig()
+		cfg.Seed, cfg.Steps, cfg.LR, cfg.EvalSamples = seed, 4000, 5e-3, 1<<17
+		cfg.Probabilities = cfg.Probabilities[len(cfg.Probabilities)-1:]
+		sum, err := Train(context.Background(), quiet(), "test", cfg, Setups[:2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range sum.Runs {
+			if r.Setup == "correlated pairs" && !r.CorrelatedOrthogonal {
+				t.Errorf("seed %d, p=%.4f: correlated pairs not orthogonal: %+v", seed, r.FeatureProbability, r.Pairs)
+			}
+			if r.Setup == "anticorrelated pairs" && !r.AnticorrelatedAntipodal {
+				t.Errorf("seed %d, p=%.4f: anticorrelated pairs not antipodal: %+v", seed, r.FeatureProbability, r.Pairs)
+			}
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sirupsen/logrus"
+	"github.com/toymodels/superposition/experiments/internal/cli"
+)
+
+func quiet() cli.Env {
+	log := logrus.New()
+	log.SetLevel(logrus.WarnLevel)
+	return cli.Env{Log: log, Stderr: os.Stderr}
+}
+
+func TestRunTiny(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Out, cfg.Grid, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 2, 20, 1, 1024
+	if err := run(context.Background(), quiet(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Cells  []map[string]any
+		Cells3 []map[string]any
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Cells) != 4 || len(s.Cells3) != 4 {
+		t.Fatalf("summary: %d cells and %d n=3 cells; want 4 and 4", len(s.Cells), len(s.Cells3))
+	}
+	for _, key := range []string{"importance_ratio", "feature_probability", "phase", "theory_phase"} {
+		if _, ok := s.Cells[0][key]; !ok {
+			t.Errorf("cell lacks %q", key)
+		}
+	}
+	for _, f := range []string{"phase.png", "phase3.png", "report.html"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	for _, edit := range []func(*Config){
+		func(c *Config) { c.Grid = 1 },
+		func(c *Config) { c.RMin = 0 },
+		func(c *Config) { c.RMax = c.RMin },
+		func(c *Config) { c.PMax = 2 },
+		func(c *Config) { c.Steps = 0 },
+	} {
+		c := DefaultConfig()
+		edit(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil; want an error", c)
+		}
+	}
+}
