@@ -64,3 +64,26 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestAgreesWithTheory checks the paper's claim at reduced scale: away from
+// the boundary, the learned phase is the closed-form optimum.
+func TestAgreesWithTheory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 48 models")
+	}
+	cfg := DefaultConfig()
+	cfg.Grid, cfg.Steps, cfg.Three, cfg.EvalSamples = 4, 3000, false, 1<<15
+	sum, err := Train(context.Background(), quiet(), "test", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := sum.Agreement
+	if a.FarCells < 10 || a.FarFraction < 0.9 {
+		t.Errorf("agreement far from the boundary: %d of %d cells (%.2f); want ≥ 90%% of at least 10", a.FarAgree, a.FarCells, a.FarFraction)
+		for _, c := range sum.Cells {
+			if c.Phase != c.TheoryPhase {
+				t.Logf("r=%.3g p=%.3g: learned %s, theory %s, W %v", c.ImportanceRatio, c.FeatureProbability, c.Phase, c.TheoryPhase, c.W)
+			}
+		}
+	}
+}
