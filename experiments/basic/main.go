@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
 )
 
@@ -46,14 +47,14 @@ func main() {
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	runs, err := cli.RunToy(ctx, env, "basic", cfg)
+	runs, err := paper.RunToy(ctx, env, "basic", cfg)
 	if err != nil {
 		return err
 	}
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "basic", Config: cfg, Runs: runs}); err != nil {
 		return err
 	}
-	sections, err := cli.ToySections(cfg.Out, "basic", runs)
+	sections, err := paper.ToySections(cfg.Out, "basic", runs)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 )
 
 func quiet() cli.Env {
@@ -17,7 +18,7 @@ func quiet() cli.Env {
 }
 
 func TestRunTiny(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := paper.DefaultCorrelatedConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
 	cfg.Probabilities = []float64{0.05}
 	if err := run(context.Background(), quiet(), cfg); err != nil {
@@ -38,10 +39,10 @@ func TestSparsestInstance(t *testing.T) {
 		t.Skip("trains 40 models")
 	}
 	for _, seed := range []uint64{1, 2} {
-		cfg := DefaultConfig()
+		cfg := paper.DefaultCorrelatedConfig()
 		cfg.Seed, cfg.Steps, cfg.LR, cfg.EvalSamples = seed, 4000, 5e-3, 1<<17
 		cfg.Probabilities = cfg.Probabilities[len(cfg.Probabilities)-1:]
-		sum, err := Train(context.Background(), quiet(), "test", cfg, Setups[:2])
+		sum, err := paper.TrainCorrelated(context.Background(), quiet(), "test", cfg, paper.CorrelatedSetups[:2])
 		if err != nil {
 			t.Fatal(err)
 		}

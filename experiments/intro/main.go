@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/toy"
 )
@@ -45,14 +46,14 @@ func main() {
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	runs, err := cli.RunToy(ctx, env, "intro", cfg)
+	runs, err := paper.RunToy(ctx, env, "intro", cfg)
 	if err != nil {
 		return err
 	}
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "intro", Config: cfg, Runs: runs}); err != nil {
 		return err
 	}
-	sections, err := cli.ToySections(cfg.Out, "intro", runs)
+	sections, err := paper.ToySections(cfg.Out, "intro", runs)
 	if err != nil {
 		return err
 	}

@@ -17,122 +17,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/models/tms"
-	"github.com/toymodels/superposition/toy"
 )
 
-// Config is phase's configuration.
-type Config struct {
-	cli.Common
-	// Grid is the number of values per axis (≥ 2).
-	Grid int `json:"grid"`
-	// RMin and RMax bound the relative importance r of the extra feature.
-	RMin float64 `json:"r_min"`
-	RMax float64 `json:"r_max"`
-	// PMin and PMax bound the feature probability.
-	PMin float64 `json:"p_min"`
-	PMax float64 `json:"p_max"`
-	// Batch is the batch size.
-	Batch int `json:"batch"`
-	// LR is Adam's learning rate.
-	LR float64 `json:"lr"`
-	// EvalSamples is the number of fresh samples behind each loss used to
-	// pick the best restart.
-	EvalSamples int `json:"eval_samples"`
-	// Three also draws the n = 3, m = 2 diagram.
-	Three bool `json:"three"`
-}
-
-// DefaultConfig is the paper's grid at a size that runs in minutes.
-func DefaultConfig() Config {
-	return Config{
-		Common: cli.Common{Out: "out/phase", Seed: 1, Steps: 6000, Restarts: 3},
-		Grid:   12, RMin: 0.1, RMax: 10, PMin: 0.01, PMax: 1,
-		Batch: 1024, LR: 3e-3, EvalSamples: 1 << 16, Three: true,
-	}
-}
-
-// Register adds phase's flags to fs.
-func (c *Config) Register(fs *flag.FlagSet) {
-	c.Common.Register(fs)
-	fs.IntVar(&c.Grid, "grid", c.Grid, "values per axis of the (r, p) grid")
-	fs.Float64Var(&c.RMin, "r-min", c.RMin, "smallest relative importance r")
-	fs.Float64Var(&c.RMax, "r-max", c.RMax, "largest relative importance r")
-	fs.Float64Var(&c.PMin, "p-min", c.PMin, "smallest feature probability")
-	fs.Float64Var(&c.PMax, "p-max", c.PMax, "largest feature probability")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate")
-	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples per loss used to pick restarts")
-	fs.BoolVar(&c.Three, "three", c.Three, "also draw the n = 3, m = 2 diagram")
-}
-
-// Validate names the first bad flag.
-func (c Config) Validate() error {
-	if err := c.Common.Validate(); err != nil {
-		return err
-	}
-	switch {
-	case c.Grid < 2:
-		return fmt.Errorf("-grid %d: must be at least 2", c.Grid)
-	case !(c.RMin > 0) || !(c.RMax > c.RMin) || math.IsInf(c.RMax, 0):
-		return fmt.Errorf("-r-min %v, -r-max %v: need 0 < r-min < r-max", c.RMin, c.RMax)
-	case !(c.PMin > 0) || !(c.PMax > c.PMin) || c.PMax > 1:
-		return fmt.Errorf("-p-min %v, -p-max %v: need 0 < p-min < p-max ≤ 1", c.PMin, c.PMax)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.EvalSamples < 1:
-		return errors.New("-eval-samples: must be at least 1")
-	}
-	return nil
-}
-
-// Cell is one trained grid cell.
-type Cell struct {
-	ImportanceRatio    float64      `json:"importance_ratio"`
-	FeatureProbability float64      `json:"feature_probability"`
-	Phase              interp.Phase `json:"phase"`
-	TheoryPhase        interp.Phase `json:"theory_phase,omitempty"`
-	// FarFromBoundary: p is at least 25% away from the theoretical boundary.
-	FarFromBoundary bool        `json:"far_from_boundary,omitempty"`
-	Loss            float64     `json:"loss"`
-	W               [][]float64 `json:"W"`
-	B               []float64   `json:"b"`
-}
-
-// Agreement counts how often the empirical phase matches the theory.
-type Agreement struct {
-	Cells    int     `json:"cells"`
-	Agree    int     `json:"agree"`
-	Fraction float64 `json:"fraction"`
-	// Far counts only cells far (≥ 25%) from the boundary.
-	FarCells    int     `json:"far_cells"`
-	FarAgree    int     `json:"far_agree"`
-	FarFraction float64 `json:"far_fraction"`
-}
-
-// Summary is phase's summary.json.
-type Summary struct {
-	Experiment string    `json:"experiment"`
-	Config     Config    `json:"config"`
-	Agreement  Agreement `json:"agreement"`
-	Cells      []Cell    `json:"cells"`
-	Cells3     []Cell    `json:"cells3,omitempty"`
-}
-
 func main() {
-	cfg := DefaultConfig()
+	cfg := paper.DefaultPhaseConfig()
 	fs := flag.NewFlagSet("phase", flag.ContinueOnError)
 	cfg.Register(fs)
 	os.Exit(cli.Main("phase", fs, os.Args[1:], cfg.Validate, &cfg.Out, func(ctx context.Context, env cli.Env) error {
@@ -140,15 +35,15 @@ func main() {
 	}))
 }
 
-func run(ctx context.Context, env cli.Env, cfg Config) error {
-	sum, err := Train(ctx, env, "phase", cfg)
+func run(ctx context.Context, env cli.Env, cfg paper.PhaseConfig) error {
+	sum, err := paper.TrainPhase(ctx, env, "phase", cfg)
 	if err != nil {
 		return err
 	}
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
 		return err
 	}
-	sections, err := Figures(cfg.Out, "phase", sum)
+	sections, err := paper.PhaseFigures(cfg.Out, "phase", sum)
 	if err != nil {
 		return err
 	}
@@ -158,155 +53,4 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
-}
-
-// grid returns k log-spaced values from lo to hi.
-func grid(lo, hi float64, k int) []float64 {
-	out := make([]float64, k)
-	for i := range out {
-		out[i] = lo * math.Pow(hi/lo, float64(i)/float64(k-1))
-	}
-	return out
-}
-
-// Train trains every cell of the n = 2 (and, with cfg.Three, n = 3) diagram.
-func Train(ctx context.Context, env cli.Env, label string, cfg Config) (Summary, error) {
-	rs, ps := grid(cfg.RMin, cfg.RMax, cfg.Grid), grid(cfg.PMin, cfg.PMax, cfg.Grid)
-	var specs []tms.Spec
-	sizes := []int{2}
-	if cfg.Three {
-		sizes = append(sizes, 3)
-	}
-	for _, n := range sizes {
-		for _, r := range rs {
-			for _, p := range ps {
-				imp := make([]float64, n)
-				for i := range imp {
-					imp[i] = 1
-				}
-				imp[n-1] = r
-				specs = append(specs, tms.Spec{
-					Model: tms.Config{Kind: tms.ReLUOutput, Features: n, Hidden: n - 1, Importance: imp},
-					Data:  toy.Config{Features: n, Probability: []float64{p}},
-				})
-			}
-		}
-	}
-	sc := tms.SweepConfig{
-		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
-		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
-	}
-	prog := env.Progress(label, len(specs)*cfg.Restarts*cfg.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
-	prog.Finish()
-	if err != nil {
-		return Summary{}, err
-	}
-	sum := Summary{Experiment: "phase", Config: cfg}
-	for _, res := range results {
-		n := res.Model.Features
-		c := Cell{
-			ImportanceRatio:    res.Model.Importance[n-1],
-			FeatureProbability: res.Data.Probability[0],
-			Loss:               res.Loss,
-			W:                  res.W(),
-			B:                  res.B(),
-		}
-		if n == 2 {
-			c.Phase = interp.ClassifyPhase(c.W)
-			c.TheoryPhase = interp.TheoryPhase(c.ImportanceRatio, c.FeatureProbability)
-			c.FarFromBoundary = interp.FarFromBoundary(c.ImportanceRatio, c.FeatureProbability, 0.25)
-			a := &sum.Agreement
-			a.Cells++
-			agree := c.Phase == c.TheoryPhase
-			if agree {
-				a.Agree++
-			}
-			if c.FarFromBoundary {
-				a.FarCells++
-				if agree {
-					a.FarAgree++
-				}
-			}
-			sum.Cells = append(sum.Cells, c)
-		} else {
-			c.Phase = interp.ClassifyExtra(c.W)
-			sum.Cells3 = append(sum.Cells3, c)
-		}
-	}
-	a := &sum.Agreement
-	a.Fraction = float64(a.Agree) / float64(max(a.Cells, 1))
-	a.FarFraction = float64(a.FarAgree) / float64(max(a.FarCells, 1))
-	return sum, nil
-}
-
-var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 7}
-
-// diagram draws cells as a phase diagram, with the theoretical boundary when
-// boundary is set.
-func diagram(path, title string, cells []Cell, boundary bool) error {
-	var series []interp.Series
-	for _, ph := range []interp.Phase{interp.Ignored, interp.Dedicated, interp.Superposition, interp.Other} {
-		s := interp.Series{Name: string(ph), Points: true, Radius: 5, Color: interp.Color(phaseColor[ph])}
-		for _, c := range cells {
-			if c.Phase == ph {
-				s.X, s.Y = append(s.X, c.ImportanceRatio), append(s.Y, c.FeatureProbability)
-			}
-		}
-		if len(s.X) > 0 {
-			series = append(series, s)
-		}
-	}
-	if boundary && len(cells) > 0 {
-		lo, hi := cells[0].ImportanceRatio, cells[len(cells)-1].ImportanceRatio
-		b := interp.Series{Name: "theory boundary", Line: true, Color: interp.Color(7)}
-		for i := 0; i <= 100; i++ {
-			r := lo * math.Pow(hi/lo, float64(i)/100)
-			b.X, b.Y = append(b.X, r), append(b.Y, interp.Boundary(r))
-		}
-		b2 := interp.Series{Line: true, Color: interp.Color(7), X: []float64{1, 1}, Y: []float64{interp.Boundary(1), 1}}
-		series = append(series, b, b2)
-	}
-	return interp.SaveChart(path, interp.Chart{
-		Title: title, XLabel: "relative importance r of the extra feature", YLabel: "feature probability p = 1−S",
-		LogX: true, LogY: true, Width: 6.5, Height: 5,
-	}, series...)
-}
-
-// Figures draws the diagrams of sum into out and returns the report section.
-func Figures(out, prefix string, sum Summary) ([]interp.Section, error) {
-	a := sum.Agreement
-	sec := interp.Section{
-		Heading: "Phase diagram, n = 2, m = 1",
-		Paragraphs: []string{
-			"Closed-form theory (every bias at its best constant): dropping the extra feature costs r(s/3 − s²/4), dropping the first costs s/3 − s²/4, " +
-				"and the antipodal pair costs (1 + r)s²/6, so superposition wins below s = 4r/(2 + 5r) for r ≤ 1 and s = 4/(5 + 2r) for r ≥ 1; the lines meet at r = 1, s = 4/7.",
-			fmt.Sprintf("Trained models (best of %d restarts) agree with the theory at %d of %d cells (%.0f%%); at %d of %d cells (%.0f%%) whose p is at least 25%% away from the boundary.",
-				sum.Config.Restarts, a.Agree, a.Cells, 100*a.Fraction, a.FarAgree, a.FarCells, 100*a.FarFraction),
-		},
-	}
-	path := filepath.Join(out, prefix+".png")
-	if err := diagram(path, "n = 2, m = 1: learned phase", sum.Cells, true); err != nil {
-		return nil, err
-	}
-	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Learned phase per cell; the grey line is the closed-form boundary."})
-	sections := []interp.Section{sec}
-	if len(sum.Cells3) > 0 {
-		path3 := filepath.Join(out, prefix+"3.png")
-		if err := diagram(path3, "n = 3, m = 2: learned phase", sum.Cells3, false); err != nil {
-			return nil, err
-		}
-		counts := map[interp.Phase]int{}
-		for _, c := range sum.Cells3 {
-			counts[c.Phase]++
-		}
-		sections = append(sections, interp.Section{
-			Heading: "Phase diagram, n = 3, m = 2",
-			Paragraphs: []string{fmt.Sprintf("Importances (1, 1, r). Ignored: the extra feature is dropped; dedicated: it is represented and another feature is dropped; "+
-				"superposition: all three share the plane. Cells: %d ignored, %d dedicated, %d superposition.",
-				counts[interp.Ignored], counts[interp.Dedicated], counts[interp.Superposition])},
-			Figures: []interp.Figure{{Path: path3, Caption: "Learned phase per cell, n = 3, m = 2 (no closed form drawn)."}},
-		})
-	}
-	return sections, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 )
 
 func quiet() cli.Env {
@@ -18,7 +19,7 @@ func quiet() cli.Env {
 }
 
 func TestRunTiny(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := paper.DefaultPhaseConfig()
 	cfg.Out, cfg.Grid, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 2, 20, 1, 1024
 	if err := run(context.Background(), quiet(), cfg); err != nil {
 		t.Fatal(err)
@@ -50,14 +51,14 @@ func TestRunTiny(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	for _, edit := range []func(*Config){
-		func(c *Config) { c.Grid = 1 },
-		func(c *Config) { c.RMin = 0 },
-		func(c *Config) { c.RMax = c.RMin },
-		func(c *Config) { c.PMax = 2 },
-		func(c *Config) { c.Steps = 0 },
+	for _, edit := range []func(*paper.PhaseConfig){
+		func(c *paper.PhaseConfig) { c.Grid = 1 },
+		func(c *paper.PhaseConfig) { c.RMin = 0 },
+		func(c *paper.PhaseConfig) { c.RMax = c.RMin },
+		func(c *paper.PhaseConfig) { c.PMax = 2 },
+		func(c *paper.PhaseConfig) { c.Steps = 0 },
 	} {
-		c := DefaultConfig()
+		c := paper.DefaultPhaseConfig()
 		edit(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil; want an error", c)
@@ -71,9 +72,9 @@ func TestAgreesWithTheory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 48 models")
 	}
-	cfg := DefaultConfig()
+	cfg := paper.DefaultPhaseConfig()
 	cfg.Grid, cfg.Steps, cfg.Three, cfg.EvalSamples = 4, 3000, false, 1<<15
-	sum, err := Train(context.Background(), quiet(), "test", cfg)
+	sum, err := paper.TrainPhase(context.Background(), quiet(), "test", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/toy"
 )
@@ -61,14 +62,14 @@ func (c Config) resolve() cli.Toy {
 func run(ctx context.Context, env cli.Env, cfg Config) error {
 	intro := cfg.resolve()
 	cfg.Intro = intro
-	runs, err := cli.RunToy(ctx, env, "tour: intro", intro)
+	runs, err := paper.RunToy(ctx, env, "tour: intro", intro)
 	if err != nil {
 		return err
 	}
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "tour", Config: cfg, Runs: runs}); err != nil {
 		return err
 	}
-	sections, err := cli.ToySections(cfg.Out, "intro", runs)
+	sections, err := paper.ToySections(cfg.Out, "intro", runs)
 	if err != nil {
 		return err
 	}

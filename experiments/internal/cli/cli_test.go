@@ -3,12 +3,8 @@ package cli
 import (
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/sirupsen/logrus"
 )
 
 func testToy(out string) Toy {
@@ -79,44 +75,6 @@ func TestMainExitCodes(t *testing.T) {
 		})
 		if got != tt.want || ran {
 			t.Errorf("Main(%q) = %d (ran %v); want %d without running", tt.args, got, ran, tt.want)
-		}
-	}
-}
-
-func TestRunToyDeterministic(t *testing.T) {
-	env := Env{Log: logrus.New(), Stderr: os.Stderr}
-	env.Log.SetOutput(os.Stderr)
-	env.Log.SetLevel(logrus.WarnLevel)
-	a, err := RunToy(context.Background(), env, "a", testToy(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := RunToy(context.Background(), env, "b", testToy(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a) != 4 {
-		t.Fatalf("RunToy: %d runs; want 2 models × 2 probabilities", len(a))
-	}
-	for i := range a {
-		if a[i].Loss != b[i].Loss || a[i].W[0][0] != b[i].W[0][0] {
-			t.Errorf("run %d: loss %v and %v from the same seed", i, a[i].Loss, b[i].Loss)
-		}
-		if a[i].Model != []string{"relu", "relu", "linear", "linear"}[i] {
-			t.Errorf("run %d: model %s; want kinds outermost, relu first", i, a[i].Model)
-		}
-	}
-	out := t.TempDir()
-	secs, err := ToySections(out, "t", a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(secs) != 2 {
-		t.Fatalf("ToySections: %d sections; want 2", len(secs))
-	}
-	for _, f := range []string{"t_relu_gram.png", "t_relu_directions.png", "t_linear_gram.png"} {
-		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
-			t.Errorf("figure %s missing or empty: %v", f, err)
 		}
 	}
 }

@@ -1,10 +1,11 @@
-package cli
+package paper
 
 import (
 	"context"
 	"fmt"
 	"path/filepath"
 
+	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/tms"
@@ -13,7 +14,7 @@ import (
 
 // RunToy trains one instance per (model kind, probability) of t, best of
 // t.Restarts, and returns their summary records, kinds outermost.
-func RunToy(ctx context.Context, env Env, label string, t Toy) ([]interp.ToyRun, error) {
+func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp.ToyRun, error) {
 	if t.Hidden >= t.Features {
 		env.Log.Warnf("-hidden %d ≥ -features %d: every feature can get its own dimension, so expect no superposition", t.Hidden, t.Features)
 	}

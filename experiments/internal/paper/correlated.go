@@ -1,0 +1,222 @@
+package paper
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/toy"
+)
+
+// CorrelatedConfig is correlated's configuration.
+type CorrelatedConfig struct {
+	cli.Common
+	// Probabilities are the feature probabilities, one instance each.
+	Probabilities []float64 `json:"probabilities"`
+	// Batch is the batch size.
+	Batch int `json:"batch"`
+	// LR is Adam's learning rate.
+	LR float64 `json:"lr"`
+	// EvalSamples is the number of fresh samples behind each loss used to
+	// pick the best restart.
+	EvalSamples int `json:"eval_samples"`
+}
+
+// DefaultCorrelatedConfig is the paper's setup.
+func DefaultCorrelatedConfig() CorrelatedConfig {
+	return CorrelatedConfig{
+		Common:        cli.Common{Out: "out/correlated", Seed: 1, Steps: 10000, Restarts: 10},
+		Probabilities: toy.Powers(400, 0.5, 1, 5),
+		Batch:         1024, LR: 1e-3, EvalSamples: 1 << 18,
+	}
+}
+
+// Register adds correlated's flags to fs.
+func (c *CorrelatedConfig) Register(fs *flag.FlagSet) {
+	c.Common.Register(fs)
+	fs.Var(cli.FloatList(&c.Probabilities), "probabilities", "comma-separated feature probabilities, each in (0, 0.5]")
+	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size")
+	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate")
+	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples per loss used to pick restarts")
+}
+
+// Validate names the first bad flag.
+func (c CorrelatedConfig) Validate() error {
+	if err := c.Common.Validate(); err != nil {
+		return err
+	}
+	if len(c.Probabilities) == 0 {
+		return fmt.Errorf("-probabilities: need at least one value")
+	}
+	for _, p := range c.Probabilities {
+		if !(p > 0 && p <= 0.5) {
+			return fmt.Errorf("-probabilities: %v outside (0, 0.5] (an anticorrelated pair needs 2p ≤ 1)", p)
+		}
+	}
+	switch {
+	case c.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
+	case c.EvalSamples < 1:
+		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
+	}
+	return nil
+}
+
+// CorrelatedSetup is one arrangement of feature sets.
+type CorrelatedSetup struct {
+	Name           string  `json:"name"`
+	Features       int     `json:"features"`
+	Correlated     [][]int `json:"correlated,omitempty"`
+	Anticorrelated [][]int `json:"anticorrelated,omitempty"`
+}
+
+// CorrelatedSetups are the paper's three arrangements.
+var CorrelatedSetups = []CorrelatedSetup{
+	{Name: "correlated pairs", Features: 4, Correlated: [][]int{{0, 1}, {2, 3}}},
+	{Name: "anticorrelated pairs", Features: 4, Anticorrelated: [][]int{{0, 1}, {2, 3}}},
+	{Name: "three correlated pairs", Features: 6, Correlated: [][]int{{0, 1}, {2, 3}, {4, 5}}},
+}
+
+// SetCosine is the cosine between the two members of a pair.
+type SetCosine struct {
+	Kind     string  `json:"kind"` // correlated or anticorrelated
+	Features []int   `json:"features"`
+	Cosine   float64 `json:"cosine"`
+}
+
+// CorrelatedRun is one trained instance and its reading.
+type CorrelatedRun struct {
+	Setup              string      `json:"setup"`
+	FeatureProbability float64     `json:"feature_probability"`
+	Seed               uint64      `json:"seed"`
+	Loss               float64     `json:"loss"`
+	W                  [][]float64 `json:"W"`
+	B                  []float64   `json:"b"`
+	Norms              []float64   `json:"norms"`
+	Pairs              []SetCosine `json:"pairs"`
+	// CorrelatedOrthogonal: every correlated pair has |cos| < 0.1.
+	CorrelatedOrthogonal bool `json:"correlated_orthogonal"`
+	// AnticorrelatedAntipodal: every anticorrelated pair has cos < −0.9.
+	AnticorrelatedAntipodal bool `json:"anticorrelated_antipodal"`
+	// Collapsed lists the correlated pairs whose members point the same way
+	// (cos > 0.9): the model stores (a+b)/√2 instead of a and b.
+	Collapsed [][]int `json:"collapsed"`
+}
+
+// CorrelatedSummary is correlated's summary.json.
+type CorrelatedSummary struct {
+	Experiment string            `json:"experiment"`
+	Config     CorrelatedConfig  `json:"config"`
+	Setups     []CorrelatedSetup `json:"setups"`
+	Runs       []CorrelatedRun   `json:"runs"`
+}
+
+// TrainCorrelated trains every setup at every probability, best of cfg.Restarts.
+func TrainCorrelated(ctx context.Context, env cli.Env, label string, cfg CorrelatedConfig, setups []CorrelatedSetup) (CorrelatedSummary, error) {
+	var specs []tms.Spec
+	for _, s := range setups {
+		imp := make([]float64, s.Features)
+		for i := range imp {
+			imp[i] = 1
+		}
+		for _, p := range cfg.Probabilities {
+			specs = append(specs, tms.Spec{
+				Model: tms.Config{Kind: tms.ReLUOutput, Features: s.Features, Hidden: 2, Importance: imp},
+				Data:  toy.Config{Features: s.Features, Probability: []float64{p}, Correlated: s.Correlated, Anticorrelated: s.Anticorrelated},
+			})
+		}
+	}
+	sc := tms.SweepConfig{
+		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
+		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
+	}
+	prog := env.Progress(label, len(specs)*cfg.Restarts*cfg.Steps)
+	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
+	prog.Finish()
+	if err != nil {
+		return CorrelatedSummary{}, err
+	}
+	sum := CorrelatedSummary{Experiment: "correlated", Config: cfg, Setups: setups}
+	for i, res := range results {
+		setup := setups[i/len(cfg.Probabilities)]
+		sum.Runs = append(sum.Runs, readCorrelated(setup, res))
+	}
+	return sum, nil
+}
+
+// readCorrelated measures the cosines within the sets of one trained instance.
+func readCorrelated(s CorrelatedSetup, res tms.Result) CorrelatedRun {
+	W := res.W()
+	r := CorrelatedRun{
+		Setup: s.Name, FeatureProbability: res.Data.Probability[0], Seed: res.Seed, Loss: res.Loss,
+		W: W, B: res.B(), Norms: interp.Norms(W),
+		CorrelatedOrthogonal: true, AnticorrelatedAntipodal: true, Collapsed: [][]int{},
+	}
+	for _, set := range s.Correlated {
+		c := interp.Cosine(W, set[0], set[1])
+		r.Pairs = append(r.Pairs, SetCosine{Kind: "correlated", Features: set, Cosine: c})
+		r.CorrelatedOrthogonal = r.CorrelatedOrthogonal && math.Abs(c) < 0.1
+		if c > 0.9 {
+			r.Collapsed = append(r.Collapsed, set)
+		}
+	}
+	for _, set := range s.Anticorrelated {
+		c := interp.Cosine(W, set[0], set[1])
+		r.Pairs = append(r.Pairs, SetCosine{Kind: "anticorrelated", Features: set, Cosine: c})
+		r.AnticorrelatedAntipodal = r.AnticorrelatedAntipodal && c < -0.9
+	}
+	return r
+}
+
+// CorrelatedFigures draws the feature directions of every setup and returns the report
+// sections reading them.
+func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Section, error) {
+	var sections []interp.Section
+	for k, s := range sum.Setups {
+		sec := interp.Section{Heading: fmt.Sprintf("%s (n = %d, m = 2)", s.Name, s.Features)}
+		var panels []interp.DirectionPanel
+		colors := make([]color.Color, s.Features)
+		for j, set := range append(append([][]int{}, s.Correlated...), s.Anticorrelated...) {
+			for _, f := range set {
+				colors[f] = interp.Color(j)
+			}
+		}
+		for _, r := range sum.Runs {
+			if r.Setup != s.Name {
+				continue
+			}
+			panels = append(panels, interp.DirectionPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Colors: colors})
+			line := fmt.Sprintf("p = %.3g:", r.FeatureProbability)
+			for _, pc := range r.Pairs {
+				line += fmt.Sprintf(" cos(W%d, W%d) = %+.2f (%s);", pc.Features[0], pc.Features[1], pc.Cosine, pc.Kind)
+			}
+			switch {
+			case len(s.Correlated) > 0 && r.CorrelatedOrthogonal:
+				line += " correlated pairs orthogonal."
+			case len(s.Anticorrelated) > 0 && r.AnticorrelatedAntipodal:
+				line += " anticorrelated pairs antipodal."
+			case len(r.Collapsed) > 0:
+				line += fmt.Sprintf(" %d pair(s) collapsed onto (a+b)/√2: %v.", len(r.Collapsed), r.Collapsed)
+			default:
+				line += " no clean arrangement."
+			}
+			sec.Paragraphs = append(sec.Paragraphs, line)
+		}
+		path := filepath.Join(out, fmt.Sprintf("%s_%d.png", prefix, k))
+		if err := interp.SaveDirections(path, 5, panels); err != nil {
+			return nil, err
+		}
+		sec.Figures = []interp.Figure{{Path: path, Caption: "Feature directions Wᵢ; features of one set share a colour."}}
+		sections = append(sections, sec)
+	}
+	return sections, nil
+}
