@@ -1,13 +1,19 @@
-// Command tour is the project's short end-to-end run: it trains the intro
-// figure of Toy Models of Superposition at reduced scale and writes
-// out/tour/report.html with the figures and a reading of them. It takes a few
-// minutes on two cores.
+// Command tour is the project's short end-to-end run: it reproduces, at
+// reduced scale, the intro figure, the geometry of superposition, the phase
+// diagram and the correlated-features results of Toy Models of Superposition,
+// and writes out/tour/report.html with every figure and a reading of it. It
+// takes a few minutes on two cores.
 //
-//	go run ./experiments/tour [-out out/tour] [-seed 1] [-steps 4000] [-restarts 3]
+//	go run ./experiments/tour [-out out/tour] [-seed 1] [-steps N] [-restarts K] [-v]
+//
+// -steps and -restarts, when set, override every stage's own reduced scale.
+// The full-scale runs are the other experiments (intro, basic, geometry,
+// phase, correlated).
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,78 +25,174 @@ import (
 	"github.com/toymodels/superposition/toy"
 )
 
-// Config is the tour's configuration.
+// Config is the tour's configuration: one reduced configuration per stage.
 type Config struct {
-	cli.Common
-	// Intro is the reduced intro figure.
-	Intro cli.Toy `json:"intro"`
+	// Out is the output folder.
+	Out string `json:"-"`
+	// Seed is every stage's seed.
+	Seed uint64 `json:"seed"`
+	// Steps and Restarts override every stage's when positive.
+	Steps    int  `json:"steps_override,omitempty"`
+	Restarts int  `json:"restarts_override,omitempty"`
+	Verbose  bool `json:"-"`
+
+	Intro      cli.Toy                `json:"intro"`
+	Geometry   cli.Toy                `json:"geometry"`
+	Phase      paper.PhaseConfig      `json:"phase"`
+	Correlated paper.CorrelatedConfig `json:"correlated"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
 func DefaultConfig() Config {
-	return Config{
-		Common: cli.Common{Out: "out/tour", Seed: 1, Steps: 4000, Restarts: 3},
-		Intro: cli.Toy{
-			Features:      5,
-			Hidden:        2,
-			Importance:    0.9,
-			Probabilities: toy.Powers(20, 0, 1, 10),
-			Model:         "both",
-			Batch:         1024,
-			LR:            3e-3,
-			EvalSamples:   1 << 17,
-		},
+	intro := cli.Toy{
+		Common:   cli.Common{Steps: 4000, Restarts: 3},
+		Features: 5, Hidden: 2, Importance: 0.9,
+		Probabilities: toy.Powers(20, 0, 1, 10),
+		Model:         "both", Batch: 1024, LR: 3e-3, EvalSamples: 1 << 17,
 	}
+	geometry := cli.Toy{
+		Common:   cli.Common{Steps: 3000, Restarts: 1},
+		Features: 100, Hidden: 10, Importance: 1,
+		Probabilities: toy.Powers(20, 0, 1, 10),
+		Model:         "relu", Batch: 1024, LR: 3e-3, EvalSamples: 1 << 15,
+	}
+	phase := paper.DefaultPhaseConfig()
+	phase.Grid, phase.Steps, phase.Restarts, phase.EvalSamples = 6, 2000, 2, 1<<15
+	correlated := paper.DefaultCorrelatedConfig()
+	correlated.Steps, correlated.Restarts, correlated.LR, correlated.EvalSamples = 3000, 6, 5e-3, 1<<16
+	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated}
+}
+
+// Register adds the tour's flags to fs.
+func (c *Config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Out, "out", c.Out, "output folder")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed of every stage")
+	fs.IntVar(&c.Steps, "steps", c.Steps, "training steps per model in every stage (0: each stage's reduced default)")
+	fs.IntVar(&c.Restarts, "restarts", c.Restarts, "restarts per instance in every stage (0: each stage's default)")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
+}
+
+// resolve copies the shared flags into every stage.
+func (c Config) resolve() Config {
+	for _, s := range []*cli.Common{&c.Intro.Common, &c.Geometry.Common, &c.Phase.Common, &c.Correlated.Common} {
+		s.Out, s.Seed, s.Verbose = c.Out, c.Seed, c.Verbose
+		if c.Steps > 0 {
+			s.Steps = c.Steps
+		}
+		if c.Restarts > 0 {
+			s.Restarts = c.Restarts
+		}
+	}
+	return c
+}
+
+// Validate names the first bad flag.
+func (c Config) Validate() error {
+	if c.Steps < 0 {
+		return fmt.Errorf("-steps %d: must not be negative", c.Steps)
+	}
+	if c.Restarts < 0 {
+		return fmt.Errorf("-restarts %d: must not be negative", c.Restarts)
+	}
+	r := c.resolve()
+	return errors.Join(r.Intro.Validate(), r.Geometry.Validate(), r.Phase.Validate(), r.Correlated.Validate())
+}
+
+// Summary is the tour's summary.json.
+type Summary struct {
+	Experiment string                  `json:"experiment"`
+	Config     Config                  `json:"config"`
+	Intro      []interp.ToyRun         `json:"intro"`
+	Geometry   []paper.GeometryPoint   `json:"geometry"`
+	Phase      paper.PhaseSummary      `json:"phase"`
+	Correlated paper.CorrelatedSummary `json:"correlated"`
 }
 
 func main() {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("tour", flag.ContinueOnError)
 	cfg.Register(fs)
-	os.Exit(cli.Main("tour", fs, os.Args[1:], func() error { return cfg.resolve().Validate() }, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	os.Exit(cli.Main("tour", fs, os.Args[1:], func() error { return cfg.Validate() }, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
 	}))
 }
 
-// resolve copies the common flags into each stage.
-func (c Config) resolve() cli.Toy {
-	intro := c.Intro
-	intro.Common = c.Common
-	return intro
-}
-
 func run(ctx context.Context, env cli.Env, cfg Config) error {
-	intro := cfg.resolve()
-	cfg.Intro = intro
-	runs, err := paper.RunToy(ctx, env, "tour: intro", intro)
+	cfg = cfg.resolve()
+	sum := Summary{Experiment: "tour", Config: cfg}
+	var sections []interp.Section
+
+	intro, err := paper.RunToy(ctx, env, "tour 1/4: intro", cfg.Intro)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "tour", Config: cfg, Runs: runs}); err != nil {
-		return err
-	}
-	sections, err := paper.ToySections(cfg.Out, "intro", runs)
+	sum.Intro = intro
+	introSections, err := paper.ToySections(cfg.Out, "intro", intro)
 	if err != nil {
 		return err
 	}
-	first, last := runs[0], runs[len(cfg.Intro.Probabilities)-1]
-	lead := interp.Section{
-		Heading: "Superposition appears as features get sparser",
+	first, last := intro[0], intro[len(cfg.Intro.Probabilities)-1]
+	sections = append(sections, interp.Section{
+		Heading: "1. Superposition appears as features get sparser",
 		Paragraphs: []string{
 			fmt.Sprintf("A model with %d hidden dimensions must reconstruct %d features of decreasing importance. "+
 				"With dense features (p = %.3g) the ReLU-output model represents %d features, as a linear model would. "+
 				"With sparse features (p = %.3g) it represents %d: it stores more features than it has dimensions, "+
 				"accepting interference between them because they are rarely active together.",
-				intro.Hidden, intro.Features, first.FeatureProbability, first.Represented, last.FeatureProbability, last.Represented),
-			"Read the figures below from left to right: the Gram matrix WᵀW goes from an identity block on the two most important features, " +
-				"through antipodal pairs (−1 off the diagonal), to a dense pattern of a pentagon; the biases turn negative to cancel the small interference. " +
+				cfg.Intro.Hidden, cfg.Intro.Features, first.FeatureProbability, first.Represented, last.FeatureProbability, last.Represented),
+			"Read the figures from left to right: the Gram matrix WᵀW goes from an identity block on the two most important features, " +
+				"through antipodal pairs (−1 off the diagonal), to the dense pattern of a pentagon; the biases turn negative to filter out the small interference. " +
 				"The linear model never does this: it keeps two orthogonal features at every sparsity.",
 		},
+	})
+	sections = append(sections, introSections...)
+
+	geom, err := paper.RunToy(ctx, env, "tour 2/4: geometry", cfg.Geometry)
+	if err != nil {
+		return err
+	}
+	for _, r := range geom {
+		sum.Geometry = append(sum.Geometry, paper.MeasureGeometry(r))
+	}
+	geomSections, err := paper.GeometryFigures(cfg.Out, "geometry", geom)
+	if err != nil {
+		return err
+	}
+	geomSections[0].Heading = fmt.Sprintf("2. The geometry of superposition (n = %d, m = %d)", cfg.Geometry.Features, cfg.Geometry.Hidden)
+	sections = append(sections, geomSections...)
+
+	phase, err := paper.TrainPhase(ctx, env, "tour 3/4: phase", cfg.Phase)
+	if err != nil {
+		return err
+	}
+	sum.Phase = phase
+	phaseSections, err := paper.PhaseFigures(cfg.Out, "phase", phase)
+	if err != nil {
+		return err
+	}
+	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
+	sections = append(sections, phaseSections...)
+
+	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/4: correlated", cfg.Correlated, paper.CorrelatedSetups)
+	if err != nil {
+		return err
+	}
+	sum.Correlated = corr
+	corrSections, err := paper.CorrelatedFigures(cfg.Out, "correlated", corr)
+	if err != nil {
+		return err
+	}
+	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
+	sections = append(sections, corrSections...)
+
+	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
+		return err
 	}
 	return interp.Report{
-		Title:    "Superposition in Go: a short tour",
-		Intro:    fmt.Sprintf("Reduced-scale reproduction (%d steps, best of %d) of the intro figure of Elhage et al. (2022), Toy Models of Superposition. Run go run ./experiments/intro for the full-scale figure.", intro.Steps, intro.Restarts),
-		Sections: append([]interp.Section{lead}, sections...),
+		Title: "Superposition in Go: a short tour",
+		Intro: "Reduced-scale reproductions of Elhage et al. (2022), Toy Models of Superposition, trained as Gorgonia graphs. " +
+			"Each stage names the full-scale experiment that reproduces it (go run ./experiments/NAME).",
+		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
 }

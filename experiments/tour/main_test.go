@@ -13,9 +13,17 @@ import (
 
 func TestRunTiny(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Out, cfg.Steps, cfg.Restarts = t.TempDir(), 20, 1
+	cfg.Out, cfg.Steps, cfg.Restarts = t.TempDir(), 10, 1
 	cfg.Intro.Probabilities = []float64{1, 0.05}
-	cfg.Intro.EvalSamples = 1024
+	cfg.Geometry.Features, cfg.Geometry.Hidden, cfg.Geometry.Probabilities = 10, 3, []float64{1, 0.1}
+	cfg.Phase.Grid = 2
+	cfg.Correlated.Probabilities = []float64{0.05}
+	for _, e := range []*int{&cfg.Intro.EvalSamples, &cfg.Geometry.EvalSamples, &cfg.Phase.EvalSamples, &cfg.Correlated.EvalSamples} {
+		*e = 1024
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
 	if err := run(context.Background(), cli.Env{Log: log, Stderr: os.Stderr}, cfg); err != nil {
@@ -25,7 +33,18 @@ func TestRunTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(html), "data:image/png;base64,"); n < 3 {
-		t.Errorf("report.html embeds %d figures; want at least 3", n)
+	if n := strings.Count(string(html), "data:image/png;base64,"); n < 10 {
+		t.Errorf("report.html embeds %d figures; want at least 10", n)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Out, "summary.json")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestValidateNamesFlag(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Steps = -1
+	if err := cfg.Validate(); err == nil || !strings.HasPrefix(err.Error(), "-steps") {
+		t.Errorf("Validate(-steps -1) = %v; want an error naming -steps", err)
 	}
 }
