@@ -123,17 +123,7 @@ func (p *Params) Float64s(name string) []float64 {
 	if t == nil {
 		return nil
 	}
-	switch d := backing(t).(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	}
-	return nil
+	return toFloat64s(t)
 }
 
 // Matrix returns the named 2-D parameter as rows of float64 values, or nil.

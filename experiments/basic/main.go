@@ -31,9 +31,7 @@ func DefaultConfig() cli.Toy {
 		Importance:    0.7,
 		Probabilities: []float64{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001},
 		Model:         "both",
-		Batch:         1024,
-		LR:            1e-3,
-		EvalSamples:   1 << 20,
+		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
 	}
 }
 

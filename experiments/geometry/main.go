@@ -35,9 +35,7 @@ func DefaultConfig() cli.Toy {
 		Importance:    1,
 		Probabilities: toy.Powers(20, 0, 1, 20),
 		Model:         "relu",
-		Batch:         1024,
-		LR:            1e-3,
-		EvalSamples:   1 << 18,
+		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
 )
 
@@ -16,9 +15,7 @@ func TestRunTiny(t *testing.T) {
 	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 	cfg.Features, cfg.Hidden = 20, 4
 	cfg.Probabilities = []float64{1, 0.1}
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	if err := run(context.Background(), cli.Env{Log: log, Stderr: os.Stderr}, cfg); err != nil {
+	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

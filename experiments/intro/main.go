@@ -30,9 +30,7 @@ func DefaultConfig() cli.Toy {
 		Importance:    0.9,
 		Probabilities: toy.Powers(20, 0, 1, 10),
 		Model:         "both",
-		Batch:         1024,
-		LR:            1e-3,
-		EvalSamples:   1 << 20,
+		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
 )
 
@@ -19,19 +18,13 @@ func tiny(out string) cli.Toy {
 	return cfg
 }
 
-func quiet() cli.Env {
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	return cli.Env{Log: log, Stderr: os.Stderr}
-}
-
 // TestRunWritesContract checks summary.json carries the contract's fields and
 // is byte-identical for the same seed.
 func TestRunWritesContract(t *testing.T) {
 	var summaries [][]byte
 	for range 2 {
 		out := t.TempDir()
-		if err := run(context.Background(), quiet(), tiny(out)); err != nil {
+		if err := run(context.Background(), cli.QuietEnv(), tiny(out)); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(filepath.Join(out, "summary.json"))

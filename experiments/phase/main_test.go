@@ -3,25 +3,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/paper"
 )
 
-func quiet() cli.Env {
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	return cli.Env{Log: log, Stderr: os.Stderr}
-}
-
 func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultPhaseConfig()
 	cfg.Out, cfg.Grid, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 2, 20, 1, 1024
-	if err := run(context.Background(), quiet(), cfg); err != nil {
+	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -74,7 +68,7 @@ func TestAgreesWithTheory(t *testing.T) {
 	}
 	cfg := paper.DefaultPhaseConfig()
 	cfg.Grid, cfg.Steps, cfg.Three, cfg.EvalSamples = 4, 3000, false, 1<<15
-	sum, err := paper.TrainPhase(context.Background(), quiet(), "test", cfg)
+	sum, err := paper.TrainPhase(context.Background(), cli.QuietEnv(), "test", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +80,17 @@ func TestAgreesWithTheory(t *testing.T) {
 				t.Logf("r=%.3g p=%.3g: learned %s, theory %s, W %v", c.ImportanceRatio, c.FeatureProbability, c.Phase, c.TheoryPhase, c.W)
 			}
 		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	cfg := paper.DefaultPhaseConfig()
+	fs := flag.NewFlagSet("phase", flag.ContinueOnError)
+	cfg.Register(fs)
+	if err := fs.Parse([]string{"-grid", "3", "-r-max", "5", "-three=false", "-lr", "0.01"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Grid != 3 || cfg.RMax != 5 || cfg.Three || cfg.LR != 0.01 {
+		t.Errorf("parsed %+v; want grid 3, r-max 5, three false, lr 0.01", cfg)
 	}
 }

@@ -48,13 +48,13 @@ func DefaultConfig() Config {
 		Common:   cli.Common{Steps: 4000, Restarts: 3},
 		Features: 5, Hidden: 2, Importance: 0.9,
 		Probabilities: toy.Powers(20, 0, 1, 10),
-		Model:         "both", Batch: 1024, LR: 3e-3, EvalSamples: 1 << 17,
+		Model:         "both", Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 17},
 	}
 	geometry := cli.Toy{
 		Common:   cli.Common{Steps: 3000, Restarts: 1},
 		Features: 100, Hidden: 10, Importance: 1,
 		Probabilities: toy.Powers(20, 0, 1, 10),
-		Model:         "relu", Batch: 1024, LR: 3e-3, EvalSamples: 1 << 15,
+		Model:         "relu", Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 15},
 	}
 	phase := paper.DefaultPhaseConfig()
 	phase.Grid, phase.Steps, phase.Restarts, phase.EvalSamples = 6, 2000, 2, 1<<15

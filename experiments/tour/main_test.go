@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
 )
 
@@ -24,9 +23,7 @@ func TestRunTiny(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	log := logrus.New()
-	log.SetLevel(logrus.WarnLevel)
-	if err := run(context.Background(), cli.Env{Log: log, Stderr: os.Stderr}, cfg); err != nil {
+	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	html, err := os.ReadFile(filepath.Join(cfg.Out, "report.html"))

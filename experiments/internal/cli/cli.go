@@ -73,13 +73,38 @@ type Toy struct {
 	Probabilities []float64 `json:"probabilities"`
 	// Model is linear, relu or both.
 	Model string `json:"model"`
+	Training
+}
+
+// Training holds the training flags shared by the toy-model experiments.
+type Training struct {
 	// Batch is the batch size.
 	Batch int `json:"batch"`
 	// LR is Adam's learning rate.
 	LR float64 `json:"lr"`
-	// EvalSamples is the number of fresh samples each reported loss is
-	// averaged over.
+	// EvalSamples is the number of fresh samples each reported loss (and the
+	// choice of the best restart) is averaged over.
 	EvalSamples int `json:"eval_samples"`
+}
+
+// Register adds -batch, -lr and -eval-samples to fs.
+func (t *Training) Register(fs *flag.FlagSet) {
+	fs.IntVar(&t.Batch, "batch", t.Batch, "batch size")
+	fs.Float64Var(&t.LR, "lr", t.LR, "Adam learning rate")
+	fs.IntVar(&t.EvalSamples, "eval-samples", t.EvalSamples, "fresh samples per reported loss")
+}
+
+// Validate names the first bad training flag.
+func (t Training) Validate() error {
+	switch {
+	case t.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", t.Batch)
+	case !(t.LR > 0) || math.IsInf(t.LR, 0):
+		return fmt.Errorf("-lr %v: must be a positive number", t.LR)
+	case t.EvalSamples < 1:
+		return fmt.Errorf("-eval-samples %d: must be at least 1", t.EvalSamples)
+	}
+	return nil
 }
 
 // Register adds the common and toy flags to fs with t's values as defaults.
@@ -90,9 +115,7 @@ func (t *Toy) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&t.Importance, "importance", t.Importance, "importance decay r: feature i has importance rⁱ")
 	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
 	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu or both")
-	fs.IntVar(&t.Batch, "batch", t.Batch, "batch size")
-	fs.Float64Var(&t.LR, "lr", t.LR, "Adam learning rate")
-	fs.IntVar(&t.EvalSamples, "eval-samples", t.EvalSamples, "fresh samples per reported loss")
+	t.Training.Register(fs)
 }
 
 // Validate names the first bad flag.
@@ -109,12 +132,9 @@ func (t Toy) Validate() error {
 		return fmt.Errorf("-importance %v: must be a positive number", t.Importance)
 	case len(t.Probabilities) == 0:
 		return errors.New("-probabilities: need at least one value")
-	case t.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", t.Batch)
-	case !(t.LR > 0) || math.IsInf(t.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", t.LR)
-	case t.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", t.EvalSamples)
+	}
+	if err := t.Training.Validate(); err != nil {
+		return err
 	}
 	for _, p := range t.Probabilities {
 		if !(p > 0 && p <= 1) {
@@ -237,3 +257,11 @@ func Main(name string, fs *flag.FlagSet, args []string, validate func() error, o
 
 // FloatList adapts a []float64 to a comma-separated flag.Value.
 func FloatList(p *[]float64) flag.Value { return (*floatList)(p) }
+
+// QuietEnv returns an Env that logs warnings only, for tests.
+func QuietEnv() Env {
+	log := logrus.New()
+	log.SetOutput(os.Stderr)
+	log.SetLevel(logrus.WarnLevel)
+	return Env{Log: log, Stderr: os.Stderr}
+}

@@ -15,9 +15,7 @@ func testToy(out string) Toy {
 		Importance:    0.9,
 		Probabilities: []float64{1, 0.1},
 		Model:         "both",
-		Batch:         64,
-		LR:            1e-3,
-		EvalSamples:   256,
+		Training:      Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
 	}
 }
 

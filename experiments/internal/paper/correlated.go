@@ -20,13 +20,7 @@ type CorrelatedConfig struct {
 	cli.Common
 	// Probabilities are the feature probabilities, one instance each.
 	Probabilities []float64 `json:"probabilities"`
-	// Batch is the batch size.
-	Batch int `json:"batch"`
-	// LR is Adam's learning rate.
-	LR float64 `json:"lr"`
-	// EvalSamples is the number of fresh samples behind each loss used to
-	// pick the best restart.
-	EvalSamples int `json:"eval_samples"`
+	cli.Training
 }
 
 // DefaultCorrelatedConfig is the paper's setup.
@@ -34,7 +28,7 @@ func DefaultCorrelatedConfig() CorrelatedConfig {
 	return CorrelatedConfig{
 		Common:        cli.Common{Out: "out/correlated", Seed: 1, Steps: 10000, Restarts: 10},
 		Probabilities: toy.Powers(400, 0.5, 1, 5),
-		Batch:         1024, LR: 1e-3, EvalSamples: 1 << 18,
+		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
 	}
 }
 
@@ -42,9 +36,7 @@ func DefaultCorrelatedConfig() CorrelatedConfig {
 func (c *CorrelatedConfig) Register(fs *flag.FlagSet) {
 	c.Common.Register(fs)
 	fs.Var(cli.FloatList(&c.Probabilities), "probabilities", "comma-separated feature probabilities, each in (0, 0.5]")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate")
-	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples per loss used to pick restarts")
+	c.Training.Register(fs)
 }
 
 // Validate names the first bad flag.
@@ -61,12 +53,6 @@ func (c CorrelatedConfig) Validate() error {
 		}
 	}
 	switch {
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
 	}
 	return nil
 }

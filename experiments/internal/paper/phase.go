@@ -2,7 +2,6 @@ package paper
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -19,45 +18,37 @@ import (
 type PhaseConfig struct {
 	cli.Common
 	// Grid is the number of values per axis (≥ 2).
-	Grid int `json:"logGrid"`
+	Grid int `json:"grid"`
 	// RMin and RMax bound the relative importance r of the extra feature.
 	RMin float64 `json:"r_min"`
 	RMax float64 `json:"r_max"`
 	// PMin and PMax bound the feature probability.
 	PMin float64 `json:"p_min"`
 	PMax float64 `json:"p_max"`
-	// Batch is the batch size.
-	Batch int `json:"batch"`
-	// LR is Adam's learning rate.
-	LR float64 `json:"lr"`
-	// EvalSamples is the number of fresh samples behind each loss used to
-	// pick the best restart.
-	EvalSamples int `json:"eval_samples"`
-	// Three also draws the n = 3, m = 2 phaseDiagram.
+	cli.Training
+	// Three also draws the n = 3, m = 2 diagram.
 	Three bool `json:"three"`
 }
 
-// DefaultPhaseConfig is the paper's logGrid at a size that runs in minutes.
+// DefaultPhaseConfig is the paper's grid at a size that runs in minutes.
 func DefaultPhaseConfig() PhaseConfig {
 	return PhaseConfig{
 		Common: cli.Common{Out: "out/phase", Seed: 1, Steps: 6000, Restarts: 3},
 		Grid:   12, RMin: 0.1, RMax: 10, PMin: 0.01, PMax: 1,
-		Batch: 1024, LR: 3e-3, EvalSamples: 1 << 16, Three: true,
+		Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 16}, Three: true,
 	}
 }
 
 // Register adds phase's flags to fs.
 func (c *PhaseConfig) Register(fs *flag.FlagSet) {
 	c.Common.Register(fs)
-	fs.IntVar(&c.Grid, "logGrid", c.Grid, "values per axis of the (r, p) logGrid")
+	fs.IntVar(&c.Grid, "grid", c.Grid, "values per axis of the (r, p) grid")
 	fs.Float64Var(&c.RMin, "r-min", c.RMin, "smallest relative importance r")
 	fs.Float64Var(&c.RMax, "r-max", c.RMax, "largest relative importance r")
 	fs.Float64Var(&c.PMin, "p-min", c.PMin, "smallest feature probability")
 	fs.Float64Var(&c.PMax, "p-max", c.PMax, "largest feature probability")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate")
-	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples per loss used to pick restarts")
-	fs.BoolVar(&c.Three, "three", c.Three, "also draw the n = 3, m = 2 phaseDiagram")
+	c.Training.Register(fs)
+	fs.BoolVar(&c.Three, "three", c.Three, "also draw the n = 3, m = 2 diagram")
 }
 
 // Validate names the first bad flag.
@@ -67,22 +58,16 @@ func (c PhaseConfig) Validate() error {
 	}
 	switch {
 	case c.Grid < 2:
-		return fmt.Errorf("-logGrid %d: must be at least 2", c.Grid)
+		return fmt.Errorf("-grid %d: must be at least 2", c.Grid)
 	case !(c.RMin > 0) || !(c.RMax > c.RMin) || math.IsInf(c.RMax, 0):
 		return fmt.Errorf("-r-min %v, -r-max %v: need 0 < r-min < r-max", c.RMin, c.RMax)
 	case !(c.PMin > 0) || !(c.PMax > c.PMin) || c.PMax > 1:
 		return fmt.Errorf("-p-min %v, -p-max %v: need 0 < p-min < p-max ≤ 1", c.PMin, c.PMax)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.EvalSamples < 1:
-		return errors.New("-eval-samples: must be at least 1")
 	}
 	return nil
 }
 
-// PhaseCell is one trained logGrid cell.
+// PhaseCell is one trained grid cell.
 type PhaseCell struct {
 	ImportanceRatio    float64      `json:"importance_ratio"`
 	FeatureProbability float64      `json:"feature_probability"`
@@ -124,7 +109,7 @@ func logGrid(lo, hi float64, k int) []float64 {
 	return out
 }
 
-// TrainPhase trains every cell of the n = 2 (and, with cfg.Three, n = 3) phaseDiagram.
+// TrainPhase trains every cell of the n = 2 (and, with cfg.Three, n = 3) diagram.
 func TrainPhase(ctx context.Context, env cli.Env, label string, cfg PhaseConfig) (PhaseSummary, error) {
 	rs, ps := logGrid(cfg.RMin, cfg.RMax, cfg.Grid), logGrid(cfg.PMin, cfg.PMax, cfg.Grid)
 	var specs []tms.Spec
@@ -197,7 +182,7 @@ func TrainPhase(ctx context.Context, env cli.Env, label string, cfg PhaseConfig)
 
 var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 7}
 
-// phaseDiagram draws cells as a phase phaseDiagram, with the theoretical boundary when
+// phaseDiagram draws cells as a phase diagram, with the theoretical boundary when
 // boundary is set.
 func phaseDiagram(path, title string, cells []PhaseCell, boundary bool) error {
 	var series []interp.Series
@@ -232,7 +217,7 @@ func phaseDiagram(path, title string, cells []PhaseCell, boundary bool) error {
 func PhaseFigures(out, prefix string, sum PhaseSummary) ([]interp.Section, error) {
 	a := sum.Agreement
 	sec := interp.Section{
-		Heading: "Phase phaseDiagram, n = 2, m = 1",
+		Heading: "Phase diagram, n = 2, m = 1",
 		Paragraphs: []string{
 			"Closed-form theory (every bias at its best constant): dropping the extra feature costs r(s/3 − s²/4), dropping the first costs s/3 − s²/4, " +
 				"and the antipodal pair costs (1 + r)s²/6, so superposition wins below s = 4r/(2 + 5r) for r ≤ 1 and s = 4/(5 + 2r) for r ≥ 1; the lines meet at r = 1, s = 4/7.",
@@ -256,7 +241,7 @@ func PhaseFigures(out, prefix string, sum PhaseSummary) ([]interp.Section, error
 			counts[c.Phase]++
 		}
 		sections = append(sections, interp.Section{
-			Heading: "Phase phaseDiagram, n = 3, m = 2",
+			Heading: "Phase diagram, n = 3, m = 2",
 			Paragraphs: []string{fmt.Sprintf("Importances (1, 1, r). Ignored: the extra feature is dropped; dedicated: it is represented and another feature is dropped; "+
 				"superposition: all three share the plane. Cells: %d ignored, %d dedicated, %d superposition.",
 				counts[interp.Ignored], counts[interp.Dedicated], counts[interp.Superposition])},

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/experiments/internal/cli"
 )
 
@@ -18,16 +17,12 @@ func testToy(out string) cli.Toy {
 		Importance:    0.9,
 		Probabilities: []float64{1, 0.1},
 		Model:         "both",
-		Batch:         64,
-		LR:            1e-3,
-		EvalSamples:   256,
+		Training:      cli.Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
 	}
 }
 
 func TestRunToyDeterministic(t *testing.T) {
-	env := cli.Env{Log: logrus.New(), Stderr: os.Stderr}
-	env.Log.SetOutput(os.Stderr)
-	env.Log.SetLevel(logrus.WarnLevel)
+	env := cli.QuietEnv()
 	a, err := RunToy(context.Background(), env, "a", testToy(""))
 	if err != nil {
 		t.Fatal(err)
