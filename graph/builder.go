@@ -291,14 +291,9 @@ func (b *Builder) Scale(a *Node, s float64) *Node {
 	return b.wrap("scale", n, err, a)
 }
 
-// ReLU returns max(a, 0) elementwise.
-func (b *Builder) ReLU(a *Node) *Node {
-	if !b.ok("relu", a) {
-		return nil
-	}
-	n, err := G.Rectify(a)
-	return b.wrap("relu", n, err, a)
-}
+// ReLU returns max(a, 0) elementwise for a matrix a (this package's op:
+// branch-free, no allocation per run).
+func (b *Builder) ReLU(a *Node) *Node { return b.apply("relu", reluOp(), a) }
 
 // Square returns a² elementwise.
 func (b *Builder) Square(a *Node) *Node {
@@ -309,14 +304,8 @@ func (b *Builder) Square(a *Node) *Node {
 	return b.wrap("square", n, err, a)
 }
 
-// Abs returns |a| elementwise.
-func (b *Builder) Abs(a *Node) *Node {
-	if !b.ok("abs", a) {
-		return nil
-	}
-	n, err := G.Abs(a)
-	return b.wrap("abs", n, err, a)
-}
+// Abs returns |a| elementwise for a matrix a.
+func (b *Builder) Abs(a *Node) *Node { return b.apply("abs", absOp(), a) }
 
 // Sum returns the sum of a over the given axes (all axes when none are given;
 // reduced axes are dropped).

@@ -173,6 +173,36 @@ func biasAct[T float](out, a, v []T, relu bool) {
 	}
 }
 
+// relu writes max(a, 0) into out, branch-free, with +0 for negative
+// entries (reluGrad relies on it).
+func relu[T float](out, a []T) {
+	out = out[:len(a)]
+	for i, x := range a {
+		out[i] = max(x, 0)
+	}
+}
+
+// absSign writes |a| into out, or sign(a)·g when g is not nil.
+func absSign[T float](out, a, g []T) {
+	out = out[:len(a)]
+	if g == nil {
+		for i, x := range a {
+			out[i] = max(x, -x)
+		}
+		return
+	}
+	for i, x := range a {
+		switch {
+		case x > 0:
+			out[i] = g[i]
+		case x < 0:
+			out[i] = -g[i]
+		default:
+			out[i] = 0
+		}
+	}
+}
+
 // reluGrad writes g ⊙ [out > 0] into dst for out ≥ 0 (a ReLU output, with
 // +0 for the inactive entries), branch-free: the mask keeps g's bits where
 // out's bit pattern is nonzero.

@@ -240,6 +240,80 @@ func biasActOp(relu bool) *kernelOp {
 	return o
 }
 
+// reluOp returns max(A, 0) elementwise for a matrix A.
+func reluOp() *kernelOp {
+	o := &kernelOp{
+		name:  "ReLU",
+		arity: 1,
+		typ:   hm.NewFnType(matType, matType),
+		diffs: []bool{true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 {
+			return nil, fmt.Errorf("ReLU: shape %v: want a matrix", in[0])
+		}
+		return in[0].Clone(), nil
+	}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		if out.Dtype() == tensor.Float32 {
+			relu(out.Float32s(), in[0].Float32s())
+		} else {
+			relu(out.Float64s(), in[0].Float64s())
+		}
+		return nil
+	}
+	o.diff = func(_ G.Nodes, out, g *G.Node) (G.Nodes, error) {
+		d, err := apply(reluGradOp(), out, g)
+		return G.Nodes{d}, err
+	}
+	return o
+}
+
+// absOp returns |A| elementwise for a matrix A; its gradient is sign(A)·g
+// (0 at 0).
+func absOp() *kernelOp {
+	o := &kernelOp{
+		name:  "Abs",
+		arity: 1,
+		typ:   hm.NewFnType(matType, matType),
+		diffs: []bool{true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 {
+			return nil, fmt.Errorf("Abs: shape %v: want a matrix", in[0])
+		}
+		return in[0].Clone(), nil
+	}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		if out.Dtype() == tensor.Float32 {
+			absSign(out.Float32s(), in[0].Float32s(), nil)
+		} else {
+			absSign(out.Float64s(), in[0].Float64s(), nil)
+		}
+		return nil
+	}
+	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		grad := &kernelOp{
+			name: "AbsGrad", arity: 2, typ: hm.NewFnType(matType, matType, matType), diffs: []bool{false, false},
+			shape: func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil },
+			run: func(out *tensor.Dense, in []*tensor.Dense) error {
+				if out.Dtype() == tensor.Float32 {
+					absSign(out.Float32s(), in[0].Float32s(), in[1].Float32s())
+				} else {
+					absSign(out.Float64s(), in[0].Float64s(), in[1].Float64s())
+				}
+				return nil
+			},
+			diff: func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+				return nil, fmt.Errorf("AbsGrad: second derivatives are not supported")
+			},
+		}
+		d, err := apply(grad, in[0], g)
+		return G.Nodes{d}, err
+	}
+	return o
+}
+
 // reluGradOp returns g ⊙ [out > 0] for the output out of a ReLU.
 func reluGradOp() *kernelOp {
 	o := &kernelOp{

@@ -36,6 +36,12 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 		out = pick(b, o.fused, func() *Node { return b.MatMulT(b.ReLU(x4), B) }, func() (*Node, error) {
 			return G.Mul(G.Must(G.Rectify(x4)), G.Must(G.Transpose(B)))
 		})
+	case "relu":
+		A := b.Param("A", Normal(1), r, n)
+		out = pick(b, o.fused, func() *Node { return b.ReLU(A) }, func() (*Node, error) { return G.Rectify(A) })
+	case "abs":
+		A := b.Param("A", Normal(1), r, n)
+		out = pick(b, o.fused, func() *Node { return b.Abs(A) }, func() (*Node, error) { return G.Abs(A) })
 	case "add row":
 		A, v := b.Param("A", Normal(1), r, n), b.Param("v", Normal(1), n)
 		out = pick(b, o.fused, func() *Node { return b.AddRow(A, v) }, func() (*Node, error) {
@@ -73,7 +79,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul sparse NT", "add row", "add row relu", "weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul sparse NT", "relu", "abs", "add row", "add row relu", "weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

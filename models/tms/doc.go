@@ -4,10 +4,14 @@
 // With x [batch, n] the features, W [m, n] the weights (columns Wᵢ are the
 // feature directions in the m-dimensional hidden space) and b [n] a bias:
 //
-//	linear:       h = W x,  x′ = WᵀW x + b
-//	ReLU-output:  h = W x,  x′ = ReLU(WᵀW x + b)
+//	linear:       h = W x,        x′ = WᵀW x + b
+//	ReLU-output:  h = W x,        x′ = ReLU(WᵀW x + b)
+//	privileged:   h = ReLU(W x),  x′ = ReLU(Wᵀ h + b)
+//	absval:       h = ReLU(W₁ x), y′ = ReLU(W₂ h + b), target |x|
 //
-// The loss is Σᵢ Iᵢ (xᵢ − x′ᵢ)², summed over features with importance Iᵢ and
+// (W₂ [n, m] is untied in the absolute-value model, whose inputs are signed.)
+//
+// The loss is Σᵢ Iᵢ (yᵢ − x′ᵢ)² (y = x, or |x|), summed over features with importance Iᵢ and
 // averaged over the batch (the paper's colab also averages over features:
 // divide by n to compare).
 //
@@ -16,6 +20,7 @@
 //
 // References:
 //   - Elhage et al. (2022), "Toy Models of Superposition", sections
-//     "Demonstrating Superposition" (the models, loss and training) and
-//     "Superposition as a Phase Change".
+//     "Demonstrating Superposition" (the models, loss and training),
+//     "Superposition as a Phase Change", "Superposition in a Privileged
+//     Basis" and "Computation in Superposition" (the |x| model).
 package tms

@@ -15,20 +15,36 @@ const (
 	Linear Kind = "linear"
 	// ReLUOutput is x′ = ReLU(WᵀW x + b).
 	ReLUOutput Kind = "relu"
+	// Privileged is h = ReLU(W x), x′ = ReLU(Wᵀ h + b): a ReLU on the
+	// hidden layer makes its basis privileged, so neurons can be read.
+	Privileged Kind = "privileged"
+	// AbsVal is h = ReLU(W₁ x), y′ = ReLU(W₂ h + b) with untied weights,
+	// trained to compute |x| on inputs in [−1, 1]: computation in
+	// superposition.
+	AbsVal Kind = "absval"
 )
 
 // Kinds lists every architecture, for flag help and validation.
-var Kinds = []Kind{Linear, ReLUOutput}
+var Kinds = []Kind{Linear, ReLUOutput, Privileged, AbsVal}
 
 // Stable names of the model's parameters, as stored in graph.Params.
 const (
-	ParamW = "W" // [hidden, features]
-	ParamB = "b" // [features]
+	ParamW  = "W"  // [hidden, features]; W₁ of AbsVal
+	ParamW2 = "W2" // [features, hidden]; AbsVal only
+	ParamB  = "b"  // [features]
+)
+
+// Stable names of the places activations are read from.
+const (
+	// ActHidden is the hidden layer h [batch, hidden]: W x, or ReLU(W x)
+	// for the privileged and absolute-value models.
+	ActHidden = "tms.hidden"
 )
 
 // Config describes one toy model.
 type Config struct {
-	// Kind is the architecture: "linear" or "relu" (ReLU-output).
+	// Kind is the architecture: "linear", "relu" (ReLU-output),
+	// "privileged" or "absval".
 	Kind Kind `json:"model"`
 	// Features is n (≥ 1).
 	Features int `json:"features"`
@@ -83,18 +99,40 @@ func New(cfg Config) (*Model, error) {
 	return &Model{Config: cfg}, nil
 }
 
-// Forward returns the reconstruction x′ [batch, n] of x [batch, n].
-func (m *Model) Forward(b *graph.Builder, x *graph.Node) *graph.Node {
+// HiddenLayer returns the hidden layer h [batch, m] of x [batch, n].
+func (m *Model) HiddenLayer(b *graph.Builder, x *graph.Node) *graph.Node {
 	W := b.Param(ParamW, graph.XavierNormal, m.Hidden, m.Features) // [hidden, features]
-	bias := b.Param(ParamB, graph.Zeros, m.Features)               // [features]
 	h := b.MatMulT(x, W)                                           // [batch, hidden]
-	if m.Kind == ReLUOutput {
-		return b.AddRowReLU(b.MatMul(h, W), bias) // [batch, features]
+	if m.Kind == Privileged || m.Kind == AbsVal {
+		h = b.ReLU(h)
 	}
-	return b.AddRow(b.MatMul(h, W), bias) // [batch, features]
+	return h
 }
 
-// Loss is Σᵢ Iᵢ (xᵢ − x′ᵢ)², averaged over the batch.
+// Forward returns the output x′ [batch, n] of x [batch, n].
+func (m *Model) Forward(b *graph.Builder, x *graph.Node) *graph.Node {
+	h := m.HiddenLayer(b, x)                                       // [batch, hidden]
+	W := b.Param(ParamW, graph.XavierNormal, m.Hidden, m.Features) // [hidden, features]
+	bias := b.Param(ParamB, graph.Zeros, m.Features)               // [features]
+	switch m.Kind {
+	case Linear:
+		return b.AddRow(b.MatMul(h, W), bias) // [batch, features]
+	case AbsVal:
+		W2 := b.Param(ParamW2, graph.XavierNormal, m.Features, m.Hidden) // [features, hidden]
+		return b.AddRowReLU(b.MatMulT(h, W2), bias)                      // [batch, features]
+	}
+	return b.AddRowReLU(b.MatMul(h, W), bias) // [batch, features]
+}
+
+// Target is what the model reconstructs: x, or |x| for AbsVal.
+func (m *Model) Target(b *graph.Builder, x *graph.Node) *graph.Node {
+	if m.Kind == AbsVal {
+		return b.Abs(x)
+	}
+	return x
+}
+
+// Loss is Σᵢ Iᵢ (yᵢ − x′ᵢ)², averaged over the batch, with y the target.
 func (m *Model) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
-	return []graph.Term{{Name: "loss", Node: b.WeightedSqErr(x, m.Forward(b, x), b.Const(m.Importance))}}
+	return []graph.Term{{Name: "loss", Node: b.WeightedSqErr(m.Target(b, x), m.Forward(b, x), b.Const(m.Importance))}}
 }
