@@ -24,9 +24,12 @@ type ToyRun struct {
 	RestartLosses      []float64   `json:"restart_losses"`
 	W                  [][]float64 `json:"W"`
 	B                  []float64   `json:"b"`
-	Norms              []float64   `json:"norms"`
-	Interference       []float64   `json:"interference"`
-	Dimensionality     []float64   `json:"dimensionality"`
+	// W2 holds the untied output weights [features][hidden] of models that
+	// have them (the |x| model).
+	W2             [][]float64 `json:"W2,omitempty"`
+	Norms          []float64   `json:"norms"`
+	Interference   []float64   `json:"interference"`
+	Dimensionality []float64   `json:"dimensionality"`
 	// DimsPerFeature is D* = m/‖W‖_F² (0 when W = 0, where it is undefined).
 	DimsPerFeature float64 `json:"dims_per_feature"`
 	FrobeniusSq    float64 `json:"frobenius_sq"`

@@ -71,7 +71,7 @@ type Toy struct {
 	Importance float64 `json:"importance_decay"`
 	// Probabilities are the feature probabilities p = 1 − S, one instance each.
 	Probabilities []float64 `json:"probabilities"`
-	// Model is linear, relu or both.
+	// Model is linear, relu, privileged, absval, or both (relu and linear).
 	Model string `json:"model"`
 	Training
 }
@@ -114,7 +114,7 @@ func (t *Toy) Register(fs *flag.FlagSet) {
 	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden dimensions m")
 	fs.Float64Var(&t.Importance, "importance", t.Importance, "importance decay r: feature i has importance rⁱ")
 	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
-	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu or both")
+	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu, privileged, absval, or both (relu and linear)")
 	t.Training.Register(fs)
 }
 
@@ -152,10 +152,13 @@ func (t Toy) Kinds() ([]tms.Kind, error) {
 	switch t.Model {
 	case "both":
 		return []tms.Kind{tms.ReLUOutput, tms.Linear}, nil
-	case string(tms.ReLUOutput), string(tms.Linear):
-		return []tms.Kind{tms.Kind(t.Model)}, nil
 	}
-	return nil, fmt.Errorf("-model %q: want linear, relu or both", t.Model)
+	for _, k := range tms.Kinds {
+		if t.Model == string(k) {
+			return []tms.Kind{k}, nil
+		}
+	}
+	return nil, fmt.Errorf("-model %q: want one of %v, or both (relu and linear)", t.Model, tms.Kinds)
 }
 
 // floatList is a comma-separated list of floats as a flag.Value.

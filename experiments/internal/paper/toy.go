@@ -28,7 +28,7 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 		for _, p := range t.Probabilities {
 			specs = append(specs, tms.Spec{
 				Model: tms.Config{Kind: k, Features: t.Features, Hidden: t.Hidden, Importance: imp},
-				Data:  toy.Config{Features: t.Features, Probability: []float64{p}},
+				Data:  toy.Config{Features: t.Features, Probability: []float64{p}, Signed: k == tms.AbsVal},
 			})
 		}
 	}
@@ -58,6 +58,7 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 			RestartLosses:      r.RestartLosses,
 			W:                  r.W(),
 			B:                  r.B(),
+			W2:                 r.Params.Matrix(tms.ParamW2),
 		}
 		runs[i].Measure()
 	}
@@ -68,6 +69,8 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 var ModelNames = map[string]string{
 	string(tms.ReLUOutput): "ReLU-output model",
 	string(tms.Linear):     "linear model",
+	string(tms.Privileged): "privileged-basis model",
+	string(tms.AbsVal):     "absolute-value model",
 }
 
 // ToySections draws, for each model kind among runs, the WᵀW-and-b heat maps

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
+)
+
+func TestRunTiny(t *testing.T) {
+	cfg := Config{Toy: paper.DefaultAbsValConfig(), Small: true}
+	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
+	cfg.Features, cfg.Hidden, cfg.Probabilities = 10, 4, []float64{1, 0.1}
+	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"summary.json", "absval_neurons.png", "absval_small_neurons.png", "report.html"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestSmallModel checks the n = 3, m = 6 claim: loss < 1e-4 and one
+// ReLU(x) and one ReLU(−x) neuron per feature, one-hot within 0.05.
+func TestSmallModel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 3 models")
+	}
+	for _, seed := range []uint64{1, 2} {
+		cfg := paper.SmallAbsValConfig(6000)
+		cfg.Seed, cfg.LR = seed, 3e-3
+		runs, err := paper.RunToy(context.Background(), cli.QuietEnv(), "test", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runs[0].Loss >= 1e-4 {
+			t.Errorf("seed %d: loss %.2g; want < 1e-4", seed, runs[0].Loss)
+		}
+		if ok, why := paper.PlusMinus(runs[0].W, 0.05); !ok {
+			t.Errorf("seed %d: %s", seed, why)
+		}
+	}
+}
