@@ -1,6 +1,7 @@
 // Command tour is the project's short end-to-end run: it reproduces, at
 // reduced scale, the intro figure, the geometry of superposition, the phase
-// diagram and the correlated-features results of Toy Models of Superposition,
+// diagram, the correlated-features results and the privileged-basis (neuron)
+// results of Toy Models of Superposition,
 // and writes out/tour/report.html with every figure and a reading of it. It
 // takes a few minutes on two cores.
 //
@@ -40,6 +41,8 @@ type Config struct {
 	Geometry   cli.Toy                `json:"geometry"`
 	Phase      paper.PhaseConfig      `json:"phase"`
 	Correlated paper.CorrelatedConfig `json:"correlated"`
+	Privileged cli.Toy                `json:"privileged"`
+	AbsVal     cli.Toy                `json:"absval"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
@@ -60,7 +63,14 @@ func DefaultConfig() Config {
 	phase.Grid, phase.Steps, phase.Restarts, phase.EvalSamples = 6, 2000, 2, 1<<15
 	correlated := paper.DefaultCorrelatedConfig()
 	correlated.Steps, correlated.Restarts, correlated.LR, correlated.EvalSamples = 3000, 6, 5e-3, 1<<16
-	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated}
+	privileged := paper.DefaultPrivilegedConfig()
+	privileged.Steps, privileged.Restarts, privileged.LR, privileged.EvalSamples = 3000, 3, 3e-3, 1<<16
+	absval := paper.DefaultAbsValConfig()
+	absval.Features, absval.Hidden, absval.Importance = 40, 16, 0.8
+	absval.Probabilities = []float64{1, 0.1, 0.01, 0.001}
+	absval.Steps, absval.LR, absval.EvalSamples = 3000, 3e-3, 1<<15
+	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated,
+		Privileged: privileged, AbsVal: absval}
 }
 
 // Register adds the tour's flags to fs.
@@ -74,7 +84,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 
 // resolve copies the shared flags into every stage.
 func (c Config) resolve() Config {
-	for _, s := range []*cli.Common{&c.Intro.Common, &c.Geometry.Common, &c.Phase.Common, &c.Correlated.Common} {
+	for _, s := range []*cli.Common{&c.Intro.Common, &c.Geometry.Common, &c.Phase.Common, &c.Correlated.Common, &c.Privileged.Common, &c.AbsVal.Common} {
 		s.Out, s.Seed, s.Verbose = c.Out, c.Seed, c.Verbose
 		if c.Steps > 0 {
 			s.Steps = c.Steps
@@ -95,7 +105,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-restarts %d: must not be negative", c.Restarts)
 	}
 	r := c.resolve()
-	return errors.Join(r.Intro.Validate(), r.Geometry.Validate(), r.Phase.Validate(), r.Correlated.Validate())
+	return errors.Join(r.Intro.Validate(), r.Geometry.Validate(), r.Phase.Validate(), r.Correlated.Validate(),
+		r.Privileged.Validate(), r.AbsVal.Validate())
 }
 
 // Summary is the tour's summary.json.
@@ -106,6 +117,8 @@ type Summary struct {
 	Geometry   []paper.GeometryPoint   `json:"geometry"`
 	Phase      paper.PhaseSummary      `json:"phase"`
 	Correlated paper.CorrelatedSummary `json:"correlated"`
+	Privileged []paper.NeuronRun       `json:"privileged"`
+	AbsVal     []paper.NeuronRun       `json:"absval"`
 }
 
 func main() {
@@ -122,7 +135,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	sum := Summary{Experiment: "tour", Config: cfg}
 	var sections []interp.Section
 
-	intro, err := paper.RunToy(ctx, env, "tour 1/4: intro", cfg.Intro)
+	intro, err := paper.RunToy(ctx, env, "tour 1/5: intro", cfg.Intro)
 	if err != nil {
 		return err
 	}
@@ -147,7 +160,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	})
 	sections = append(sections, introSections...)
 
-	geom, err := paper.RunToy(ctx, env, "tour 2/4: geometry", cfg.Geometry)
+	geom, err := paper.RunToy(ctx, env, "tour 2/5: geometry", cfg.Geometry)
 	if err != nil {
 		return err
 	}
@@ -161,7 +174,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	geomSections[0].Heading = fmt.Sprintf("2. The geometry of superposition (n = %d, m = %d)", cfg.Geometry.Features, cfg.Geometry.Hidden)
 	sections = append(sections, geomSections...)
 
-	phase, err := paper.TrainPhase(ctx, env, "tour 3/4: phase", cfg.Phase)
+	phase, err := paper.TrainPhase(ctx, env, "tour 3/5: phase", cfg.Phase)
 	if err != nil {
 		return err
 	}
@@ -173,7 +186,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
 	sections = append(sections, phaseSections...)
 
-	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/4: correlated", cfg.Correlated, paper.CorrelatedSetups)
+	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/5: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
 		return err
 	}
@@ -184,6 +197,38 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	}
 	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
 	sections = append(sections, corrSections...)
+
+	priv, err := paper.RunToy(ctx, env, "tour 5/5: privileged basis", cfg.Privileged)
+	if err != nil {
+		return err
+	}
+	for _, r := range priv {
+		sum.Privileged = append(sum.Privileged, paper.ReadNeurons(r, false))
+	}
+	abs, err := paper.RunToy(ctx, env, "tour 5/5: |x|", cfg.AbsVal)
+	if err != nil {
+		return err
+	}
+	for _, r := range abs {
+		sum.AbsVal = append(sum.AbsVal, paper.ReadNeurons(r, true))
+	}
+	privSections, err := paper.NeuronSections(cfg.Out, "privileged", "5. Neurons: superposition in a privileged basis", sum.Privileged, false)
+	if err != nil {
+		return err
+	}
+	dense, sparse := sum.Privileged[0], sum.Privileged[len(sum.Privileged)-1]
+	privSections[0].Paragraphs = append([]string{fmt.Sprintf(
+		"With a ReLU on the hidden layer, h = ReLU(Wx), the %d neurons become readable. With dense features (p = %.3g) %d neurons are monosemantic "+
+			"and %d features represented; with sparse features (p = %.3g) the model represents %d features on %d neurons, %d of them polysemantic: "+
+			"single neurons now respond to several unrelated features. Sparse autoencoders are the tool for taking such neurons apart.",
+		len(dense.W), dense.FeatureProbability, dense.Monosemantic, dense.Represented,
+		sparse.FeatureProbability, sparse.Represented, len(sparse.W), sparse.Polysemantic)}, privSections[0].Paragraphs...)
+	sections = append(sections, privSections...)
+	absSections, err := paper.NeuronSections(cfg.Out, "absval", fmt.Sprintf("5b. Computation in superposition: |x| with n = %d, m = %d", cfg.AbsVal.Features, cfg.AbsVal.Hidden), sum.AbsVal, true)
+	if err != nil {
+		return err
+	}
+	sections = append(sections, absSections...)
 
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
 		return err

@@ -17,7 +17,10 @@ func TestRunTiny(t *testing.T) {
 	cfg.Geometry.Features, cfg.Geometry.Hidden, cfg.Geometry.Probabilities = 10, 3, []float64{1, 0.1}
 	cfg.Phase.Grid = 2
 	cfg.Correlated.Probabilities = []float64{0.05}
-	for _, e := range []*int{&cfg.Intro.EvalSamples, &cfg.Geometry.EvalSamples, &cfg.Phase.EvalSamples, &cfg.Correlated.EvalSamples} {
+	cfg.Privileged.Probabilities = []float64{0.75, 0.02}
+	cfg.AbsVal.Features, cfg.AbsVal.Hidden, cfg.AbsVal.Probabilities = 6, 4, []float64{1, 0.1}
+	for _, e := range []*int{&cfg.Intro.EvalSamples, &cfg.Geometry.EvalSamples, &cfg.Phase.EvalSamples, &cfg.Correlated.EvalSamples,
+		&cfg.Privileged.EvalSamples, &cfg.AbsVal.EvalSamples} {
 		*e = 1024
 	}
 	if err := cfg.Validate(); err != nil {
@@ -30,8 +33,8 @@ func TestRunTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(html), "data:image/png;base64,"); n < 10 {
-		t.Errorf("report.html embeds %d figures; want at least 10", n)
+	if n := strings.Count(string(html), "data:image/png;base64,"); n < 12 {
+		t.Errorf("report.html embeds %d figures; want at least 12", n)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Out, "summary.json")); err != nil {
 		t.Error(err)
