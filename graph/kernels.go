@@ -15,6 +15,10 @@ var blas32 gonum.Implementation
 // overhead included (measured with BenchmarkAxpy).
 const simdMin = 16
 
+// sparseMin is the row length from which looking for zero entries pays for
+// itself; shorter rows are multiplied densely.
+const sparseMin = 8
+
 // float is the element type of a kernel.
 type float interface{ ~float32 | ~float64 }
 
@@ -40,6 +44,13 @@ func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 		idx := make([]int, k)
 		for i := 0; i < r; i++ {
 			ai := a[i*k : (i+1)*k]
+			if k < sparseMin {
+				ci := c[i*n : (i+1)*n]
+				for j := range ci {
+					ci[j] = dot(ai, b[j*k:(j+1)*k])
+				}
+				continue
+			}
 			idx := nonzeros(ai, idx)
 			ci := c[i*n : (i+1)*n]
 			if 2*len(idx) < k {
@@ -59,11 +70,14 @@ func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 		}
 	case ta && !tb: // C = AᵀB: C[i,:] += A[kk,i] B[kk,:]
 		k, r, n := as[0], as[1], bs[1]
-		idx := make([]int, n)
+		buf := make([]int, n)
 		for kk := 0; kk < k; kk++ {
 			ak, bk := a[kk*r:(kk+1)*r], b[kk*n:(kk+1)*n]
-			idx := nonzeros(bk, idx)
-			if 4*len(idx) < n { // B's row is sparse: C[:,j] += A[kk,:] B[kk,j]
+			var idx []int
+			if n >= sparseMin {
+				idx = nonzeros(bk, buf)
+			}
+			if n >= sparseMin && 4*len(idx) < n { // B's row is sparse: C[:,j] += A[kk,:] B[kk,j]
 				for _, j := range idx {
 					bv := bk[j]
 					for i, av := range ak {

@@ -29,12 +29,27 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 	case "matmul TN":
 		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), k, n)
 		out = pick(b, o.fused, func() *Node { return b.TMatMul(A, B) }, func() (*Node, error) { return G.Mul(G.Must(G.Transpose(A)), B) })
-	case "matmul sparse NT":
-		// x (the batch) is sparse: the kernel's sparse path must agree.
-		B := b.Param("B", Normal(1), n, k)
-		x4 := b.MatMul(x, b.Param("P", Normal(1), x.Shape()[1], k))
-		out = pick(b, o.fused, func() *Node { return b.MatMulT(b.ReLU(x4), B) }, func() (*Node, error) {
-			return G.Mul(G.Must(G.Rectify(x4)), G.Must(G.Transpose(B)))
+	case "matmul TT":
+		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), n, k)
+		out = pick(b, o.fused, func() *Node { return b.apply("TT", matMulOp(true, true), A, B) }, func() (*Node, error) {
+			return G.Mul(G.Must(G.Transpose(A)), G.Must(G.Transpose(B)))
+		})
+	case "matmul sparse NT", "matmul sparse TN":
+		// ReLU(x·P) is sparse and wide enough (sparseMin) for the kernels'
+		// sparse paths, which must agree with the dense ones.
+		const wide = 2 * sparseMin
+		// A negative shift leaves about one entry in five nonzero.
+		xp := b.AddRowReLU(b.MatMul(x, b.Param("P", Normal(1), x.Shape()[1], wide)), b.Const(repeat(-0.3, wide)))
+		if o.name == "matmul sparse NT" {
+			B := b.Param("B", Normal(1), n, wide)
+			out = pick(b, o.fused, func() *Node { return b.MatMulT(xp, B) }, func() (*Node, error) {
+				return G.Mul(xp, G.Must(G.Transpose(B)))
+			})
+			break
+		}
+		A := b.Param("A", Normal(1), x.Shape()[0], n)
+		out = pick(b, o.fused, func() *Node { return b.TMatMul(A, xp) }, func() (*Node, error) {
+			return G.Mul(G.Must(G.Transpose(A)), xp)
 		})
 	case "relu":
 		A := b.Param("A", Normal(1), r, n)
@@ -79,7 +94,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul sparse NT", "relu", "abs", "add row", "add row relu", "weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "add row relu", "weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {
