@@ -192,6 +192,8 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 				line += " anticorrelated pairs antipodal."
 			case len(r.Collapsed) > 0:
 				line += fmt.Sprintf(" %d pair(s) collapsed onto (a+b)/√2: %v.", len(r.Collapsed), r.Collapsed)
+			case sideBySide(r.Pairs):
+				line += " pairs side by side: each pair's features are neighbours at about 60° (cos ≈ 0.5), as in a hexagon, none collapsed."
 			default:
 				line += " no clean arrangement."
 			}
@@ -205,4 +207,20 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 		sections = append(sections, sec)
 	}
 	return sections, nil
+}
+
+// sideBySide reports whether every correlated pair sits as neighbours at
+// roughly 60° (0.3 < cos < 0.7), the hexagon arrangement.
+func sideBySide(pairs []SetCosine) bool {
+	n := 0
+	for _, p := range pairs {
+		if p.Kind != "correlated" {
+			continue
+		}
+		if p.Cosine <= 0.3 || p.Cosine >= 0.7 {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
