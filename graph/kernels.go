@@ -26,8 +26,12 @@ type float interface{ ~float32 | ~float64 }
 // (shape bs), op the transpose when ta (tb) is set. The loops skip zero
 // entries of A where the layout allows it: toy data and ReLU outputs are
 // sparse, so this saves most of the work at low feature probability.
-func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
+func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool, scratch *arena) {
 	clear(c)
+	if cf, ok := any(c).([]float32); ok && hasFMA && !(ta && tb) && min(as[0], as[1], bs[0], bs[1]) >= fmaMin {
+		matMulFMA(cf, any(a).([]float32), any(b).([]float32), as, bs, ta, tb, scratch)
+		return
+	}
 	switch {
 	case !ta && !tb: // C[i,:] = Σ_k A[i,k] B[k,:]
 		r, k, n := as[0], as[1], bs[1]
@@ -104,6 +108,62 @@ func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 			}
 		}
 	}
+}
+
+// matMulFMA is matMul for float32 on the AVX2 + FMA kernels: the operand
+// that is transposed is copied into row-major order first (the toy models'
+// transposed operands are weights or [batch, hidden] matrices, small next to
+// the product), then sgemm runs densely. On these kernels a dense product
+// costs about what scanning for zeros would, so sparsity is not exploited.
+func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *arena) {
+	scratch.reset()
+	r, k := as[0], as[1]
+	if ta {
+		at := scratch.get(len(a))
+		transpose(at, a, as[0], as[1])
+		a, r, k = at, as[1], as[0]
+	}
+	n := bs[1]
+	if tb {
+		bt := scratch.get(len(b))
+		transpose(bt, b, bs[0], bs[1])
+		b, n = bt, bs[0]
+	}
+	sgemm(c, a, b, r, k, n, scratch)
+}
+
+// fmaMin is the smallest dimension for which the FMA kernels beat the Go
+// loops, padding included.
+const fmaMin = 8
+
+// arena hands out float32 scratch slices from one growing buffer, reused by
+// an op on every run so that it does not allocate per step. A nil *arena
+// allocates.
+type arena struct {
+	buf  []float32
+	used int
+}
+
+func (s *arena) reset() {
+	if s != nil {
+		s.used = 0
+	}
+}
+
+// get returns n zeroed floats valid until the next reset.
+func (s *arena) get(n int) []float32 {
+	if s == nil {
+		return make([]float32, n)
+	}
+	if s.used+n > len(s.buf) {
+		// Earlier slices stay valid: they keep the old buffer alive.
+		s.buf = make([]float32, max(2*len(s.buf), s.used+n))
+		s.used = 0
+	}
+	out := s.buf[s.used : s.used+n : s.used+n]
+	s.used += n
+	clear(out)
+	return out
 }
 
 // axpy computes y += a·x.

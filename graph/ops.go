@@ -149,12 +149,13 @@ func matMulOp(ta, tb bool) *kernelOp {
 		}
 		return tensor.Shape{ar, bc}, nil
 	}
+	scratch := &arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		a, b := in[0], in[1]
 		if a.Dtype() == tensor.Float32 {
-			matMul(out.Float32s(), a.Float32s(), b.Float32s(), a.Shape(), b.Shape(), ta, tb)
+			matMul(out.Float32s(), a.Float32s(), b.Float32s(), a.Shape(), b.Shape(), ta, tb, scratch)
 		} else {
-			matMul(out.Float64s(), a.Float64s(), b.Float64s(), a.Shape(), b.Shape(), ta, tb)
+			matMul(out.Float64s(), a.Float64s(), b.Float64s(), a.Shape(), b.Shape(), ta, tb, nil)
 		}
 		return nil
 	}

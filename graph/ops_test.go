@@ -29,6 +29,21 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 	case "matmul TN":
 		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), k, n)
 		out = pick(b, o.fused, func() *Node { return b.TMatMul(A, B) }, func() (*Node, error) { return G.Mul(G.Must(G.Transpose(A)), B) })
+	case "matmul NN wide", "matmul NT wide", "matmul TN wide":
+		// Every dimension ≥ fmaMin: the float32 runs take the FMA kernels,
+		// with padding (17, 13 are not multiples of 4 or 8).
+		const R, K, N = 17, 13, 21
+		switch o.name {
+		case "matmul NN wide":
+			A, B := b.Param("A", Normal(1), R, K), b.Param("B", Normal(1), K, N)
+			out = pick(b, o.fused, func() *Node { return b.MatMul(A, B) }, func() (*Node, error) { return G.Mul(A, B) })
+		case "matmul NT wide":
+			A, B := b.Param("A", Normal(1), R, K), b.Param("B", Normal(1), N, K)
+			out = pick(b, o.fused, func() *Node { return b.MatMulT(A, B) }, func() (*Node, error) { return G.Mul(A, G.Must(G.Transpose(B))) })
+		default:
+			A, B := b.Param("A", Normal(1), K, R), b.Param("B", Normal(1), K, N)
+			out = pick(b, o.fused, func() *Node { return b.TMatMul(A, B) }, func() (*Node, error) { return G.Mul(G.Must(G.Transpose(A)), B) })
+		}
 	case "matmul TT":
 		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), n, k)
 		out = pick(b, o.fused, func() *Node { return b.apply("TT", matMulOp(true, true), A, B) }, func() (*Node, error) {
@@ -94,7 +109,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "add row relu", "weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "add row relu", "weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

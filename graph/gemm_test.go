@@ -1,0 +1,71 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+func TestSgemmMatchesLoops(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	rng := NewRand(5, 0)
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {3, 0, 5}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		t.Run(fmt.Sprint(sz), func(t *testing.T) {
+			a, b := make([]float32, r*k), make([]float32, k*n)
+			for i := range a {
+				a[i] = float32(rng.NormFloat64())
+			}
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			got, want := make([]float32, r*n), make([]float32, r*n)
+			for i := range got {
+				got[i] = 1 // sgemm adds to C
+				want[i] = 1
+			}
+			sgemm(got, a, b, r, k, n, &arena{})
+			for i := 0; i < r; i++ {
+				for j := 0; j < n; j++ {
+					var s float64
+					for kk := 0; kk < k; kk++ {
+						s += float64(a[i*k+kk]) * float64(b[kk*n+j])
+					}
+					want[i*n+j] += float32(s)
+				}
+			}
+			for i := range got {
+				if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Max(1, math.Sqrt(float64(k))) {
+					t.Fatalf("C[%d, %d] = %v; want %v", i/n, i%n, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, sz := range [][3]int{{1024, 20, 200}, {1024, 200, 20}, {20, 1024, 200}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		a, bm, c := make([]float32, r*k), make([]float32, k*n), make([]float32, r*n)
+		b.Run(fmt.Sprintf("fma_%dx%dx%d", r, k, n), func(b *testing.B) {
+			if !hasFMA {
+				b.Skip("no AVX2 + FMA")
+			}
+			for b.Loop() {
+				sgemm(c, a, bm, r, k, n, &arena{})
+			}
+			b.ReportMetric(2*float64(r*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("loops_%dx%dx%d", r, k, n), func(b *testing.B) {
+			for i := range a {
+				a[i] = 1
+			}
+			for b.Loop() {
+				matMul(c, a, bm, []int{r, k}, []int{k, n}, false, false, nil)
+			}
+			b.ReportMetric(2*float64(r*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
