@@ -57,14 +57,17 @@ type Summary struct {
 	Runs       []Large `json:"runs"`
 }
 
-func main() {
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// exitCode runs the experiment with args and returns its exit status.
+func exitCode(args []string) int {
 	cfg := Config{Toy: paper.DefaultAbsValConfig(), Small: true}
 	fs := flag.NewFlagSet("absval", flag.ContinueOnError)
 	cfg.Register(fs)
 	fs.BoolVar(&cfg.Small, "small", cfg.Small, "also train the n = 3, m = 6 model")
-	os.Exit(cli.Main("absval", fs, os.Args[1:], cfg.Validate, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.Main("absval", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
-	}))
+	})
 }
 
 func run(ctx context.Context, env cli.Env, cfg Config) error {

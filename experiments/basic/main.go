@@ -35,13 +35,16 @@ func DefaultConfig() cli.Toy {
 	}
 }
 
-func main() {
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// exitCode runs the experiment with args and returns its exit status.
+func exitCode(args []string) int {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("basic", flag.ContinueOnError)
 	cfg.Register(fs)
-	os.Exit(cli.Main("basic", fs, os.Args[1:], cfg.Validate, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.Main("basic", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
-	}))
+	})
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {

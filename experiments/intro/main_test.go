@@ -59,3 +59,22 @@ func TestRunWritesContract(t *testing.T) {
 		}
 	}
 }
+
+// TestBadFlags: bad flags exit with status 2 before anything is trained.
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-hidden", "0"},
+		{"-probabilities", "0.5,2"},
+		{"-lr", "NaN"},
+		{"-model", "cubic"},
+		{"-steps", "-3"},
+	} {
+		out := t.TempDir()
+		if got := exitCode(append(args, "-out", out)); got != 2 {
+			t.Errorf("exitCode(%q) = %d; want 2", args, got)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
+		}
+	}
+}

@@ -26,13 +26,16 @@ import (
 	"github.com/toymodels/superposition/interp"
 )
 
-func main() {
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// exitCode runs the experiment with args and returns its exit status.
+func exitCode(args []string) int {
 	cfg := paper.DefaultPhaseConfig()
 	fs := flag.NewFlagSet("phase", flag.ContinueOnError)
 	cfg.Register(fs)
-	os.Exit(cli.Main("phase", fs, os.Args[1:], cfg.Validate, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.Main("phase", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
-	}))
+	})
 }
 
 func run(ctx context.Context, env cli.Env, cfg paper.PhaseConfig) error {

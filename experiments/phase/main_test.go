@@ -94,3 +94,20 @@ func TestFlags(t *testing.T) {
 		t.Errorf("parsed %+v; want grid 3, r-max 5, three false, lr 0.01", cfg)
 	}
 }
+
+// TestBadFlags: bad flags exit with status 2 before anything is trained.
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-grid", "1"},
+		{"-p-max", "2"},
+		{"-lr", "-1"},
+	} {
+		out := t.TempDir()
+		if got := exitCode(append(args, "-out", out)); got != 2 {
+			t.Errorf("exitCode(%q) = %d; want 2", args, got)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 0 {
+			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
+		}
+	}
+}

@@ -23,13 +23,16 @@ import (
 	"github.com/toymodels/superposition/interp"
 )
 
-func main() {
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// exitCode runs the experiment with args and returns its exit status.
+func exitCode(args []string) int {
 	cfg := paper.DefaultPrivilegedConfig()
 	fs := flag.NewFlagSet("privileged", flag.ContinueOnError)
 	cfg.Register(fs)
-	os.Exit(cli.Main("privileged", fs, os.Args[1:], cfg.Validate, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.Main("privileged", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
-	}))
+	})
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {

@@ -121,13 +121,16 @@ type Summary struct {
 	AbsVal     []paper.NeuronRun       `json:"absval"`
 }
 
-func main() {
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// exitCode runs the experiment with args and returns its exit status.
+func exitCode(args []string) int {
 	cfg := DefaultConfig()
 	fs := flag.NewFlagSet("tour", flag.ContinueOnError)
 	cfg.Register(fs)
-	os.Exit(cli.Main("tour", fs, os.Args[1:], func() error { return cfg.Validate() }, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.Main("tour", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		return run(ctx, env, cfg)
-	}))
+	})
 }
 
 func run(ctx context.Context, env cli.Env, cfg Config) error {

@@ -211,11 +211,12 @@ func (e Env) TrainOptions(p *graph.Progress) []graph.Option {
 	return []graph.Option{graph.WithLogger(e.Log), graph.WithProgress(p)}
 }
 
-// Main parses args into the flags registered on fs, validates them, and calls
-// run with a context cancelled by SIGINT or SIGTERM. Errors are printed as one
+// Main parses args into the flags registered on fs, validates cfg (a pointer
+// to the config the flags write into, so that the parsed values are the ones
+// checked), and calls run with a context cancelled by SIGINT or SIGTERM. Errors are printed as one
 // line "NAME: error"; the exit code is 2 for bad flags, 1 for a failed run, 0
 // otherwise. It also writes timing.json (wall time) into out on success.
-func Main(name string, fs *flag.FlagSet, args []string, validate func() error, out *string, run func(ctx context.Context, env Env) error) int {
+func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -231,7 +232,7 @@ func Main(name string, fs *flag.FlagSet, args []string, validate func() error, o
 		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q\n", name, fs.Arg(0))
 		return 2
 	}
-	if err := validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}

@@ -67,7 +67,7 @@ func TestMainExitCodes(t *testing.T) {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		cfg.Register(fs)
 		ran := false
-		got := Main("test", fs, tt.args, func() error { return cfg.Validate() }, &cfg.Out, func(context.Context, Env) error {
+		got := Main("test", fs, tt.args, &cfg, &cfg.Out, func(context.Context, Env) error {
 			ran = true
 			return nil
 		})

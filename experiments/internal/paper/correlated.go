@@ -52,9 +52,7 @@ func (c CorrelatedConfig) Validate() error {
 			return fmt.Errorf("-probabilities: %v outside (0, 0.5] (an anticorrelated pair needs 2p ≤ 1)", p)
 		}
 	}
-	switch {
-	}
-	return nil
+	return c.Training.Validate()
 }
 
 // CorrelatedSetup is one arrangement of feature sets.

@@ -64,7 +64,7 @@ func (c PhaseConfig) Validate() error {
 	case !(c.PMin > 0) || !(c.PMax > c.PMin) || c.PMax > 1:
 		return fmt.Errorf("-p-min %v, -p-max %v: need 0 < p-min < p-max ≤ 1", c.PMin, c.PMax)
 	}
-	return nil
+	return c.Training.Validate()
 }
 
 // PhaseCell is one trained grid cell.
