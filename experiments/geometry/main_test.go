@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/paper"
 )
 
 func TestRunTiny(t *testing.T) {
@@ -56,6 +57,34 @@ func TestBadFlags(t *testing.T) {
 		}
 		if entries, _ := os.ReadDir(out); len(entries) != 0 {
 			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
+		}
+	}
+}
+
+// TestStickyDimsPerFeature checks the paper's claim at reduced scale (n = 100,
+// m = 10, 3,000 steps): D* = 1 for dense features and sticks at 1/2 (antipodal
+// pairs) around p = 0.35, with Σᵢ Dᵢ = m.
+func TestStickyDimsPerFeature(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 2 models")
+	}
+	cfg := DefaultConfig()
+	cfg.Features, cfg.Hidden, cfg.Steps, cfg.LR, cfg.EvalSamples = 100, 10, 3000, 3e-3, 1<<12
+	cfg.Probabilities = []float64{1, 0.35}
+	for _, seed := range []uint64{1, 2} {
+		cfg.Seed = seed
+		runs, err := paper.RunToy(context.Background(), cli.QuietEnv(), "test", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, want := range []struct{ lo, hi float64 }{{0.97, 1.03}, {0.48, 0.55}} {
+			r := runs[i]
+			if r.DimsPerFeature < want.lo || r.DimsPerFeature > want.hi {
+				t.Errorf("seed %d, p=%v: D* = %.3f; want in [%v, %v]", seed, r.FeatureProbability, r.DimsPerFeature, want.lo, want.hi)
+			}
+			if d := r.SumDimensionality - float64(r.Hidden); d > 0.1 || d < -0.1 {
+				t.Errorf("seed %d, p=%v: Σ Dᵢ = %.3f; want m = %d within 0.1", seed, r.FeatureProbability, r.SumDimensionality, r.Hidden)
+			}
 		}
 	}
 }
