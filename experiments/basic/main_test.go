@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
 )
 
 func TestRunTiny(t *testing.T) {
@@ -42,16 +43,8 @@ func TestRunTiny(t *testing.T) {
 
 // TestBadFlags: bad flags exit with status 2 before anything is trained.
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"-features", "0"},
-		{"-restarts", "0"},
-	} {
-		out := t.TempDir()
-		if got := exitCode(append(args, "-out", out)); got != 2 {
-			t.Errorf("exitCode(%q) = %d; want 2", args, got)
-		}
-		if entries, _ := os.ReadDir(out); len(entries) != 0 {
-			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
-		}
-	}
+	clitest.BadFlags(t, exitCode,
+		[]string{"-features", "0"},
+		[]string{"-restarts", "0"},
+	)
 }

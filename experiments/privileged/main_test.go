@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
 	"github.com/toymodels/superposition/experiments/internal/paper"
 )
 
@@ -67,16 +68,8 @@ func TestPolysemanticNeurons(t *testing.T) {
 
 // TestBadFlags: bad flags exit with status 2 before anything is trained.
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"-importance", "-1"},
-		{"-eval-samples", "0"},
-	} {
-		out := t.TempDir()
-		if got := exitCode(append(args, "-out", out)); got != 2 {
-			t.Errorf("exitCode(%q) = %d; want 2", args, got)
-		}
-		if entries, _ := os.ReadDir(out); len(entries) != 0 {
-			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
-		}
-	}
+	clitest.BadFlags(t, exitCode,
+		[]string{"-importance", "-1"},
+		[]string{"-eval-samples", "0"},
+	)
 }

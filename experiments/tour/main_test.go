@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
 )
 
 func TestRunTiny(t *testing.T) {
@@ -51,16 +52,8 @@ func TestValidateNamesFlag(t *testing.T) {
 
 // TestBadFlags: bad flags exit with status 2 before anything is trained.
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"-steps", "-1"},
-		{"-restarts", "-2"},
-	} {
-		out := t.TempDir()
-		if got := exitCode(append(args, "-out", out)); got != 2 {
-			t.Errorf("exitCode(%q) = %d; want 2", args, got)
-		}
-		if entries, _ := os.ReadDir(out); len(entries) != 0 {
-			t.Errorf("exitCode(%q) wrote %d files; want none", args, len(entries))
-		}
-	}
+	clitest.BadFlags(t, exitCode,
+		[]string{"-steps", "-1"},
+		[]string{"-restarts", "-2"},
+	)
 }
