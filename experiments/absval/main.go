@@ -6,7 +6,7 @@
 // features keep neurons of their own, and "asymmetric superposition" motifs
 // appear.
 //
-//	go run ./experiments/absval [-out out/absval] [-seed 1] [-steps 30000]
+//	go run ./experiments/absval [-out out/absval] [-seed 1] [-steps 30000] [-restarts 3]
 //	    [-features 100] [-hidden 40] [-probabilities ...] [-small=true]
 //
 // It writes summary.json (small: the n = 3 model and its check; runs: per p

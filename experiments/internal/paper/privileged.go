@@ -106,10 +106,12 @@ func Top5Monosemantic(r NeuronRun) bool {
 }
 
 // DefaultAbsValConfig is the large |x| experiment: n = 100, m = 40,
-// Iᵢ = 0.8ⁱ, inputs U[−1, 1], 30,000 steps.
+// Iᵢ = 0.8ⁱ, inputs U[−1, 1], 30,000 steps, best of 3: about one run in three
+// stalls in a poor minimum (loss ten times higher, the most important
+// features sharing neurons), so a single run is not enough.
 func DefaultAbsValConfig() cli.Toy {
 	return cli.Toy{
-		Common:        cli.Common{Out: "out/absval", Seed: 1, Steps: 30000, Restarts: 1},
+		Common:        cli.Common{Out: "out/absval", Seed: 1, Steps: 30000, Restarts: 3},
 		Features:      100,
 		Hidden:        40,
 		Importance:    0.8,
