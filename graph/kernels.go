@@ -32,6 +32,11 @@ func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool, scratch *are
 		matMulFMA(cf, any(a).([]float32), any(b).([]float32), as, bs, ta, tb, scratch)
 		return
 	}
+	matMulLoops(c, a, b, as, bs, ta, tb)
+}
+
+// matMulLoops is matMul in Go loops, skipping zeros; c must be zero.
+func matMulLoops[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 	switch {
 	case !ta && !tb: // C[i,:] = Σ_k A[i,k] B[k,:]
 		r, k, n := as[0], as[1], bs[1]
