@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/paper"
@@ -48,27 +47,13 @@ func exitCode(args []string) int {
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	runs, err := paper.RunToy(ctx, env, "basic", cfg)
-	if err != nil {
-		return err
-	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "basic", Config: cfg, Runs: runs}); err != nil {
-		return err
-	}
-	sections, err := paper.ToySections(cfg.Out, "basic", runs)
-	if err != nil {
-		return err
-	}
-	var counts []string
-	for _, r := range runs {
-		counts = append(counts, fmt.Sprintf("%s p=%.3g: %d", r.Model, r.FeatureProbability, r.Represented))
-	}
-	return interp.Report{
-		Title: "Toy Models of Superposition: basic results",
-		Intro: fmt.Sprintf("%d features with importance %.2gⁱ in %d hidden dimensions. The linear model keeps the %d most important features at every sparsity; "+
+	return paper.ToyExperiment(ctx, env, "basic", cfg, "Toy Models of Superposition: basic results", func(runs []interp.ToyRun) string {
+		var counts []string
+		for _, r := range runs {
+			counts = append(counts, fmt.Sprintf("%s p=%.3g: %d", r.Model, r.FeatureProbability, r.Represented))
+		}
+		return fmt.Sprintf("%d features with importance %.2gⁱ in %d hidden dimensions. The linear model keeps the %d most important features at every sparsity; "+
 			"the ReLU-output model represents more features as they get sparser. Represented features (‖Wᵢ‖ > 0.5): %v.",
-			cfg.Features, cfg.Importance, cfg.Hidden, cfg.Hidden, counts),
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+			cfg.Features, cfg.Importance, cfg.Hidden, cfg.Hidden, counts)
+	})
 }

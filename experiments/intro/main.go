@@ -13,7 +13,6 @@ import (
 	"context"
 	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/paper"
@@ -47,23 +46,9 @@ func exitCode(args []string) int {
 }
 
 func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	runs, err := paper.RunToy(ctx, env, "intro", cfg)
-	if err != nil {
-		return err
-	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "intro", Config: cfg, Runs: runs}); err != nil {
-		return err
-	}
-	sections, err := paper.ToySections(cfg.Out, "intro", runs)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
-		Title: "Toy Models of Superposition: the intro figure",
-		Intro: "Five features of decreasing importance (Iᵢ = 0.9ⁱ) squeezed into two hidden dimensions. " +
+	return paper.ToyExperiment(ctx, env, "intro", cfg, "Toy Models of Superposition: the intro figure", func([]interp.ToyRun) string {
+		return "Five features of decreasing importance (Iᵢ = 0.9ⁱ) squeezed into two hidden dimensions. " +
 			"When features are dense the ReLU-output model keeps the two most important ones, orthogonal, like the linear model does; " +
-			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon.",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon."
+	})
 }

@@ -115,3 +115,22 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 	}
 	return sections, nil
 }
+
+// ToyExperiment runs a toy-model sweep end to end: trains cfg, writes
+// summary.json (experiment name, config, one record per model), the figures
+// of ToySections and report.html, whose introduction intro writes from the
+// trained runs.
+func ToyExperiment(ctx context.Context, env cli.Env, name string, cfg cli.Toy, title string, intro func([]interp.ToyRun) string) error {
+	runs, err := RunToy(ctx, env, name, cfg)
+	if err != nil {
+		return err
+	}
+	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: name, Config: cfg, Runs: runs}); err != nil {
+		return err
+	}
+	sections, err := ToySections(cfg.Out, name, runs)
+	if err != nil {
+		return err
+	}
+	return interp.Report{Title: title, Intro: intro(runs), Sections: sections, Config: cfg}.Write(filepath.Join(cfg.Out, "report.html"))
+}
