@@ -29,6 +29,24 @@ type Builder struct {
 	// needed, so this package's ops skip them. Nodes the builder did not
 	// make are assumed to need gradients.
 	fixed map[*Node]bool
+	// watched are the nodes whose values a program keeps after each run.
+	watched []watch
+}
+
+type watch struct {
+	name string
+	node *Node
+}
+
+// Watch asks the program compiled from this graph to keep the value of n
+// after every run, under name: [Trainer.Watched] returns it (an SAE counts
+// how often its latents fire this way). Watching a name twice keeps the
+// last node.
+func (b *Builder) Watch(name string, n *Node) {
+	if !b.ok("watch "+name, n) {
+		return
+	}
+	b.watched = append(b.watched, watch{name, n})
 }
 
 // NewBuilder returns a Builder for a new graph whose parameters come from (and

@@ -185,6 +185,21 @@ func (t *Trainer) Close() error { return t.prog.vm.Close() }
 // Done reports whether all cfg.Steps steps have run.
 func (t *Trainer) Done() bool { return t.step >= t.cfg.Steps }
 
+// Watched returns the value, at the last step, of the node the model
+// watched under name ([Builder.Watch]), or nil. The tensor is the graph's
+// own buffer: read it before the next step, do not keep it.
+func (t *Trainer) Watched(name string) *tensor.Dense { return t.prog.watched(name) }
+
+// Input returns the batch of the last step (the graph's own buffer).
+func (t *Trainer) Input() *tensor.Dense { return t.prog.x }
+
+// Solver returns the trainer's Adam state (an SAE resets the moments of the
+// latents it resamples).
+func (t *Trainer) Solver() *Adam { return t.adam }
+
+// StepsDone is the number of steps run so far.
+func (t *Trainer) StepsDone() int { return t.step }
+
 // History returns what the trainer has recorded so far.
 func (t *Trainer) History() History { return t.hist }
 
@@ -311,6 +326,8 @@ type program struct {
 	paramNames   []string
 	paramTensors []*tensor.Dense
 	grads        []*Node
+	watchNames   []string
+	watchVals    []G.Value
 }
 
 func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*program, error) {
@@ -340,6 +357,11 @@ func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*progra
 	prog.termVals = make([]G.Value, len(terms))
 	for i, t := range terms {
 		G.Read(t.Node, &prog.termVals[i])
+	}
+	prog.watchVals = make([]G.Value, len(b.watched))
+	for i, w := range b.watched {
+		prog.watchNames = append(prog.watchNames, w.name)
+		G.Read(w.node, &prog.watchVals[i])
 	}
 	names, nodes := b.ParamNodes()
 	prog.paramNames = names
@@ -386,6 +408,17 @@ func (prog *program) run(src Source) ([]float64, error) {
 		vals[i] = scalarOf(v)
 	}
 	return vals, nil
+}
+
+// watched returns the last value of the node watched under name, or nil.
+func (prog *program) watched(name string) *tensor.Dense {
+	for i := len(prog.watchNames) - 1; i >= 0; i-- {
+		if prog.watchNames[i] == name {
+			t, _ := prog.watchVals[i].(*tensor.Dense)
+			return t
+		}
+	}
+	return nil
 }
 
 func (prog *program) gradTensors() []*tensor.Dense {
