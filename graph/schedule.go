@@ -17,15 +17,18 @@ const (
 	Linear Schedule = "linear"
 	// Cosine decays the rate along a half cosine to 0 at the last step.
 	Cosine Schedule = "cosine"
+	// Tail keeps the base rate, then decays it linearly to 0 over the last
+	// fifth of the steps (the SAE recipe of Conerly et al., 2024).
+	Tail Schedule = "tail"
 )
 
 // Validate reports an unknown schedule name. The empty name means Constant.
 func (s Schedule) Validate() error {
 	switch s {
-	case "", Constant, Linear, Cosine:
+	case "", Constant, Linear, Cosine, Tail:
 		return nil
 	}
-	return fmt.Errorf("unknown schedule %q (want constant, linear or cosine)", string(s))
+	return fmt.Errorf("unknown schedule %q (want constant, linear, cosine or tail)", string(s))
 }
 
 // Rate returns the learning rate at step (0-based) of steps, for base rate lr
@@ -44,6 +47,8 @@ func (s Schedule) Rate(lr float64, step, steps, warmup int) float64 {
 		return lr * (1 - frac)
 	case Cosine:
 		return lr * 0.5 * (1 + math.Cos(math.Pi*frac))
+	case Tail:
+		return lr * min(1, 5*(1-frac))
 	}
 	return lr
 }

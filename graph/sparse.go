@@ -580,3 +580,37 @@ func (b *Builder) Detach(a *Node) *Node {
 	}
 	return n
 }
+
+// ScaleBy returns c·a for a scalar a, with c read from coef every run.
+func (b *Builder) ScaleBy(a *Node, coef *Coef) *Node {
+	if coef == nil {
+		return b.fail("scale by", fmt.Errorf("nil coefficient"))
+	}
+	return b.apply("scale by", scaleByOp(coef), a)
+}
+
+func scaleByOp(coef *Coef) *kernelOp {
+	o := &kernelOp{
+		name: uniqueName("ScaleBy"), arity: 1, typ: hm.NewFnType(tvar, tvar), scalar: true, diffs: []bool{true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if in[0].TotalSize() != 1 {
+			return nil, fmt.Errorf("ScaleBy: shape %v: want a scalar", in[0])
+		}
+		return tensor.ScalarShape(), nil
+	}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		c := coef.Value()
+		if out.Dtype() == tensor.Float32 {
+			out.Float32s()[0] = float32(c) * in[0].Float32s()[0]
+		} else {
+			out.Float64s()[0] = c * in[0].Float64s()[0]
+		}
+		return nil
+	}
+	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		d, err := apply(scaleByOp(coef), g)
+		return G.Nodes{d}, err
+	}
+	return o
+}

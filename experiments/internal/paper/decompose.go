@@ -1,0 +1,567 @@
+package paper
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/sae"
+	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/toy"
+)
+
+// Activation sources of the decomposition experiments.
+const (
+	SourcePrivileged = "privileged"  // h = ReLU(W x) of a privileged-basis toy model
+	SourceReLUOutput = "relu-output" // h = W x of a ReLU-output toy model
+	SourceSynthetic  = "synthetic"   // random unit directions with sparse coefficients
+)
+
+// DecomposeConfig holds the flags of experiments/decompose (and the base of
+// experiments/saesweep).
+type DecomposeConfig struct {
+	Out     string `json:"-"`
+	Seed    uint64 `json:"seed"`
+	Verbose bool   `json:"-"`
+	// Source is privileged, relu-output or synthetic.
+	Source string `json:"source"`
+	// Features is n: the toy model's features, or the synthetic source's
+	// true features. Hidden is m: the toy's neurons, or the synthetic
+	// activations' width d.
+	Features int `json:"features"`
+	Hidden   int `json:"hidden"`
+	// Probability is every toy feature's probability of being active.
+	Probability float64 `json:"probability"`
+	// Importance is the decay r of the toy's importances Iᵢ = rⁱ.
+	Importance float64 `json:"importance_decay"`
+	// Active is the expected number of active synthetic features per sample.
+	Active float64 `json:"active"`
+	// ToySteps and ToyRestarts train the toy model (best of ToyRestarts).
+	ToySteps    int `json:"toy_steps"`
+	ToyRestarts int `json:"toy_restarts"`
+	// Latents is the dictionary size; 0 means 2 × Features.
+	Latents int `json:"latents"`
+	// Variants are the SAE variants trained, each on the same activations.
+	Variants []string `json:"variants"`
+	// L1 (ReLU variants), K (TopK, BatchTopK), L0 (JumpReLU) set sparsity.
+	L1 float64 `json:"l1"`
+	K  int     `json:"k"`
+	L0 float64 `json:"l0"`
+	// SAESteps, Batch and LR train the SAEs (Batch and LR the toy too).
+	SAESteps int     `json:"sae_steps"`
+	Batch    int     `json:"batch"`
+	LR       float64 `json:"lr"`
+	// EvalSamples is the number of fresh samples every metric is measured on.
+	EvalSamples int `json:"eval_samples"`
+}
+
+// DefaultDecomposeConfig is experiments/decompose's default: a privileged-
+// basis toy model with 30 features on 12 neurons at p = 0.03, and every SAE
+// variant with a dictionary of twice as many latents as features.
+func DefaultDecomposeConfig() DecomposeConfig {
+	return DecomposeConfig{
+		Out: "out/decompose", Seed: 1, Source: SourcePrivileged,
+		Features: 30, Hidden: 12, Probability: 0.03, Importance: 1, Active: 4,
+		ToySteps: 10000, ToyRestarts: 1,
+		Variants: variantNames(sae.Variants),
+		L1:       0.3, K: 1, L0: 0.1,
+		SAESteps: 6000, Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16,
+	}
+}
+
+func variantNames(vs []sae.Variant) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}
+
+// Register adds the flags to fs with c's values as defaults.
+func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Out, "out", c.Out, "output folder")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
+	fs.StringVar(&c.Source, "source", c.Source, "activations: privileged (h = ReLU(Wx)), relu-output (h = Wx) or synthetic")
+	fs.IntVar(&c.Features, "features", c.Features, "toy features n, or true synthetic features")
+	fs.IntVar(&c.Hidden, "hidden", c.Hidden, "toy neurons m, or synthetic activation width d")
+	fs.Float64Var(&c.Probability, "probability", c.Probability, "toy feature probability p")
+	fs.Float64Var(&c.Importance, "importance", c.Importance, "toy importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&c.Active, "active", c.Active, "synthetic source: expected active features per sample")
+	fs.IntVar(&c.ToySteps, "toy-steps", c.ToySteps, "toy-model training steps")
+	fs.IntVar(&c.ToyRestarts, "toy-restarts", c.ToyRestarts, "toy-model fits; the lowest loss is kept")
+	fs.IntVar(&c.Latents, "latents", c.Latents, "SAE dictionary size (0: twice the features)")
+	fs.Func("variants", fmt.Sprintf("comma-separated SAE variants from %v (default all)", sae.Variants), func(s string) error {
+		c.Variants = strings.Split(s, ",")
+		return nil
+	})
+	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
+	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk and batchtopk")
+	fs.Float64Var(&c.L0, "l0", c.L0, "L0 coefficient of jumprelu")
+	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "SAE training steps")
+	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
+	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate (toy and SAEs)")
+	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples every metric is measured on")
+}
+
+// Validate names the first bad flag.
+func (c DecomposeConfig) Validate() error {
+	switch {
+	case c.Out == "":
+		return errors.New("-out: must not be empty")
+	case c.Source != SourcePrivileged && c.Source != SourceReLUOutput && c.Source != SourceSynthetic:
+		return fmt.Errorf("-source %q: want privileged, relu-output or synthetic", c.Source)
+	case c.Features < 1:
+		return fmt.Errorf("-features %d: must be at least 1", c.Features)
+	case c.Hidden < 1:
+		return fmt.Errorf("-hidden %d: must be at least 1", c.Hidden)
+	case !(c.Probability > 0 && c.Probability <= 1):
+		return fmt.Errorf("-probability %v: must be in (0, 1]", c.Probability)
+	case !(c.Importance > 0) || math.IsInf(c.Importance, 0):
+		return fmt.Errorf("-importance %v: must be a positive number", c.Importance)
+	case c.Source == SourceSynthetic && !(c.Active > 0 && c.Active <= float64(c.Features)):
+		return fmt.Errorf("-active %v: must be in (0, features=%d]", c.Active, c.Features)
+	case c.ToySteps < 1:
+		return fmt.Errorf("-toy-steps %d: must be at least 1", c.ToySteps)
+	case c.ToyRestarts < 1:
+		return fmt.Errorf("-toy-restarts %d: must be at least 1", c.ToyRestarts)
+	case c.Latents < 0:
+		return fmt.Errorf("-latents %d: must not be negative", c.Latents)
+	case len(c.Variants) == 0:
+		return errors.New("-variants: name at least one")
+	case c.SAESteps < 1:
+		return fmt.Errorf("-sae-steps %d: must be at least 1", c.SAESteps)
+	case c.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
+	case c.EvalSamples < 1:
+		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
+	}
+	for _, v := range c.Variants {
+		if !slices.Contains(sae.Variants, sae.Variant(v)) {
+			return fmt.Errorf("-variants: %q is not one of %v", v, sae.Variants)
+		}
+	}
+	for _, v := range c.Variants {
+		if _, err := c.saeConfig(sae.Variant(v)); err != nil {
+			return fmt.Errorf("-variants %s: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (c DecomposeConfig) latents() int {
+	if c.Latents == 0 {
+		return 2 * c.Features
+	}
+	return c.Latents
+}
+
+// saeConfig is the SAE configuration of variant v.
+func (c DecomposeConfig) saeConfig(v sae.Variant) (sae.Config, error) {
+	sc := sae.Config{
+		Variant: v, Inputs: c.Hidden, Latents: c.latents(),
+		Train: graph.Config{Steps: c.SAESteps, Batch: c.Batch, LR: c.LR, Schedule: graph.Tail, Warmup: min(c.SAESteps/20, 500)},
+	}
+	switch v {
+	case sae.ReLUL1, sae.ReLUL1Norm:
+		sc.L1 = c.L1
+	case sae.TopK, sae.BatchTopK:
+		sc.K = c.K
+	case sae.JumpReLU:
+		sc.L0 = c.L0
+	}
+	sc = sc.WithDefaults()
+	if err := sc.Validate(); err != nil {
+		return sc, err
+	}
+	return sc, nil
+}
+
+// SAEResult is one trained SAE measured against the ground truth.
+type SAEResult struct {
+	Variant string `json:"variant"`
+	Latents int    `json:"latents"`
+	// L0 is the mean number of active latents per sample.
+	L0 float64 `json:"l0"`
+	// FVU is the fraction of the activations' variance unexplained.
+	FVU           float64 `json:"fvu"`
+	DeadFraction  float64 `json:"dead_fraction"`
+	DenseFraction float64 `json:"dense_fraction"`
+	// MMCS in both directions, the Hungarian-matched cosine and the fraction
+	// of true features whose best latent has cosine ≥ 0.9.
+	MMCSTrueToLearned float64 `json:"mmcs_true_to_learned"`
+	MMCSLearnedToTrue float64 `json:"mmcs_learned_to_true"`
+	MatchedCosine     float64 `json:"matched_cosine"`
+	RecoveredFraction float64 `json:"recovered_fraction"`
+	// FeaturesPerLatent is the mean number of true features a live latent
+	// responds to (the neurons' rule: ≥ 25% of its largest response and
+	// ≥ 0.1), the counterpart of features per neuron.
+	FeaturesPerLatent float64 `json:"features_per_latent"`
+	// LossRecovered is the toy loss recovered when the SAE's reconstruction
+	// replaces the hidden layer (absent for the synthetic source).
+	LossRecovered *float64 `json:"loss_recovered,omitempty"`
+	// FinalTerms are the training loss terms at the last step.
+	FinalTerms map[string]float64 `json:"final_terms"`
+	Resampled  int                `json:"resampled,omitempty"`
+	// Frequencies are the latents' firing frequencies; Responses[j][i] is
+	// latent j's activation on true feature i alone (represented ones).
+	Frequencies []float64   `json:"frequencies"`
+	Responses   [][]float64 `json:"-"`
+}
+
+// DecomposeToy is the toy record of a decomposition run.
+type DecomposeToy struct {
+	NeuronRun
+	// Truth lists the features used as ground truth: those whose activation
+	// alone has norm > 0.5.
+	Truth []int `json:"truth_features"`
+}
+
+// DecomposeSummary is summary.json of experiments/decompose.
+type DecomposeSummary struct {
+	Experiment string          `json:"experiment"`
+	Config     DecomposeConfig `json:"config"`
+	Toy        *DecomposeToy   `json:"toy,omitempty"`
+	SAEs       []SAEResult     `json:"saes"`
+}
+
+// Decompose trains the toy model (unless the source is synthetic) and every
+// SAE variant of cfg on its activations, and measures them.
+func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig) (DecomposeSummary, error) {
+	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
+	var newSource func(rng *rand.Rand) (sae.ActivationSource, error)
+	var toyLoss func(x, h []float32) float64
+	switch cfg.Source {
+	case SourceSynthetic:
+		sc := sae.SyntheticConfig{Inputs: cfg.Hidden, Features: cfg.Features, Active: cfg.Active}
+		newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
+			// The directions come from the run's own stream, the samples from rng.
+			s, err := sae.NewSynthetic(sc, graph.NewRand(cfg.Seed, 7))
+			if err != nil {
+				return nil, err
+			}
+			return s.WithSamples(rng), nil
+		}
+	default:
+		kind := tms.Privileged
+		if cfg.Source == SourceReLUOutput {
+			kind = tms.ReLUOutput
+		}
+		if cfg.Hidden >= cfg.Features {
+			env.Log.Warnf("-hidden %d ≥ -features %d: expect no superposition to decompose", cfg.Hidden, cfg.Features)
+		}
+		t := cli.Toy{
+			Common:        cli.Common{Out: cfg.Out, Seed: cfg.Seed, Steps: cfg.ToySteps, Restarts: cfg.ToyRestarts},
+			Features:      cfg.Features,
+			Hidden:        cfg.Hidden,
+			Importance:    cfg.Importance,
+			Probabilities: []float64{cfg.Probability},
+			Model:         string(kind),
+			Training:      cli.Training{Batch: cfg.Batch, LR: cfg.LR, EvalSamples: cfg.EvalSamples},
+		}
+		runs, err := RunToy(ctx, env, "toy model", t)
+		if err != nil {
+			return sum, err
+		}
+		run := runs[0]
+		data := toy.Config{Features: cfg.Features, Probability: []float64{cfg.Probability}}
+		newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
+			return sae.NewToySource(kind, run.W, data, rng)
+		}
+		toyLoss = func(x, h []float32) float64 { return toyOutputLoss(x, h, run.W, run.B, run.Importance) }
+		sum.Toy = &DecomposeToy{NeuronRun: ReadNeurons(run, false)}
+	}
+	probe, err := newSource(graph.NewRand(cfg.Seed, 8))
+	if err != nil {
+		return sum, err
+	}
+	truthAll := probe.Truth()
+	var truthIdx []int
+	for i, v := range truthAll {
+		if norm(v) > interp.RepresentedThreshold {
+			truthIdx = append(truthIdx, i)
+		}
+	}
+	if len(truthIdx) == 0 {
+		return sum, errors.New("the toy model represents no feature: nothing to decompose (train it longer or make features sparser)")
+	}
+	if sum.Toy != nil {
+		sum.Toy.Truth = truthIdx
+	}
+	truth := make([][]float64, len(truthIdx))
+	for k, i := range truthIdx {
+		truth[k] = truthAll[i]
+	}
+	// One evaluation sample, shared by every variant.
+	evalSrc, err := newSource(graph.NewRand(cfg.Seed, 400))
+	if err != nil {
+		return sum, err
+	}
+	var evalX, evalH []float32
+	if ts, ok := evalSrc.(*sae.ToySource); ok {
+		evalX, evalH = ts.Sample(cfg.EvalSamples)
+	} else {
+		evalH = make([]float32, cfg.EvalSamples*cfg.Hidden)
+		evalSrc.Fill(evalH)
+	}
+	initH := make([]float32, 4096*cfg.Hidden)
+	initSrc, err := newSource(graph.NewRand(cfg.Seed, 300))
+	if err != nil {
+		return sum, err
+	}
+	initSrc.Fill(initH)
+
+	prog := env.Progress("SAEs", len(cfg.Variants)*cfg.SAESteps)
+	results, err := graph.Sweep(ctx, len(cfg.Variants), func(ctx context.Context, k int) (SAEResult, error) {
+		v := sae.Variant(cfg.Variants[k])
+		sc, err := cfg.saeConfig(v)
+		if err != nil {
+			return SAEResult{}, err
+		}
+		m, err := sae.New(sc)
+		if err != nil {
+			return SAEResult{}, err
+		}
+		src, err := newSource(graph.NewRand(cfg.Seed, 200+uint64(k)))
+		if err != nil {
+			return SAEResult{}, err
+		}
+		p := graph.NewParams(graph.DeriveSeed(cfg.Seed, 100+uint64(k)))
+		if err := sae.Init(p, m, graph.NewRand(cfg.Seed, 500+uint64(k)), initH); err != nil {
+			return SAEResult{}, err
+		}
+		hist, st, err := sae.Train(ctx, m, src, p, graph.NewRand(cfg.Seed, 600+uint64(k)), env.TrainOptions(prog)...)
+		if err != nil {
+			return SAEResult{}, fmt.Errorf("%s: %w", v, err)
+		}
+		r, err := MeasureSAE(m, p, truth, evalH, cfg.Batch)
+		if err != nil {
+			return SAEResult{}, fmt.Errorf("%s: %w", v, err)
+		}
+		r.Resampled = st.Resampled
+		r.FinalTerms = map[string]float64{}
+		for i, name := range hist.Terms {
+			r.FinalTerms[name] = hist.Last()[i]
+		}
+		if toyLoss != nil {
+			hh, err := reconstruct(m, p, evalH, cfg.Batch)
+			if err != nil {
+				return SAEResult{}, err
+			}
+			lr := interp.LossRecovered(toyLoss(evalX, evalH), toyLoss(evalX, hh), toyLoss(evalX, make([]float32, len(evalH))))
+			r.LossRecovered = &lr
+		}
+		return r, nil
+	})
+	prog.Finish()
+	if err != nil {
+		return sum, err
+	}
+	sum.SAEs = results
+	return sum, nil
+}
+
+// MeasureSAE measures a trained SAE on activations h (row-major, d_in
+// columns) against the true directions.
+func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, batch int) (SAEResult, error) {
+	cfg := m.Config()
+	out, err := graph.Forward(p, h, cfg.Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
+		_, f := m.Encode(b, x, true)
+		return []*graph.Node{f, m.Decode(b, f)}
+	})
+	if err != nil {
+		return SAEResult{}, err
+	}
+	r := SAEResult{Variant: string(cfg.Variant), Latents: cfg.Latents}
+	r.L0, r.Frequencies = interp.Firing(out[0], cfg.Latents)
+	r.DeadFraction, r.DenseFraction = interp.DeadDense(r.Frequencies)
+	r.FVU = interp.FVU(h, out[1], cfg.Inputs)
+	cos := interp.Cosines(truth, p.Matrix(sae.ParamWDec))
+	r.MMCSTrueToLearned, r.MMCSLearnedToTrue = interp.MMCS(cos)
+	r.MatchedCosine, _ = interp.MatchedCosine(cos)
+	r.RecoveredFraction = interp.Recovered(cos, 0.9)
+	// Each latent's response to each true feature alone.
+	flat := make([]float32, 0, len(truth)*cfg.Inputs)
+	for _, t := range truth {
+		for _, v := range t {
+			flat = append(flat, float32(v))
+		}
+	}
+	resp, err := graph.Forward(p, flat, cfg.Inputs, len(truth), func(b *graph.Builder, x *graph.Node) []*graph.Node {
+		_, f := m.Encode(b, x, true)
+		return []*graph.Node{f}
+	})
+	if err != nil {
+		return SAEResult{}, err
+	}
+	r.Responses = make([][]float64, cfg.Latents)
+	for j := range r.Responses {
+		r.Responses[j] = make([]float64, len(truth))
+		for i := range truth {
+			r.Responses[j][i] = float64(resp[0][i*cfg.Latents+j])
+		}
+	}
+	r.FeaturesPerLatent = interp.Neurons(r.Responses, false).FeaturesPerNeuron
+	return r, nil
+}
+
+func reconstruct(m *sae.Model, p *graph.Params, h []float32, batch int) ([]float32, error) {
+	out, err := graph.Forward(p, h, m.Config().Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
+		_, f := m.Encode(b, x, true)
+		return []*graph.Node{m.Decode(b, f)}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// toyOutputLoss is the toy model's loss Σᵢ Iᵢ (xᵢ − ReLU(Wᵀh + b)ᵢ)²,
+// averaged over rows, with the hidden layer h given.
+func toyOutputLoss(x, h []float32, W [][]float64, b, imp []float64) float64 {
+	m, n := len(W), len(b)
+	rows := len(x) / n
+	var total float64
+	for r := 0; r < rows; r++ {
+		hr, xr := h[r*m:(r+1)*m], x[r*n:(r+1)*n]
+		for i := 0; i < n; i++ {
+			s := b[i]
+			for j := 0; j < m; j++ {
+				s += W[j][i] * float64(hr[j])
+			}
+			d := float64(xr[i]) - math.Max(s, 0)
+			total += imp[i] * d * d
+		}
+	}
+	return total / float64(rows)
+}
+
+func norm(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x * x
+	}
+	return math.Sqrt(s)
+}
+
+// DecomposeFigures draws the neuron × feature and latent × feature heat maps
+// (best variant), the density histograms and the L0–FVU chart into out and
+// returns the report sections.
+func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section, error) {
+	var sections []interp.Section
+	best := BestSAE(s.SAEs)
+	if best < 0 {
+		return nil, errors.New("no SAE results")
+	}
+	b := s.SAEs[best]
+	heat := []interp.HeatPanel{}
+	if s.Toy != nil {
+		rows := make([][]float64, len(s.Toy.W))
+		for j, w := range s.Toy.W {
+			for _, i := range s.Toy.Truth {
+				v := w[i]
+				if s.Config.Source == SourcePrivileged {
+					v = math.Max(v, 0)
+				}
+				rows[j] = append(rows[j], v)
+			}
+		}
+		heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("neurons × features (%.1f features per neuron)", s.Toy.FeaturesPerNeuron), Z: rows})
+	}
+	heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("%s latents × features (%.2f per latent)", b.Variant, b.FeaturesPerLatent), Z: sortedResponses(b.Responses)})
+	path := filepath.Join(out, prefix+"_neurons_vs_latents.png")
+	if err := interp.SaveHeatmaps(path, len(heat), heat); err != nil {
+		return nil, err
+	}
+	sec := interp.Section{Heading: "Neurons against SAE latents"}
+	if s.Toy != nil {
+		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
+			"The toy model (%s, n = %d, m = %d, p = %.3g) represents %d features; its %d neurons are %d polysemantic, %d monosemantic and %d dead, carrying %.2f features each on average.",
+			s.Config.Source, s.Config.Features, s.Config.Hidden, s.Config.Probability, len(s.Toy.Truth), len(s.Toy.W),
+			s.Toy.Polysemantic, s.Toy.Monosemantic, s.Toy.Dead, s.Toy.FeaturesPerNeuron))
+	}
+	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
+		"Best SAE: %s with %d latents: %.0f%% of the true features recovered at cosine ≥ 0.9, matched cosine %.3f, %.2f features per live latent.",
+		b.Variant, b.Latents, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent))
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
+		"Right: the same for the latents of the best SAE, sorted by their strongest feature; one cell per row means a monosemantic latent."})
+	sections = append(sections, sec)
+
+	table := interp.Section{Heading: "Every SAE variant"}
+	for _, r := range s.SAEs {
+		line := fmt.Sprintf("%s: L0 %.2f, FVU %.3f, dead %.0f%%, dense %.0f%%, MMCS %.3f (true→learned) / %.3f (learned→true), matched cosine %.3f, recovered %.0f%%, %.2f features per latent",
+			r.Variant, r.L0, r.FVU, 100*r.DeadFraction, 100*r.DenseFraction, r.MMCSTrueToLearned, r.MMCSLearnedToTrue, r.MatchedCosine, 100*r.RecoveredFraction, r.FeaturesPerLatent)
+		if r.LossRecovered != nil {
+			line += fmt.Sprintf(", loss recovered %.3f", *r.LossRecovered)
+		}
+		table.Paragraphs = append(table.Paragraphs, line+".")
+	}
+	var dens []interp.DensityPanel
+	var series []interp.Series
+	for i, r := range s.SAEs {
+		dens = append(dens, interp.DensityPanel{Title: r.Variant, Freq: r.Frequencies})
+		series = append(series, interp.Series{Name: r.Variant, X: []float64{r.L0}, Y: []float64{r.FVU}, Points: true, Color: interp.Color(i), Radius: 4})
+	}
+	dpath := filepath.Join(out, prefix+"_density.png")
+	if err := interp.SaveDensityHistograms(dpath, min(len(dens), 3), dens); err != nil {
+		return nil, err
+	}
+	fpath := filepath.Join(out, prefix+"_frontier.png")
+	if err := interp.SaveChart(fpath, interp.Chart{Title: "sparsity against reconstruction", XLabel: "L0 (active latents per sample)", YLabel: "fraction of variance unexplained"}, series...); err != nil {
+		return nil, err
+	}
+	table.Figures = append(table.Figures,
+		interp.Figure{Path: dpath, Caption: "How often each latent fires (log₁₀ of its frequency over the evaluation sample); dead latents are counted in the titles."},
+		interp.Figure{Path: fpath, Caption: "Each variant's L0 against its FVU: lower-left is better."})
+	return append(sections, table), nil
+}
+
+// BestSAE returns the index of the result that recovers most features
+// (matched cosine breaking ties), or −1.
+func BestSAE(rs []SAEResult) int {
+	best := -1
+	for i, r := range rs {
+		if best < 0 || r.RecoveredFraction > rs[best].RecoveredFraction ||
+			(r.RecoveredFraction == rs[best].RecoveredFraction && r.MatchedCosine > rs[best].MatchedCosine) {
+			best = i
+		}
+	}
+	return best
+}
+
+// sortedResponses orders latents by their strongest feature (silent latents
+// last) so that a monosemantic dictionary shows a staircase.
+func sortedResponses(r [][]float64) [][]float64 {
+	type row struct {
+		arg  int
+		peak float64
+		vals []float64
+	}
+	rows := make([]row, len(r))
+	for j, v := range r {
+		rows[j] = row{arg: len(v), vals: v}
+		for i, x := range v {
+			if x > rows[j].peak {
+				rows[j].arg, rows[j].peak = i, x
+			}
+		}
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return rows[a].arg < rows[b].arg })
+	out := make([][]float64, len(rows))
+	for j, rw := range rows {
+		out[j] = rw.vals
+	}
+	return out
+}

@@ -1,0 +1,261 @@
+// Package sae holds sparse autoencoders as Gorgonia graphs:
+//
+//	f = act(W_encᵀ (x − b_dec) + b_enc),  x̂ = W_decᵀ f + b_dec
+//
+// (row-vector form: f = act((x − b_dec)·W_enc + b_enc), x̂ = f·W_dec + b_dec)
+// with the variants researchers compare: ReLU with an L1 penalty and a
+// unit-norm decoder (Bricken et al., 2023), ReLU with an L1 penalty weighted
+// by decoder norms (Conerly et al., 2024), TopK with the AuxK loss (Gao et
+// al., 2024), BatchTopK with its inference threshold (Bussmann et al., 2024)
+// and JumpReLU with straight-through threshold gradients (Rajamanoharan et
+// al., 2024). Parameters carry SAELens' names and shapes.
+package sae
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/toymodels/superposition/graph"
+)
+
+// Variant names an SAE architecture and its training recipe.
+type Variant string
+
+// The SAE variants.
+const (
+	// ReLUL1 is ReLU with an L1 penalty on the latents, a unit-norm decoder
+	// (gradient projection and renormalisation every step), b_dec at the
+	// geometric median of a sample, and resampling of dead latents.
+	ReLUL1 Variant = "relu-l1"
+	// ReLUL1Norm is ReLU with the L1 penalty of each latent weighted by its
+	// decoder row's norm, and an unconstrained decoder.
+	ReLUL1Norm Variant = "relu-l1-norm"
+	// TopK keeps the K largest pre-activations of each sample; the AuxK loss
+	// lets dead latents learn to model the residual.
+	TopK Variant = "topk"
+	// BatchTopK keeps the K·batch largest pre-activations of the batch in
+	// training and thresholds each latent at a learned value in inference.
+	BatchTopK Variant = "batchtopk"
+	// JumpReLU zeroes pre-activations below a learned per-latent threshold
+	// and penalises L0 directly, both through straight-through gradients.
+	JumpReLU Variant = "jumprelu"
+)
+
+// Variants lists every variant, for flags and validation.
+var Variants = []Variant{ReLUL1, ReLUL1Norm, TopK, BatchTopK, JumpReLU}
+
+// Parameter names and shapes, as in SAELens.
+const (
+	ParamWEnc      = "W_enc"     // [d_in, latents]
+	ParamBEnc      = "b_enc"     // [latents]
+	ParamWDec      = "W_dec"     // [latents, d_in]
+	ParamBDec      = "b_dec"     // [d_in]
+	ParamThreshold = "threshold" // [latents]: JumpReLU, BatchTopK (inference)
+)
+
+// Names of the values a training graph watches (graph.Builder.Watch).
+const (
+	WatchLatents = "sae.latents"
+	WatchRecon   = "sae.recon"
+)
+
+// Config describes one SAE and how it is trained.
+type Config struct {
+	Variant Variant `json:"variant"`
+	// Inputs is the width of the activations (d_in).
+	Inputs int `json:"d_in"`
+	// Latents is the dictionary size (d_sae).
+	Latents int `json:"latents"`
+	// L1 is the sparsity coefficient of the ReLU variants.
+	L1 float64 `json:"l1,omitempty"`
+	// L1Warmup is the fraction of the steps over which the L1 coefficient
+	// rises linearly from 0 (default 0.05).
+	L1Warmup float64 `json:"l1_warmup,omitempty"`
+	// K is the number of active latents per sample of TopK and BatchTopK.
+	K int `json:"k,omitempty"`
+	// AuxK is the number of dead latents AuxK uses (default d_in/2, at
+	// least 1); AuxCoef weights its loss (default 1/32).
+	AuxK    int     `json:"aux_k,omitempty"`
+	AuxCoef float64 `json:"aux_coef,omitempty"`
+	// L0 is JumpReLU's sparsity coefficient; Bandwidth is ε of its
+	// straight-through estimator (default 0.01); InitThreshold is θ at the
+	// start (default 0.01).
+	L0            float64 `json:"l0,omitempty"`
+	Bandwidth     float64 `json:"bandwidth,omitempty"`
+	InitThreshold float64 `json:"init_threshold,omitempty"`
+	// DeadAfter is the number of steps without firing after which a latent
+	// counts as dead for AuxK and resampling (default 200).
+	DeadAfter int `json:"dead_after,omitempty"`
+	// ResampleEvery is the interval, in steps, of dead-latent resampling for
+	// ReLUL1 (default Steps/10; resampling stops after half the steps).
+	ResampleEvery int `json:"resample_every,omitempty"`
+	// Train is the optimiser setup.
+	Train graph.Config `json:"train"`
+}
+
+// WithDefaults fills the zero fields with the defaults of c's variant.
+func (c Config) WithDefaults() Config {
+	if c.L1Warmup == 0 {
+		c.L1Warmup = 0.05
+	}
+	if c.AuxK == 0 {
+		c.AuxK = max(c.Inputs/2, 1)
+	}
+	if c.AuxCoef == 0 {
+		c.AuxCoef = 1.0 / 32
+	}
+	if c.Bandwidth == 0 {
+		c.Bandwidth = 0.01
+	}
+	if c.InitThreshold == 0 {
+		c.InitThreshold = 0.01
+	}
+	if c.DeadAfter == 0 {
+		c.DeadAfter = 200
+	}
+	if c.ResampleEvery == 0 && c.Variant == ReLUL1 {
+		c.ResampleEvery = max(c.Train.Steps/10, 1)
+	}
+	return c
+}
+
+// Validate reports the first bad field.
+func (c Config) Validate() error {
+	if !slices.Contains(Variants, c.Variant) {
+		return fmt.Errorf("variant %q: unknown (want one of %v)", string(c.Variant), Variants)
+	}
+	bad := func(v float64) bool { return !(v >= 0) || math.IsInf(v, 0) }
+	switch {
+	case c.Inputs < 1:
+		return fmt.Errorf("d_in %d: must be at least 1", c.Inputs)
+	case c.Latents < 1:
+		return fmt.Errorf("latents %d: must be at least 1", c.Latents)
+	case bad(c.L1):
+		return fmt.Errorf("l1 %v: must be a non-negative finite number", c.L1)
+	case bad(c.L1Warmup) || c.L1Warmup > 1:
+		return fmt.Errorf("l1_warmup %v: must be a fraction of the steps in [0, 1]", c.L1Warmup)
+	case (c.Variant == TopK || c.Variant == BatchTopK) && (c.K < 1 || c.K > c.Latents):
+		return fmt.Errorf("k %d: must be in [1, latents=%d] for %s", c.K, c.Latents, c.Variant)
+	case c.AuxK < 0 || c.AuxK > c.Latents:
+		return fmt.Errorf("aux_k %d: must be in [0, latents=%d]", c.AuxK, c.Latents)
+	case bad(c.AuxCoef):
+		return fmt.Errorf("aux_coef %v: must be a non-negative finite number", c.AuxCoef)
+	case bad(c.L0):
+		return fmt.Errorf("l0 %v: must be a non-negative finite number", c.L0)
+	case !(c.Bandwidth > 0) || math.IsInf(c.Bandwidth, 0):
+		return fmt.Errorf("bandwidth %v: must be a positive finite number", c.Bandwidth)
+	case bad(c.InitThreshold):
+		return fmt.Errorf("init_threshold %v: must be a non-negative finite number", c.InitThreshold)
+	case c.DeadAfter < 1:
+		return fmt.Errorf("dead_after %d: must be at least 1", c.DeadAfter)
+	case c.ResampleEvery < 0:
+		return fmt.Errorf("resample_every %d: must not be negative", c.ResampleEvery)
+	}
+	if err := c.Train.Validate(); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
+}
+
+// UnitDecoder reports whether the variant keeps decoder rows at unit norm.
+func (v Variant) UnitDecoder() bool { return v != ReLUL1Norm }
+
+// Model is an SAE graph. It satisfies graph.Model: its loss terms are "mse"
+// (squared error summed over inputs, averaged over the batch) and the
+// variant's sparsity term ("l1", "auxk" or "l0").
+type Model struct {
+	cfg  Config
+	coef *graph.Coef // L1 or L0 coefficient, changed by Train (warmup)
+	dead []bool      // latents AuxK may use, updated by Train
+}
+
+var _ graph.Model = (*Model)(nil)
+
+// New returns the SAE of cfg (defaults filled in), or an error naming the
+// bad field.
+func New(cfg Config) (*Model, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sae: %w", err)
+	}
+	c := cfg.L1
+	if cfg.Variant == JumpReLU {
+		c = cfg.L0
+	}
+	return &Model{cfg: cfg, coef: graph.NewCoef(c), dead: make([]bool, cfg.Latents)}, nil
+}
+
+// Config returns the model's configuration with defaults filled in.
+func (m *Model) Config() Config { return m.cfg }
+
+func (m *Model) params(b *graph.Builder) (wEnc, bEnc, wDec, bDec *graph.Node) {
+	d, l := m.cfg.Inputs, m.cfg.Latents
+	wEnc = b.Param(ParamWEnc, graph.KaimingUniform, d, l)
+	bEnc = b.Param(ParamBEnc, graph.Zeros, l)
+	wDec = b.Param(ParamWDec, graph.KaimingUniform, l, d)
+	bDec = b.Param(ParamBDec, graph.Zeros, d)
+	return
+}
+
+// Encode returns the pre-activations [batch, latents] and the latents of x
+// [batch, d_in]. In inference BatchTopK thresholds each latent instead of
+// ranking the batch.
+func (m *Model) Encode(b *graph.Builder, x *graph.Node, inference bool) (pre, f *graph.Node) {
+	wEnc, bEnc, _, bDec := m.params(b)
+	pre = b.AddRow(b.MatMul(b.SubRow(x, bDec), wEnc), bEnc)
+	switch m.cfg.Variant {
+	case TopK:
+		f = b.TopK(pre, m.cfg.K)
+	case BatchTopK:
+		if inference {
+			f = b.JumpReLU(pre, m.threshold(b), m.cfg.Bandwidth)
+		} else {
+			f = b.BatchTopK(pre, m.cfg.K)
+		}
+	case JumpReLU:
+		f = b.JumpReLU(pre, m.threshold(b), m.cfg.Bandwidth)
+	default:
+		f = b.ReLU(pre)
+	}
+	return pre, f
+}
+
+func (m *Model) threshold(b *graph.Builder) *graph.Node {
+	return b.Param(ParamThreshold, graph.Full(m.cfg.InitThreshold), m.cfg.Latents)
+}
+
+// Decode returns the reconstruction [batch, d_in] of latents f.
+func (m *Model) Decode(b *graph.Builder, f *graph.Node) *graph.Node {
+	_, _, wDec, bDec := m.params(b)
+	return b.AddRow(b.MatMul(f, wDec), bDec)
+}
+
+// Loss is the training objective on a batch x [batch, d_in].
+func (m *Model) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+	pre, f := m.Encode(b, x, false)
+	xh := m.Decode(b, f)
+	ones := b.Const(slices.Repeat([]float64{1}, m.cfg.Inputs))
+	mse := b.WeightedSqErr(x, xh, ones)
+	b.Watch(WatchLatents, f)
+	b.Watch(WatchRecon, xh)
+	terms := []graph.Term{{Name: "mse", Node: mse}}
+	_, _, wDec, _ := m.params(b)
+	switch m.cfg.Variant {
+	case ReLUL1:
+		terms = append(terms, graph.Term{Name: "l1", Node: b.L1(f, b.Const(slices.Repeat([]float64{1}, m.cfg.Latents)), m.coef)})
+	case ReLUL1Norm:
+		terms = append(terms, graph.Term{Name: "l1", Node: b.L1(f, b.RowNorms(wDec), m.coef)})
+	case TopK, BatchTopK:
+		if m.cfg.AuxK > 0 && m.cfg.AuxCoef > 0 {
+			// The dead latents' best AuxK pre-activations reconstruct the
+			// residual, which is data here (no gradient into the live SAE).
+			resid := b.Detach(b.Sub(x, xh))
+			aux := b.MatMul(b.MaskedTopK(pre, m.cfg.AuxK, m.dead), wDec)
+			terms = append(terms, graph.Term{Name: "auxk", Node: b.Scale(b.WeightedSqErr(resid, aux, ones), m.cfg.AuxCoef)})
+		}
+	case JumpReLU:
+		terms = append(terms, graph.Term{Name: "l0", Node: b.ScaleBy(b.L0(pre, m.threshold(b), m.cfg.Bandwidth), m.coef)})
+	}
+	return terms
+}

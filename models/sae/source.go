@@ -1,0 +1,241 @@
+package sae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/toy"
+)
+
+// ActivationSource is a stream of activations whose ground truth is known:
+// every sample is a sparse nonnegative combination of Truth's directions
+// (exactly for the synthetic and ReLU-output sources, feature by feature in
+// isolation for the privileged-basis one, whose ReLU mixes co-active
+// features).
+type ActivationSource interface {
+	graph.Source
+	// Truth returns the ground-truth directions, one row per feature, each
+	// of Width() entries: the activation of that feature alone at 1.
+	Truth() [][]float64
+}
+
+// ToySource streams the hidden layer of a trained toy model on fresh toy data
+// each batch: h = ReLU(W x) for the privileged-basis model, h = W x for the
+// ReLU-output and linear ones.
+type ToySource struct {
+	kind tms.Kind
+	n, m int
+	w    []float32 // [m, n]
+	data *toy.Source
+	x    []float32
+}
+
+var _ ActivationSource = (*ToySource)(nil)
+
+// NewToySource returns the activation source of the toy model of the given
+// kind with weights W [m][n], fed by data drawn from rng.
+func NewToySource(kind tms.Kind, W [][]float64, data toy.Config, rng *rand.Rand) (*ToySource, error) {
+	switch kind {
+	case tms.Privileged, tms.ReLUOutput, tms.Linear:
+	default:
+		return nil, fmt.Errorf("sae: toy source: model %q has no single hidden layer to read (want privileged, relu or linear)", kind)
+	}
+	if len(W) == 0 || len(W[0]) != data.Features {
+		return nil, fmt.Errorf("sae: toy source: W is not [hidden][%d]", data.Features)
+	}
+	src, err := toy.NewSource(data, rng)
+	if err != nil {
+		return nil, fmt.Errorf("sae: toy source: %w", err)
+	}
+	m, n := len(W), len(W[0])
+	w := make([]float32, 0, m*n)
+	for _, row := range W {
+		if len(row) != n {
+			return nil, fmt.Errorf("sae: toy source: ragged W")
+		}
+		for _, v := range row {
+			w = append(w, float32(v))
+		}
+	}
+	return &ToySource{kind: kind, n: n, m: m, w: w, data: src}, nil
+}
+
+// Width is the number of hidden neurons.
+func (s *ToySource) Width() int { return s.m }
+
+// Fill writes the hidden activations of fresh toy samples into h.
+func (s *ToySource) Fill(h []float32) {
+	rows := len(h) / s.m
+	if cap(s.x) < rows*s.n {
+		s.x = make([]float32, rows*s.n)
+	}
+	x := s.x[:rows*s.n]
+	s.data.Fill(x)
+	s.hidden(h, x)
+}
+
+// Sample returns rows fresh toy inputs x [rows, n] and their activations h
+// [rows, m].
+func (s *ToySource) Sample(rows int) (x, h []float32) {
+	x = make([]float32, rows*s.n)
+	h = make([]float32, rows*s.m)
+	s.data.Fill(x)
+	s.hidden(h, x)
+	return x, h
+}
+
+func (s *ToySource) hidden(h, x []float32) {
+	n, m := s.n, s.m
+	clear(h)
+	for r := 0; r*n < len(x); r++ {
+		xr, hr := x[r*n:(r+1)*n], h[r*m:(r+1)*m]
+		for i, v := range xr {
+			if v == 0 {
+				continue
+			}
+			for j := range hr {
+				hr[j] += s.w[j*n+i] * v
+			}
+		}
+		if s.kind == tms.Privileged {
+			for j, v := range hr {
+				hr[j] = max(v, 0)
+			}
+		}
+	}
+}
+
+// Truth returns, for every feature, its activation alone at 1: column i of
+// W, through the ReLU for the privileged-basis model.
+func (s *ToySource) Truth() [][]float64 {
+	out := make([][]float64, s.n)
+	for i := range out {
+		out[i] = make([]float64, s.m)
+		for j := range out[i] {
+			v := float64(s.w[j*s.n+i])
+			if s.kind == tms.Privileged {
+				v = math.Max(v, 0)
+			}
+			out[i][j] = v
+		}
+	}
+	return out
+}
+
+// SyntheticConfig describes activations made of known sparse features.
+type SyntheticConfig struct {
+	// Inputs is the activation width d.
+	Inputs int `json:"d"`
+	// Features is the number of true features, random unit directions.
+	Features int `json:"features"`
+	// Active is the expected number of active features per sample.
+	Active float64 `json:"active"`
+	// Correlation is the probability that feature 2i+1 fires whenever
+	// feature 2i does (on top of firing by itself); 0 means independent.
+	Correlation float64 `json:"correlation"`
+}
+
+// Validate reports the first bad field.
+func (c SyntheticConfig) Validate() error {
+	switch {
+	case c.Inputs < 1:
+		return fmt.Errorf("d %d: must be at least 1", c.Inputs)
+	case c.Features < 1:
+		return fmt.Errorf("features %d: must be at least 1", c.Features)
+	case !(c.Active > 0) || c.Active > float64(c.Features):
+		return fmt.Errorf("active %v: must be in (0, features=%d]", c.Active, c.Features)
+	case !(c.Correlation >= 0 && c.Correlation <= 1):
+		return fmt.Errorf("correlation %v: must be in [0, 1]", c.Correlation)
+	}
+	return nil
+}
+
+// Synthetic streams x = Σᵢ cᵢ dᵢ over random unit directions dᵢ, each
+// coefficient cᵢ ~ U[0, 1) with probability Active/Features and 0 otherwise.
+type Synthetic struct {
+	cfg  SyntheticConfig
+	dirs []float32 // [features, d]
+	rng  *rand.Rand
+	on   []bool
+}
+
+var _ ActivationSource = (*Synthetic)(nil)
+
+// NewSynthetic draws the directions and then the samples from rng.
+func NewSynthetic(cfg SyntheticConfig, rng *rand.Rand) (*Synthetic, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("sae: synthetic: %w", err)
+	}
+	d := cfg.Inputs
+	dirs := make([]float32, cfg.Features*d)
+	for i := 0; i < cfg.Features; i++ {
+		row := dirs[i*d : (i+1)*d]
+		var s float64
+		for s == 0 {
+			s = 0
+			for j := range row {
+				v := rng.NormFloat64()
+				row[j] = float32(v)
+				s += v * v
+			}
+		}
+		for j := range row {
+			row[j] = float32(float64(row[j]) / math.Sqrt(s))
+		}
+	}
+	return &Synthetic{cfg: cfg, dirs: dirs, rng: rng, on: make([]bool, cfg.Features)}, nil
+}
+
+// Width is d.
+func (s *Synthetic) Width() int { return s.cfg.Inputs }
+
+// Fill writes fresh samples into x.
+func (s *Synthetic) Fill(x []float32) {
+	d, n := s.cfg.Inputs, s.cfg.Features
+	p := s.cfg.Active / float64(n)
+	clear(x)
+	for r := 0; r*d < len(x); r++ {
+		xr := x[r*d : (r+1)*d]
+		for i := range s.on {
+			s.on[i] = s.rng.Float64() < p
+		}
+		if c := s.cfg.Correlation; c > 0 {
+			for i := 0; i+1 < n; i += 2 {
+				if s.on[i] && !s.on[i+1] && s.rng.Float64() < c {
+					s.on[i+1] = true
+				}
+			}
+		}
+		for i, on := range s.on {
+			if !on {
+				continue
+			}
+			c := float32(s.rng.Float64())
+			for j, v := range s.dirs[i*d : (i+1)*d] {
+				xr[j] += c * v
+			}
+		}
+	}
+}
+
+// Truth returns the feature directions.
+func (s *Synthetic) Truth() [][]float64 {
+	d := s.cfg.Inputs
+	out := make([][]float64, s.cfg.Features)
+	for i := range out {
+		out[i] = make([]float64, d)
+		for j := range out[i] {
+			out[i][j] = float64(s.dirs[i*d+j])
+		}
+	}
+	return out
+}
+
+// WithSamples returns a source with the same directions that draws its
+// samples from rng.
+func (s *Synthetic) WithSamples(rng *rand.Rand) *Synthetic {
+	return &Synthetic{cfg: s.cfg, dirs: s.dirs, rng: rng, on: make([]bool, s.cfg.Features)}
+}

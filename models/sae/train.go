@@ -1,0 +1,434 @@
+package sae
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/toymodels/superposition/graph"
+	"gorgonia.org/tensor"
+)
+
+// Init sets every parameter of m in p for training: decoder rows are random
+// unit directions, the encoder is the decoder's transpose, b_enc is 0, b_dec
+// is the geometric median of sample (row-major, d_in columns; nil for 0) and
+// JumpReLU/BatchTopK thresholds start at InitThreshold (BatchTopK: 0, set
+// during training).
+func Init(p *graph.Params, m *Model, rng *rand.Rand, sample []float32) error {
+	d, l := m.cfg.Inputs, m.cfg.Latents
+	dec := make([]float64, l*d)
+	for i := 0; i < l; i++ {
+		row := dec[i*d : (i+1)*d]
+		for {
+			var s float64
+			for j := range row {
+				row[j] = rng.NormFloat64()
+				s += row[j] * row[j]
+			}
+			if s > 0 {
+				for j := range row {
+					row[j] /= math.Sqrt(s)
+				}
+				break
+			}
+		}
+	}
+	enc := make([]float64, d*l)
+	for i := 0; i < l; i++ {
+		for j := 0; j < d; j++ {
+			enc[j*l+i] = dec[i*d+j]
+		}
+	}
+	bDec := make([]float64, d)
+	if sample != nil {
+		if len(sample)%d != 0 {
+			return fmt.Errorf("sae: init: sample of %d values is not whole rows of %d", len(sample), d)
+		}
+		bDec = GeometricMedian(sample, d, 100)
+	}
+	set := []struct {
+		name  string
+		shape []int
+		vals  []float64
+	}{
+		{ParamWEnc, []int{d, l}, enc},
+		{ParamBEnc, []int{l}, make([]float64, l)},
+		{ParamWDec, []int{l, d}, dec},
+		{ParamBDec, []int{d}, bDec},
+	}
+	switch m.cfg.Variant {
+	case JumpReLU:
+		set = append(set, struct {
+			name  string
+			shape []int
+			vals  []float64
+		}{ParamThreshold, []int{l}, repeat(m.cfg.InitThreshold, l)})
+	case BatchTopK:
+		set = append(set, struct {
+			name  string
+			shape []int
+			vals  []float64
+		}{ParamThreshold, []int{l}, make([]float64, l)})
+	}
+	for _, s := range set {
+		if err := p.Set(s.name, s.shape, s.vals); err != nil {
+			return fmt.Errorf("sae: init: %w", err)
+		}
+	}
+	return nil
+}
+
+func repeat(v float64, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
+}
+
+// GeometricMedian returns the point minimising the summed Euclidean distance
+// to the rows of x (row-major, d columns), by Weiszfeld's iteration from the
+// mean.
+func GeometricMedian(x []float32, d, iters int) []float64 {
+	rows := len(x) / d
+	med := make([]float64, d)
+	for i := 0; i < rows; i++ {
+		for j := 0; j < d; j++ {
+			med[j] += float64(x[i*d+j]) / float64(rows)
+		}
+	}
+	next := make([]float64, d)
+	for it := 0; it < iters; it++ {
+		clear(next)
+		var wsum float64
+		for i := 0; i < rows; i++ {
+			var s float64
+			for j := 0; j < d; j++ {
+				v := float64(x[i*d+j]) - med[j]
+				s += v * v
+			}
+			w := 1 / math.Max(math.Sqrt(s), 1e-8)
+			wsum += w
+			for j := 0; j < d; j++ {
+				next[j] += w * float64(x[i*d+j])
+			}
+		}
+		var moved float64
+		for j := range next {
+			next[j] /= wsum
+			moved = math.Max(moved, math.Abs(next[j]-med[j]))
+		}
+		copy(med, next)
+		if moved < 1e-9 {
+			break
+		}
+	}
+	return med
+}
+
+// Stats is what training observed about the latents.
+type Stats struct {
+	// Resampled counts the latents revived by resampling (ReLUL1).
+	Resampled int `json:"resampled"`
+	// DeadAtEnd counts the latents that had not fired for DeadAfter steps at
+	// the last step.
+	DeadAtEnd int `json:"dead_at_end"`
+}
+
+// Train trains m on batches from src (d_in columns) from the parameters in p,
+// which [Init] must have set. It keeps decoder rows at unit norm (for the
+// variants that need it) by removing the gradient's radial part before each
+// Adam step and renormalising after it, warms the L1 coefficient up, resamples
+// dead latents (ReLUL1), tracks dead latents for AuxK, clamps JumpReLU
+// thresholds at 0, and sets BatchTopK's inference threshold to the running
+// mean of the smallest kept activation.
+func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng *rand.Rand, opts ...graph.Option) (graph.History, Stats, error) {
+	cfg := m.cfg
+	if src.Width() != cfg.Inputs {
+		return graph.History{}, Stats{}, fmt.Errorf("sae: train: source width %d, d_in %d", src.Width(), cfg.Inputs)
+	}
+	if p.Tensor(ParamWDec) == nil {
+		return graph.History{}, Stats{}, errors.New("sae: train: parameters not initialised (call Init)")
+	}
+	hooks := graph.Hooks{}
+	if cfg.Variant.UnitDecoder() {
+		hooks.EditGrads = func(_ int, p *graph.Params, g graph.Grads) error {
+			if gd := g[ParamWDec]; gd != nil {
+				projectRadial(gd, p.Tensor(ParamWDec), cfg.Inputs)
+			}
+			return nil
+		}
+	}
+	t, err := graph.NewTrainer(m, src, p, cfg.Train, append(opts, graph.WithHooks(hooks))...)
+	if err != nil {
+		return graph.History{}, Stats{}, fmt.Errorf("sae: %w", err)
+	}
+	defer t.Close()
+	var st Stats
+	lastFired := make([]int, cfg.Latents)
+	warm := int(math.Ceil(cfg.L1Warmup * float64(cfg.Train.Steps)))
+	var thresholdSum float64
+	var thresholdN int
+	for !t.Done() {
+		if err := ctx.Err(); err != nil {
+			return t.History(), st, fmt.Errorf("sae: train: stopped at step %d: %w", t.StepsDone(), err)
+		}
+		step := t.StepsDone()
+		if cfg.Variant == ReLUL1 || cfg.Variant == ReLUL1Norm {
+			m.coef.Set(cfg.L1 * math.Min(1, float64(step+1)/float64(max(warm, 1))))
+		}
+		for j := range m.dead {
+			m.dead[j] = step-lastFired[j] >= cfg.DeadAfter
+		}
+		if _, err := t.Step(); err != nil {
+			return t.History(), st, fmt.Errorf("sae: %w", err)
+		}
+		f := values(t.Watched(WatchLatents))
+		minKept := math.Inf(1)
+		for i := 0; i < len(f); i += cfg.Latents {
+			for j, v := range f[i : i+cfg.Latents] {
+				if v != 0 {
+					lastFired[j] = step + 1
+					minKept = math.Min(minKept, v)
+				}
+			}
+		}
+		if cfg.Variant.UnitDecoder() {
+			normaliseRows(p.Tensor(ParamWDec), cfg.Inputs)
+		}
+		switch cfg.Variant {
+		case JumpReLU:
+			clampMin(p.Tensor(ParamThreshold), 0)
+		case BatchTopK:
+			if !math.IsInf(minKept, 1) {
+				thresholdSum += minKept
+				thresholdN++
+				fill(p.Tensor(ParamThreshold), thresholdSum/float64(thresholdN))
+			}
+		case ReLUL1:
+			next := step + 1
+			if cfg.ResampleEvery > 0 && next%cfg.ResampleEvery == 0 && next <= cfg.Train.Steps/2 {
+				var dead []int
+				for j, last := range lastFired {
+					if next-last >= min(cfg.DeadAfter, cfg.ResampleEvery) {
+						dead = append(dead, j)
+					}
+				}
+				if len(dead) > 0 {
+					resample(p, t, m, dead, rng)
+					st.Resampled += len(dead)
+					for _, j := range dead {
+						lastFired[j] = next
+					}
+				}
+			}
+		}
+	}
+	for _, last := range lastFired {
+		if cfg.Train.Steps-last >= cfg.DeadAfter {
+			st.DeadAtEnd++
+		}
+	}
+	return t.History(), st, nil
+}
+
+// resample revives dead latents as in Bricken et al. (2023): each takes the
+// direction of a batch input drawn with probability proportional to its
+// squared reconstruction error, as its decoder row (unit norm) and encoder
+// column (norm 0.2 × the mean norm of the live encoder columns), with
+// b_enc = 0 and fresh Adam moments.
+func resample(p *graph.Params, t *graph.Trainer, m *Model, dead []int, rng *rand.Rand) {
+	d, l := m.cfg.Inputs, m.cfg.Latents
+	x := values(t.Input())
+	xh := values(t.Watched(WatchRecon))
+	bDec := p.Float64s(ParamBDec)
+	rows := len(x) / d
+	loss := make([]float64, rows)
+	var total float64
+	for i := range loss {
+		for j := 0; j < d; j++ {
+			e := x[i*d+j] - xh[i*d+j]
+			loss[i] += e * e
+		}
+		loss[i] *= loss[i]
+		total += loss[i]
+	}
+	wEnc, wDec := p.Tensor(ParamWEnc), p.Tensor(ParamWDec)
+	enc := values(wEnc)
+	isDead := make([]bool, l)
+	for _, j := range dead {
+		isDead[j] = true
+	}
+	var liveNorm float64
+	live := 0
+	for j := 0; j < l; j++ {
+		if isDead[j] {
+			continue
+		}
+		var s float64
+		for i := 0; i < d; i++ {
+			s += enc[i*l+j] * enc[i*l+j]
+		}
+		liveNorm += math.Sqrt(s)
+		live++
+	}
+	if live > 0 {
+		liveNorm /= float64(live)
+	} else {
+		liveNorm = 1
+	}
+	adam := t.Solver()
+	for _, j := range dead {
+		pick := rng.IntN(rows)
+		if total > 0 {
+			u := rng.Float64() * total
+			for i, v := range loss {
+				if u -= v; u < 0 {
+					pick = i
+					break
+				}
+			}
+		}
+		dir := make([]float64, d)
+		var s float64
+		for i := range dir {
+			dir[i] = x[pick*d+i] - bDec[i]
+			s += dir[i] * dir[i]
+		}
+		if s == 0 {
+			for i := range dir {
+				dir[i] = rng.NormFloat64()
+				s += dir[i] * dir[i]
+			}
+		}
+		for i := range dir {
+			dir[i] /= math.Sqrt(s)
+			setAt(wDec, j*d+i, dir[i])
+			setAt(wEnc, i*l+j, 0.2*liveNorm*dir[i])
+		}
+		setAt(p.Tensor(ParamBEnc), j, 0)
+		reset := func(name string, idx int) {
+			if mm := adam.M[name]; mm != nil {
+				mm[idx], adam.V[name][idx] = 0, 0
+			}
+		}
+		reset(ParamBEnc, j)
+		for i := 0; i < d; i++ {
+			reset(ParamWDec, j*d+i)
+			reset(ParamWEnc, i*l+j)
+		}
+	}
+}
+
+// values returns a copy of t's entries as float64.
+func values(t *tensor.Dense) []float64 {
+	if t == nil {
+		return nil
+	}
+	switch d := t.Data().(type) {
+	case []float32:
+		out := make([]float64, len(d))
+		for i, v := range d {
+			out[i] = float64(v)
+		}
+		return out
+	case []float64:
+		return append([]float64(nil), d...)
+	case float32:
+		return []float64{float64(d)}
+	case float64:
+		return []float64{d}
+	}
+	return nil
+}
+
+func setAt(t *tensor.Dense, i int, v float64) {
+	switch d := t.Data().(type) {
+	case []float32:
+		d[i] = float32(v)
+	case []float64:
+		d[i] = v
+	}
+}
+
+func fill(t *tensor.Dense, v float64) {
+	for i := 0; i < t.Size(); i++ {
+		setAt(t, i, v)
+	}
+}
+
+func clampMin(t *tensor.Dense, lo float64) {
+	switch d := t.Data().(type) {
+	case []float32:
+		for i, v := range d {
+			d[i] = max(v, float32(lo))
+		}
+	case []float64:
+		for i, v := range d {
+			d[i] = max(v, lo)
+		}
+	}
+}
+
+// projectRadial removes from each row of the gradient g [r, d] its component
+// along the matching row of w, so that an infinitesimal step keeps the rows'
+// norms.
+func projectRadial(g, w *tensor.Dense, d int) {
+	switch gs := g.Data().(type) {
+	case []float32:
+		projectRows(gs, w.Data().([]float32), d)
+	case []float64:
+		projectRows(gs, w.Data().([]float64), d)
+	}
+}
+
+func projectRows[T float32 | float64](g, w []T, d int) {
+	for i := 0; i < len(g); i += d {
+		var dot, nn float64
+		for j := i; j < i+d; j++ {
+			dot += float64(g[j]) * float64(w[j])
+			nn += float64(w[j]) * float64(w[j])
+		}
+		if nn == 0 {
+			continue
+		}
+		c := T(dot / nn)
+		for j := i; j < i+d; j++ {
+			g[j] -= c * w[j]
+		}
+	}
+}
+
+// normaliseRows scales every row of t [r, d] to unit norm (zero rows stay).
+func normaliseRows(t *tensor.Dense, d int) {
+	switch x := t.Data().(type) {
+	case []float32:
+		for i := 0; i < len(x); i += d {
+			var s float64
+			for _, v := range x[i : i+d] {
+				s += float64(v) * float64(v)
+			}
+			if s > 0 {
+				inv := float32(1 / math.Sqrt(s))
+				for j := i; j < i+d; j++ {
+					x[j] *= inv
+				}
+			}
+		}
+	case []float64:
+		for i := 0; i < len(x); i += d {
+			var s float64
+			for _, v := range x[i : i+d] {
+				s += v * v
+			}
+			if s > 0 {
+				inv := 1 / math.Sqrt(s)
+				for j := i; j < i+d; j++ {
+					x[j] *= inv
+				}
+			}
+		}
+	}
+}
