@@ -291,4 +291,3 @@ func SaveDensityHistograms(path string, cols int, panels []DensityPanel) error {
 	}
 	return saveGrid(path, cols, plots, 3*vg.Inch)
 }
-
