@@ -49,14 +49,16 @@ type DecomposeConfig struct {
 	// ToySteps and ToyRestarts train the toy model (best of ToyRestarts).
 	ToySteps    int `json:"toy_steps"`
 	ToyRestarts int `json:"toy_restarts"`
-	// Latents is the dictionary size; 0 means 2 × Features.
+	// Latents is the dictionary size; 0 means 3/2 × Features.
 	Latents int `json:"latents"`
 	// Variants are the SAE variants trained, each on the same activations.
 	Variants []string `json:"variants"`
-	// L1 (ReLU variants), K (TopK, BatchTopK), L0 (JumpReLU) set sparsity.
-	L1 float64 `json:"l1"`
-	K  int     `json:"k"`
-	L0 float64 `json:"l0"`
+	// L1 (ReLU variants), K (TopK), BatchK (BatchTopK's mean per sample)
+	// and L0 (JumpReLU) set sparsity.
+	L1     float64 `json:"l1"`
+	K      int     `json:"k"`
+	BatchK int     `json:"batchtopk_k"`
+	L0     float64 `json:"l0"`
 	// SAESteps, Batch and LR train the SAEs (Batch and LR the toy too).
 	SAESteps int     `json:"sae_steps"`
 	Batch    int     `json:"batch"`
@@ -67,14 +69,14 @@ type DecomposeConfig struct {
 
 // DefaultDecomposeConfig is experiments/decompose's default: a privileged-
 // basis toy model with 30 features on 12 neurons at p = 0.03, and every SAE
-// variant with a dictionary of twice as many latents as features.
+// variant with a dictionary of 1.5 latents per feature.
 func DefaultDecomposeConfig() DecomposeConfig {
 	return DecomposeConfig{
 		Out: "out/decompose", Seed: 1, Source: SourcePrivileged,
 		Features: 30, Hidden: 12, Probability: 0.03, Importance: 1, Active: 4,
 		ToySteps: 10000, ToyRestarts: 1,
 		Variants: variantNames(sae.Variants),
-		L1:       0.3, K: 1, L0: 0.1,
+		L1:       0.3, K: 2, BatchK: 1, L0: 0.1,
 		SAESteps: 6000, Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16,
 	}
 }
@@ -100,13 +102,14 @@ func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.Active, "active", c.Active, "synthetic source: expected active features per sample")
 	fs.IntVar(&c.ToySteps, "toy-steps", c.ToySteps, "toy-model training steps")
 	fs.IntVar(&c.ToyRestarts, "toy-restarts", c.ToyRestarts, "toy-model fits; the lowest loss is kept")
-	fs.IntVar(&c.Latents, "latents", c.Latents, "SAE dictionary size (0: twice the features)")
+	fs.IntVar(&c.Latents, "latents", c.Latents, "SAE dictionary size (0: 1.5 × features)")
 	fs.Func("variants", fmt.Sprintf("comma-separated SAE variants from %v (default all)", sae.Variants), func(s string) error {
 		c.Variants = strings.Split(s, ",")
 		return nil
 	})
 	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
-	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk and batchtopk")
+	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk")
+	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk")
 	fs.Float64Var(&c.L0, "l0", c.L0, "L0 coefficient of jumprelu")
 	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "SAE training steps")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
@@ -163,7 +166,7 @@ func (c DecomposeConfig) Validate() error {
 
 func (c DecomposeConfig) latents() int {
 	if c.Latents == 0 {
-		return 2 * c.Features
+		return max(3*c.Features/2, 1)
 	}
 	return c.Latents
 }
@@ -177,8 +180,10 @@ func (c DecomposeConfig) saeConfig(v sae.Variant) (sae.Config, error) {
 	switch v {
 	case sae.ReLUL1, sae.ReLUL1Norm:
 		sc.L1 = c.L1
-	case sae.TopK, sae.BatchTopK:
+	case sae.TopK:
 		sc.K = c.K
+	case sae.BatchTopK:
+		sc.K = c.BatchK
 	case sae.JumpReLU:
 		sc.L0 = c.L0
 	}
@@ -528,13 +533,33 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	return append(sections, table), nil
 }
 
-// BestSAE returns the index of the result that recovers most features
-// (matched cosine breaking ties), or −1.
+// BestSAE returns the index of the best result, or −1: the most true
+// features recovered among the variants with at most 10% dead latents and at
+// most 1.2 features per latent (among all when none qualifies), then the most
+// loss recovered, then the highest matched cosine.
 func BestSAE(rs []SAEResult) int {
+	clean := func(r SAEResult) bool { return r.DeadFraction <= 0.1 && r.FeaturesPerLatent <= 1.2 }
+	lossRec := func(r SAEResult) float64 {
+		if r.LossRecovered == nil {
+			return 0
+		}
+		return *r.LossRecovered
+	}
+	better := func(a, b SAEResult) bool {
+		if clean(a) != clean(b) {
+			return clean(a)
+		}
+		if a.RecoveredFraction != b.RecoveredFraction {
+			return a.RecoveredFraction > b.RecoveredFraction
+		}
+		if lossRec(a) != lossRec(b) {
+			return lossRec(a) > lossRec(b)
+		}
+		return a.MatchedCosine > b.MatchedCosine
+	}
 	best := -1
 	for i, r := range rs {
-		if best < 0 || r.RecoveredFraction > rs[best].RecoveredFraction ||
-			(r.RecoveredFraction == rs[best].RecoveredFraction && r.MatchedCosine > rs[best].MatchedCosine) {
+		if best < 0 || better(r, rs[best]) {
 			best = i
 		}
 	}
