@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
+	"github.com/toymodels/superposition/experiments/internal/paper"
+)
+
+func tiny(t *testing.T, source string) paper.DecomposeConfig {
+	cfg := paper.DefaultDecomposeConfig()
+	cfg.Out, cfg.Source = t.TempDir(), source
+	cfg.Features, cfg.Hidden, cfg.Probability = 10, 4, 0.1
+	cfg.ToySteps, cfg.SAESteps, cfg.Batch, cfg.EvalSamples = 200, 50, 64, 2048
+	return cfg
+}
+
+func TestRunTiny(t *testing.T) {
+	for _, source := range []string{paper.SourcePrivileged, paper.SourceSynthetic} {
+		t.Run(source, func(t *testing.T) {
+			cfg := tiny(t, source)
+			if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				Experiment string
+				Config     map[string]any
+				Toy        map[string]any
+				SAEs       []map[string]any
+			}
+			if err := json.Unmarshal(data, &s); err != nil {
+				t.Fatal(err)
+			}
+			if s.Experiment != "decompose" || s.Config["source"] != source || len(s.SAEs) != len(cfg.Variants) {
+				t.Fatalf("summary: experiment %q, source %v, %d SAEs; want decompose, %s, %d", s.Experiment, s.Config["source"], len(s.SAEs), source, len(cfg.Variants))
+			}
+			keys := []string{"variant", "latents", "l0", "fvu", "dead_fraction", "mmcs_true_to_learned", "mmcs_learned_to_true",
+				"matched_cosine", "recovered_fraction", "features_per_latent"}
+			if source != paper.SourceSynthetic {
+				keys = append(keys, "loss_recovered")
+				if _, ok := s.Toy["features_per_neuron"]; !ok {
+					t.Error("toy record lacks features_per_neuron")
+				}
+			}
+			for _, key := range keys {
+				if _, ok := s.SAEs[0][key]; !ok {
+					t.Errorf("SAE record lacks %q", key)
+				}
+			}
+			for _, f := range []string{"decompose_neurons_vs_latents.png", "decompose_density.png", "decompose_frontier.png", "report.html"} {
+				if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+}
+
+// TestSameSeedSameSummary: the variants train concurrently, yet the summary
+// is byte-identical whatever GOMAXPROCS is.
+func TestSameSeedSameSummary(t *testing.T) {
+	var outs [][]byte
+	for _, procs := range []int{1, 2} {
+		prev := runtime.GOMAXPROCS(procs)
+		cfg := tiny(t, paper.SourcePrivileged)
+		err := run(context.Background(), cli.QuietEnv(), cfg)
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, data)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("summary.json differs between GOMAXPROCS 1 and 2")
+	}
+}
+
+// TestSAEsFindTheFeatures checks the claim at reduced scale: the toy's
+// neurons are polysemantic, and the best SAE recovers the features one latent
+// each.
+func TestSAEsFindTheFeatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains toy models and SAEs")
+	}
+	for _, tc := range []struct {
+		source string
+		seed   uint64
+		variant string
+	}{{paper.SourcePrivileged, 1, "topk"}, {paper.SourceReLUOutput, 1, "relu-l1"}} {
+		// The default run, with one variant and a smaller evaluation sample.
+		cfg := paper.DefaultDecomposeConfig()
+		cfg.Out, cfg.Source, cfg.Seed = t.TempDir(), tc.source, tc.seed
+		cfg.EvalSamples = 1 << 15
+		cfg.Variants = []string{tc.variant}
+		s, err := paper.Decompose(context.Background(), cli.QuietEnv(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fpn := s.Toy.FeaturesPerNeuron; fpn < 2 {
+			t.Errorf("%s seed %d: %.2f features per neuron; want ≥ 2", tc.source, tc.seed, fpn)
+		}
+		b := s.SAEs[paper.BestSAE(s.SAEs)]
+		if b.RecoveredFraction < 0.9 || b.FeaturesPerLatent > 1.2 || b.DeadFraction > 0.1 || *b.LossRecovered < 0.85 {
+			t.Errorf("%s seed %d, best SAE %s: recovered %.2f, %.2f features per latent, dead %.2f, loss recovered %.3f; want ≥ 0.9, ≤ 1.2, ≤ 0.1, ≥ 0.85",
+				tc.source, tc.seed, b.Variant, b.RecoveredFraction, b.FeaturesPerLatent, b.DeadFraction, *b.LossRecovered)
+		}
+	}
+}
+
+// TestBadFlags: bad flags exit with status 2 before anything is trained.
+func TestBadFlags(t *testing.T) {
+	clitest.BadFlags(t, exitCode,
+		[]string{"-source", "mlp"},
+		[]string{"-variants", "topk,relu"},
+		[]string{"-probability", "0"},
+		[]string{"-k", "0"},
+		[]string{"-k", "100"},
+		[]string{"-l1", "-1"},
+		[]string{"-sae-steps", "0"},
+		[]string{"-latents", "-3"},
+		[]string{"-source", "synthetic", "-active", "0"},
+	)
+}
