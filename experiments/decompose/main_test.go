@@ -98,8 +98,8 @@ func TestSAEsFindTheFeatures(t *testing.T) {
 		t.Skip("trains toy models and SAEs")
 	}
 	for _, tc := range []struct {
-		source string
-		seed   uint64
+		source  string
+		seed    uint64
 		variant string
 	}{{paper.SourcePrivileged, 1, "topk"}, {paper.SourceReLUOutput, 1, "relu-l1"}} {
 		// The default run, with one variant and a smaller evaluation sample.
