@@ -1,15 +1,16 @@
 // Command tour is the project's short end-to-end run: it reproduces, at
 // reduced scale, the intro figure, the geometry of superposition, the phase
 // diagram, the correlated-features results and the privileged-basis (neuron)
-// results of Toy Models of Superposition,
-// and writes out/tour/report.html with every figure and a reading of it. It
+// results of Toy Models of Superposition, then ends with Towards
+// Monosemanticity on a toy model: sparse autoencoders turn its polysemantic
+// neurons into monosemantic latents. It writes out/tour/report.html with every figure and a reading of it. It
 // takes a few minutes on two cores.
 //
 //	go run ./experiments/tour [-out out/tour] [-seed 1] [-steps N] [-restarts K] [-v]
 //
 // -steps and -restarts, when set, override every stage's own reduced scale.
 // The full-scale runs are the other experiments (intro, basic, geometry,
-// phase, correlated).
+// phase, correlated, privileged, absval, decompose).
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -43,6 +45,7 @@ type Config struct {
 	Correlated paper.CorrelatedConfig `json:"correlated"`
 	Privileged cli.Toy                `json:"privileged"`
 	AbsVal     cli.Toy                `json:"absval"`
+	Decompose  paper.DecomposeConfig  `json:"decompose"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
@@ -69,8 +72,11 @@ func DefaultConfig() Config {
 	absval.Features, absval.Hidden, absval.Importance = 40, 16, 0.8
 	absval.Probabilities = []float64{1, 0.1, 0.01, 0.001}
 	absval.Steps, absval.LR, absval.EvalSamples = 3000, 3e-3, 1<<15
+	decompose := paper.DefaultDecomposeConfig()
+	decompose.ToySteps, decompose.SAESteps, decompose.EvalSamples = 5000, 4000, 1<<15
+	decompose.Variants = []string{"topk", "relu-l1"}
 	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated,
-		Privileged: privileged, AbsVal: absval}
+		Privileged: privileged, AbsVal: absval, Decompose: decompose}
 }
 
 // Register adds the tour's flags to fs.
@@ -93,6 +99,13 @@ func (c Config) resolve() Config {
 			s.Restarts = c.Restarts
 		}
 	}
+	c.Decompose.Out, c.Decompose.Seed, c.Decompose.Verbose = c.Out, c.Seed, c.Verbose
+	if c.Steps > 0 {
+		c.Decompose.ToySteps, c.Decompose.SAESteps = c.Steps, c.Steps
+	}
+	if c.Restarts > 0 {
+		c.Decompose.ToyRestarts = c.Restarts
+	}
 	return c
 }
 
@@ -106,7 +119,7 @@ func (c Config) Validate() error {
 	}
 	r := c.resolve()
 	return errors.Join(r.Intro.Validate(), r.Geometry.Validate(), r.Phase.Validate(), r.Correlated.Validate(),
-		r.Privileged.Validate(), r.AbsVal.Validate())
+		r.Privileged.Validate(), r.AbsVal.Validate(), r.Decompose.Validate())
 }
 
 // Summary is the tour's summary.json.
@@ -119,6 +132,7 @@ type Summary struct {
 	Correlated paper.CorrelatedSummary `json:"correlated"`
 	Privileged []paper.NeuronRun       `json:"privileged"`
 	AbsVal     []paper.NeuronRun       `json:"absval"`
+	Decompose  paper.DecomposeSummary  `json:"decompose"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
@@ -138,7 +152,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	sum := Summary{Experiment: "tour", Config: cfg}
 	var sections []interp.Section
 
-	intro, err := paper.RunToy(ctx, env, "tour 1/5: intro", cfg.Intro)
+	intro, err := paper.RunToy(ctx, env, "tour 1/6: intro", cfg.Intro)
 	if err != nil {
 		return err
 	}
@@ -163,7 +177,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	})
 	sections = append(sections, introSections...)
 
-	geom, err := paper.RunToy(ctx, env, "tour 2/5: geometry", cfg.Geometry)
+	geom, err := paper.RunToy(ctx, env, "tour 2/6: geometry", cfg.Geometry)
 	if err != nil {
 		return err
 	}
@@ -177,7 +191,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	geomSections[0].Heading = fmt.Sprintf("2. The geometry of superposition (n = %d, m = %d)", cfg.Geometry.Features, cfg.Geometry.Hidden)
 	sections = append(sections, geomSections...)
 
-	phase, err := paper.TrainPhase(ctx, env, "tour 3/5: phase", cfg.Phase)
+	phase, err := paper.TrainPhase(ctx, env, "tour 3/6: phase", cfg.Phase)
 	if err != nil {
 		return err
 	}
@@ -189,7 +203,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
 	sections = append(sections, phaseSections...)
 
-	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/5: correlated", cfg.Correlated, paper.CorrelatedSetups)
+	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/6: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
 		return err
 	}
@@ -201,14 +215,14 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
 	sections = append(sections, corrSections...)
 
-	priv, err := paper.RunToy(ctx, env, "tour 5/5: privileged basis", cfg.Privileged)
+	priv, err := paper.RunToy(ctx, env, "tour 5/6: privileged basis", cfg.Privileged)
 	if err != nil {
 		return err
 	}
 	for _, r := range priv {
 		sum.Privileged = append(sum.Privileged, paper.ReadNeurons(r, false))
 	}
-	abs, err := paper.RunToy(ctx, env, "tour 5/5: |x|", cfg.AbsVal)
+	abs, err := paper.RunToy(ctx, env, "tour 5/6: |x|", cfg.AbsVal)
 	if err != nil {
 		return err
 	}
@@ -233,14 +247,44 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	}
 	sections = append(sections, absSections...)
 
+	dec, err := paper.Decompose(ctx, env, cfg.Decompose)
+	if err != nil {
+		return err
+	}
+	dec.Config.Out = cfg.Out
+	sum.Decompose = dec
+	decSections, err := paper.DecomposeFigures(cfg.Out, "decompose", dec)
+	if err != nil {
+		return err
+	}
+	best := dec.SAEs[paper.BestSAE(dec.SAEs)]
+	decSections[0].Heading = "6. Sparse autoencoders take the polysemantic neurons apart"
+	decSections[0].Paragraphs = append([]string{fmt.Sprintf(
+		"A privileged-basis model with %d features on %d neurons (p = %.3g) carries %.1f features per neuron. "+
+			"A %s sparse autoencoder with %d latents, trained on its hidden layer, recovers %.0f%% of the %d represented features at cosine ≥ 0.9 "+
+			"with %.2f features per latent, and its reconstruction keeps %.0f%% of the toy model's loss. "+
+			"Full scale, every variant, other sources: go run ./experiments/decompose.",
+		cfg.Decompose.Features, cfg.Decompose.Hidden, cfg.Decompose.Probability, dec.Toy.FeaturesPerNeuron,
+		best.Variant, best.Latents, 100*best.RecoveredFraction, len(dec.Toy.Truth), best.FeaturesPerLatent, 100*derefOr(best.LossRecovered, math.NaN()))},
+		decSections[0].Paragraphs...)
+	sections = append(sections, decSections...)
+
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
 		return err
 	}
 	return interp.Report{
 		Title: "Superposition in Go: a short tour",
-		Intro: "Reduced-scale reproductions of Elhage et al. (2022), Toy Models of Superposition, trained as Gorgonia graphs. " +
+		Intro: "Reduced-scale reproductions of Elhage et al. (2022), Toy Models of Superposition, and of the toy version of Bricken et al. (2023), " +
+			"Towards Monosemanticity, trained as Gorgonia graphs. " +
 			"Each stage names the full-scale experiment that reproduces it (go run ./experiments/NAME).",
 		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
+}
+
+func derefOr(p *float64, v float64) float64 {
+	if p == nil {
+		return v
+	}
+	return *p
 }

@@ -20,8 +20,9 @@ func TestRunTiny(t *testing.T) {
 	cfg.Correlated.Probabilities = []float64{0.05}
 	cfg.Privileged.Probabilities = []float64{0.75, 0.02}
 	cfg.AbsVal.Features, cfg.AbsVal.Hidden, cfg.AbsVal.Probabilities = 6, 4, []float64{1, 0.1}
+	cfg.Decompose.Features, cfg.Decompose.Hidden, cfg.Decompose.Probability, cfg.Decompose.Batch = 10, 4, 0.1, 64
 	for _, e := range []*int{&cfg.Intro.EvalSamples, &cfg.Geometry.EvalSamples, &cfg.Phase.EvalSamples, &cfg.Correlated.EvalSamples,
-		&cfg.Privileged.EvalSamples, &cfg.AbsVal.EvalSamples} {
+		&cfg.Privileged.EvalSamples, &cfg.AbsVal.EvalSamples, &cfg.Decompose.EvalSamples} {
 		*e = 1024
 	}
 	if err := cfg.Validate(); err != nil {
@@ -34,8 +35,8 @@ func TestRunTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(string(html), "data:image/png;base64,"); n < 12 {
-		t.Errorf("report.html embeds %d figures; want at least 12", n)
+	if n := strings.Count(string(html), "data:image/png;base64,"); n < 15 {
+		t.Errorf("report.html embeds %d figures; want at least 15", n)
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Out, "summary.json")); err != nil {
 		t.Error(err)
