@@ -156,9 +156,9 @@ func (c DecomposeConfig) Validate() error {
 			return fmt.Errorf("-variants: %q is not one of %v", v, sae.Variants)
 		}
 	}
-	for _, v := range c.Variants {
-		if _, err := c.saeConfig(sae.Variant(v)); err != nil {
-			return fmt.Errorf("-variants %s: %w", v, err)
+	for _, sp := range c.Specs() {
+		if _, err := sp.Config(c); err != nil {
+			return fmt.Errorf("-variants %s: %w", sp.Variant, err)
 		}
 	}
 	return nil
@@ -171,33 +171,12 @@ func (c DecomposeConfig) latents() int {
 	return c.Latents
 }
 
-// saeConfig is the SAE configuration of variant v.
-func (c DecomposeConfig) saeConfig(v sae.Variant) (sae.Config, error) {
-	sc := sae.Config{
-		Variant: v, Inputs: c.Hidden, Latents: c.latents(),
-		Train: graph.Config{Steps: c.SAESteps, Batch: c.Batch, LR: c.LR, Schedule: graph.Tail, Warmup: min(c.SAESteps/20, 500)},
-	}
-	switch v {
-	case sae.ReLUL1, sae.ReLUL1Norm:
-		sc.L1 = c.L1
-	case sae.TopK:
-		sc.K = c.K
-	case sae.BatchTopK:
-		sc.K = c.BatchK
-	case sae.JumpReLU:
-		sc.L0 = c.L0
-	}
-	sc = sc.WithDefaults()
-	if err := sc.Validate(); err != nil {
-		return sc, err
-	}
-	return sc, nil
-}
-
 // SAEResult is one trained SAE measured against the ground truth.
 type SAEResult struct {
 	Variant string `json:"variant"`
 	Latents int    `json:"latents"`
+	// Coefficient is the sparsity setting: L1, K or L0 by variant.
+	Coefficient float64 `json:"coefficient"`
 	// L0 is the mean number of active latents per sample.
 	L0 float64 `json:"l0"`
 	// FVU is the fraction of the activations' variance unexplained.
@@ -242,23 +221,33 @@ type DecomposeSummary struct {
 	SAEs       []SAEResult     `json:"saes"`
 }
 
-// Decompose trains the toy model (unless the source is synthetic) and every
-// SAE variant of cfg on its activations, and measures them.
-func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig) (DecomposeSummary, error) {
-	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
-	var newSource func(rng *rand.Rand) (sae.ActivationSource, error)
-	var toyLoss func(x, h []float32) float64
+// Activations are what SAEs are trained on and measured against: a way to
+// make fresh sources, the true directions (of the represented features), a
+// shared evaluation sample and, for toy sources, the toy model and its loss.
+type Activations struct {
+	cfg       DecomposeConfig
+	newSource func(rng *rand.Rand) (sae.ActivationSource, error)
+	toyLoss   func(x, h []float32) float64
+	// Toy is the toy model's record (nil for the synthetic source).
+	Toy   *DecomposeToy
+	truth [][]float64
+	evalX []float32
+	evalH []float32
+	initH []float32
+}
+
+// PrepareActivations trains the toy model of cfg (unless the source is
+// synthetic) and draws the samples every SAE shares.
+func PrepareActivations(ctx context.Context, env cli.Env, label string, cfg DecomposeConfig) (*Activations, error) {
+	a := &Activations{cfg: cfg}
 	switch cfg.Source {
 	case SourceSynthetic:
 		sc := sae.SyntheticConfig{Inputs: cfg.Hidden, Features: cfg.Features, Active: cfg.Active}
-		newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
-			// The directions come from the run's own stream, the samples from rng.
-			s, err := sae.NewSynthetic(sc, graph.NewRand(cfg.Seed, 7))
-			if err != nil {
-				return nil, err
-			}
-			return s.WithSamples(rng), nil
+		dirs, err := sae.NewSynthetic(sc, graph.NewRand(cfg.Seed, 7))
+		if err != nil {
+			return nil, err
 		}
+		a.newSource = func(rng *rand.Rand) (sae.ActivationSource, error) { return dirs.WithSamples(rng), nil }
 	default:
 		kind := tms.Privileged
 		if cfg.Source == SourceReLUOutput {
@@ -276,106 +265,162 @@ func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig) (Decompose
 			Model:         string(kind),
 			Training:      cli.Training{Batch: cfg.Batch, LR: cfg.LR, EvalSamples: cfg.EvalSamples},
 		}
-		runs, err := RunToy(ctx, env, "toy model", t)
+		runs, err := RunToy(ctx, env, label, t)
 		if err != nil {
-			return sum, err
+			return nil, err
 		}
 		run := runs[0]
 		data := toy.Config{Features: cfg.Features, Probability: []float64{cfg.Probability}}
-		newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
+		a.newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
 			return sae.NewToySource(kind, run.W, data, rng)
 		}
-		toyLoss = func(x, h []float32) float64 { return toyOutputLoss(x, h, run.W, run.B, run.Importance) }
-		sum.Toy = &DecomposeToy{NeuronRun: ReadNeurons(run, false)}
+		a.toyLoss = func(x, h []float32) float64 { return toyOutputLoss(x, h, run.W, run.B, run.Importance) }
+		a.Toy = &DecomposeToy{NeuronRun: ReadNeurons(run, false)}
 	}
-	probe, err := newSource(graph.NewRand(cfg.Seed, 8))
+	probe, err := a.newSource(graph.NewRand(cfg.Seed, 8))
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	truthAll := probe.Truth()
-	var truthIdx []int
-	for i, v := range truthAll {
+	truthIdx := []int{}
+	for i, v := range probe.Truth() {
 		if norm(v) > interp.RepresentedThreshold {
 			truthIdx = append(truthIdx, i)
+			a.truth = append(a.truth, v)
 		}
 	}
 	if len(truthIdx) == 0 {
-		return sum, errors.New("the toy model represents no feature: nothing to decompose (train it longer or make features sparser)")
+		return nil, errors.New("the toy model represents no feature: nothing to decompose (train it longer or make features sparser)")
 	}
-	if sum.Toy != nil {
-		sum.Toy.Truth = truthIdx
+	if a.Toy != nil {
+		a.Toy.Truth = truthIdx
 	}
-	truth := make([][]float64, len(truthIdx))
-	for k, i := range truthIdx {
-		truth[k] = truthAll[i]
-	}
-	// One evaluation sample, shared by every variant.
-	evalSrc, err := newSource(graph.NewRand(cfg.Seed, 400))
+	// One evaluation sample and one initialisation sample, shared by every SAE.
+	evalSrc, err := a.newSource(graph.NewRand(cfg.Seed, 400))
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	var evalX, evalH []float32
 	if ts, ok := evalSrc.(*sae.ToySource); ok {
-		evalX, evalH = ts.Sample(cfg.EvalSamples)
+		a.evalX, a.evalH = ts.Sample(cfg.EvalSamples)
 	} else {
-		evalH = make([]float32, cfg.EvalSamples*cfg.Hidden)
-		evalSrc.Fill(evalH)
+		a.evalH = make([]float32, cfg.EvalSamples*cfg.Hidden)
+		evalSrc.Fill(a.evalH)
 	}
-	initH := make([]float32, 4096*cfg.Hidden)
-	initSrc, err := newSource(graph.NewRand(cfg.Seed, 300))
+	initSrc, err := a.newSource(graph.NewRand(cfg.Seed, 300))
 	if err != nil {
-		return sum, err
+		return nil, err
 	}
-	initSrc.Fill(initH)
+	a.initH = make([]float32, 4096*cfg.Hidden)
+	initSrc.Fill(a.initH)
+	return a, nil
+}
 
-	prog := env.Progress("SAEs", len(cfg.Variants)*cfg.SAESteps)
-	results, err := graph.Sweep(ctx, len(cfg.Variants), func(ctx context.Context, k int) (SAEResult, error) {
-		v := sae.Variant(cfg.Variants[k])
-		sc, err := cfg.saeConfig(v)
+// Truth returns the true directions the SAEs are measured against.
+func (a *Activations) Truth() [][]float64 { return a.truth }
+
+// SAESpec is one SAE to train: a variant with its dictionary size and
+// sparsity setting (the other fields of the run's DecomposeConfig apply).
+type SAESpec struct {
+	Variant sae.Variant
+	Latents int
+	L1      float64 // relu-l1, relu-l1-norm
+	K       int     // topk, batchtopk
+	L0      float64 // jumprelu
+}
+
+// Specs returns the SAEs of cfg's -variants with its flags.
+func (c DecomposeConfig) Specs() []SAESpec {
+	var out []SAESpec
+	for _, v := range c.Variants {
+		sp := SAESpec{Variant: sae.Variant(v), Latents: c.latents(), L1: c.L1, K: c.K, L0: c.L0}
+		if sp.Variant == sae.BatchTopK {
+			sp.K = c.BatchK
+		}
+		out = append(out, sp)
+	}
+	return out
+}
+
+// Config returns the SAE configuration of the spec under cfg's training
+// flags.
+func (sp SAESpec) Config(cfg DecomposeConfig) (sae.Config, error) {
+	sc := sae.Config{
+		Variant: sp.Variant, Inputs: cfg.Hidden, Latents: sp.Latents,
+		Train: graph.Config{Steps: cfg.SAESteps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Tail, Warmup: min(cfg.SAESteps/20, 500)},
+	}
+	switch sp.Variant {
+	case sae.ReLUL1, sae.ReLUL1Norm:
+		sc.L1 = sp.L1
+	case sae.TopK, sae.BatchTopK:
+		sc.K = sp.K
+	case sae.JumpReLU:
+		sc.L0 = sp.L0
+	}
+	sc = sc.WithDefaults()
+	return sc, sc.Validate()
+}
+
+// TrainSAEs trains and measures one SAE per spec on a's activations,
+// concurrently; results are in spec order and do not depend on GOMAXPROCS.
+// Spec k draws from the seed streams of index k.
+func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, specs []SAESpec) ([]SAEResult, error) {
+	cfg := a.cfg
+	prog := env.Progress(label, len(specs)*cfg.SAESteps)
+	defer prog.Finish()
+	return graph.Sweep(ctx, len(specs), func(ctx context.Context, k int) (SAEResult, error) {
+		sp := specs[k]
+		sc, err := sp.Config(cfg)
 		if err != nil {
-			return SAEResult{}, err
+			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
 		m, err := sae.New(sc)
 		if err != nil {
 			return SAEResult{}, err
 		}
-		src, err := newSource(graph.NewRand(cfg.Seed, 200+uint64(k)))
+		src, err := a.newSource(graph.NewRand(cfg.Seed, 200+uint64(k)))
 		if err != nil {
 			return SAEResult{}, err
 		}
 		p := graph.NewParams(graph.DeriveSeed(cfg.Seed, 100+uint64(k)))
-		if err := sae.Init(p, m, graph.NewRand(cfg.Seed, 500+uint64(k)), initH); err != nil {
+		if err := sae.Init(p, m, graph.NewRand(cfg.Seed, 500+uint64(k)), a.initH); err != nil {
 			return SAEResult{}, err
 		}
 		hist, st, err := sae.Train(ctx, m, src, p, graph.NewRand(cfg.Seed, 600+uint64(k)), env.TrainOptions(prog)...)
 		if err != nil {
-			return SAEResult{}, fmt.Errorf("%s: %w", v, err)
+			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
-		r, err := MeasureSAE(m, p, truth, evalH, cfg.Batch)
+		r, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
 		if err != nil {
-			return SAEResult{}, fmt.Errorf("%s: %w", v, err)
+			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
 		r.Resampled = st.Resampled
+		r.Coefficient = sc.L1 + sc.L0 + float64(sc.K)
 		r.FinalTerms = map[string]float64{}
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
 		}
-		if toyLoss != nil {
-			hh, err := reconstruct(m, p, evalH, cfg.Batch)
+		if a.toyLoss != nil {
+			hh, err := reconstruct(m, p, a.evalH, cfg.Batch)
 			if err != nil {
 				return SAEResult{}, err
 			}
-			lr := interp.LossRecovered(toyLoss(evalX, evalH), toyLoss(evalX, hh), toyLoss(evalX, make([]float32, len(evalH))))
+			lr := interp.LossRecovered(a.toyLoss(a.evalX, a.evalH), a.toyLoss(a.evalX, hh), a.toyLoss(a.evalX, make([]float32, len(a.evalH))))
 			r.LossRecovered = &lr
 		}
 		return r, nil
 	})
-	prog.Finish()
+}
+
+// Decompose trains the toy model (unless the source is synthetic) and every
+// SAE variant of cfg on its activations, and measures them.
+func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig) (DecomposeSummary, error) {
+	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
+	a, err := PrepareActivations(ctx, env, "toy model", cfg)
 	if err != nil {
 		return sum, err
 	}
-	sum.SAEs = results
-	return sum, nil
+	sum.Toy = a.Toy
+	sum.SAEs, err = a.TrainSAEs(ctx, env, "SAEs", cfg.Specs())
+	return sum, err
 }
 
 // MeasureSAE measures a trained SAE on activations h (row-major, d_in
