@@ -1,0 +1,351 @@
+package paper
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/sae"
+)
+
+// SAESweepConfig holds the flags of experiments/saesweep: the decomposition
+// flags for the base toy model and SAEs, and the swept values.
+type SAESweepConfig struct {
+	DecomposeConfig
+	// L1s are the L1 coefficients of the ReLU variants' sweep.
+	L1s []float64 `json:"l1s"`
+	// Ratios are dictionary sizes as multiples of the features.
+	Ratios []float64 `json:"ratios"`
+	// Ks are the TopK and BatchTopK sparsities of the frontier.
+	Ks []int `json:"ks"`
+	// L0s are JumpReLU's coefficients of the frontier.
+	L0s []float64 `json:"l0s"`
+	// Superposition are the features-per-neuron ratios n/m of the toy models
+	// of the breakdown grid (m = Hidden), at each of GridProbabilities.
+	Superposition     []float64 `json:"superposition"`
+	GridProbabilities []float64 `json:"grid_probabilities"`
+	// GridVariants are the SAEs trained in every grid cell.
+	GridVariants []string `json:"grid_variants"`
+}
+
+// DefaultSAESweepConfig is experiments/saesweep's default.
+func DefaultSAESweepConfig() SAESweepConfig {
+	base := DefaultDecomposeConfig()
+	base.Out = "out/saesweep"
+	return SAESweepConfig{
+		DecomposeConfig:   base,
+		L1s:               []float64{0.03, 0.1, 0.3, 1},
+		Ratios:            []float64{0.5, 1, 1.5, 2, 4},
+		Ks:                []int{1, 2, 3},
+		L0s:               []float64{0.03, 0.1, 0.3},
+		Superposition:     []float64{1, 1.5, 2, 2.5, 3, 4},
+		GridProbabilities: []float64{0.01, 0.03, 0.1},
+		GridVariants:      []string{"topk", "relu-l1"},
+	}
+}
+
+// Register adds the decomposition flags and the sweep lists to fs.
+func (c *SAESweepConfig) Register(fs *flag.FlagSet) {
+	c.DecomposeConfig.Register(fs)
+	fs.Var(cli.FloatList(&c.L1s), "l1s", "comma-separated L1 coefficients of the ReLU variants' sweep")
+	fs.Var(cli.FloatList(&c.Ratios), "ratios", "comma-separated dictionary sizes, as multiples of the features")
+	fs.Func("ks", "comma-separated k of the TopK and BatchTopK frontier", func(s string) error {
+		c.Ks = nil
+		for _, f := range strings.Split(s, ",") {
+			k, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				return fmt.Errorf("%q is not an integer", f)
+			}
+			c.Ks = append(c.Ks, k)
+		}
+		return nil
+	})
+	fs.Var(cli.FloatList(&c.L0s), "l0s", "comma-separated L0 coefficients of JumpReLU's frontier")
+	fs.Var(cli.FloatList(&c.Superposition), "superposition", "comma-separated features per neuron n/m of the breakdown grid")
+	fs.Var(cli.FloatList(&c.GridProbabilities), "grid-probabilities", "comma-separated feature probabilities of the breakdown grid")
+	fs.Func("grid-variants", "comma-separated SAE variants trained in every grid cell", func(s string) error {
+		c.GridVariants = strings.Split(s, ",")
+		return nil
+	})
+}
+
+// Validate names the first bad flag.
+func (c SAESweepConfig) Validate() error {
+	if err := c.DecomposeConfig.Validate(); err != nil {
+		return err
+	}
+	if c.Source == SourceSynthetic {
+		return errors.New("-source synthetic: the sweep needs a toy model (privileged or relu-output)")
+	}
+	positive := func(flag string, vs []float64) error {
+		if len(vs) == 0 {
+			return fmt.Errorf("%s: give at least one value", flag)
+		}
+		for _, v := range vs {
+			if !(v > 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("%s: %v must be a positive number", flag, v)
+			}
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		vs   []float64
+	}{{"-l1s", c.L1s}, {"-ratios", c.Ratios}, {"-l0s", c.L0s}, {"-superposition", c.Superposition}, {"-grid-probabilities", c.GridProbabilities}} {
+		if err := positive(f.name, f.vs); err != nil {
+			return err
+		}
+	}
+	for _, p := range c.GridProbabilities {
+		if p > 1 {
+			return fmt.Errorf("-grid-probabilities: %v must be at most 1", p)
+		}
+	}
+	if len(c.Ks) == 0 {
+		return errors.New("-ks: give at least one value")
+	}
+	for _, k := range c.Ks {
+		if k < 1 || k > c.latents() {
+			return fmt.Errorf("-ks: %d must be in [1, latents=%d]", k, c.latents())
+		}
+	}
+	for _, r := range c.Ratios {
+		if int(math.Round(r*float64(c.Features))) < 1 {
+			return fmt.Errorf("-ratios: %v leaves no latent for %d features", r, c.Features)
+		}
+	}
+	if len(c.GridVariants) == 0 {
+		return errors.New("-grid-variants: name at least one")
+	}
+	for _, v := range c.GridVariants {
+		if _, err := c.gridSpec(sae.Variant(v), c.Hidden).Config(c.DecomposeConfig); err != nil {
+			return fmt.Errorf("-grid-variants %s: %w", v, err)
+		}
+	}
+	return nil
+}
+
+func (c SAESweepConfig) gridSpec(v sae.Variant, features int) SAESpec {
+	sp := SAESpec{Variant: v, Latents: max(3*features/2, 1), L1: c.L1, K: c.K, L0: c.L0}
+	if v == sae.BatchTopK {
+		sp.K = c.BatchK
+	}
+	return sp
+}
+
+// RatioPoint is the SAEs of one dictionary size.
+type RatioPoint struct {
+	Ratio float64     `json:"ratio"`
+	SAEs  []SAEResult `json:"saes"`
+}
+
+// GridCell is one toy model of the breakdown grid and its SAEs.
+type GridCell struct {
+	Superposition     float64     `json:"superposition"`
+	Probability       float64     `json:"probability"`
+	Features          int         `json:"features"`
+	Hidden            int         `json:"hidden"`
+	Represented       int         `json:"represented"`
+	FeaturesPerNeuron float64     `json:"features_per_neuron"`
+	SAEs              []SAEResult `json:"saes"`
+	// Best is the index in SAEs of BestSAE.
+	Best int `json:"best"`
+}
+
+// SAESweepSummary is summary.json of experiments/saesweep.
+type SAESweepSummary struct {
+	Experiment string         `json:"experiment"`
+	Config     SAESweepConfig `json:"config"`
+	Toy        *DecomposeToy  `json:"toy"`
+	// L1 is relu-l1 and relu-l1-norm over L1s; Ratio the dictionary sizes;
+	// Frontier every variant over its sparsity settings.
+	L1       []SAEResult  `json:"l1_sweep"`
+	Ratio    []RatioPoint `json:"ratio_sweep"`
+	Frontier []SAEResult  `json:"frontier"`
+	Grid     []GridCell   `json:"superposition_grid"`
+}
+
+// SAESweep runs the three sweeps on the base toy model and the breakdown grid.
+func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSummary, error) {
+	sum := SAESweepSummary{Experiment: "saesweep", Config: cfg}
+	a, err := PrepareActivations(ctx, env, "toy model", cfg.DecomposeConfig)
+	if err != nil {
+		return sum, err
+	}
+	sum.Toy = a.Toy
+	lat := cfg.latents()
+	// Frontier: every variant over its settings; the ReLU ones are the L1
+	// sweep too.
+	var specs []SAESpec
+	for _, v := range []sae.Variant{sae.ReLUL1, sae.ReLUL1Norm} {
+		for _, l1 := range cfg.L1s {
+			specs = append(specs, SAESpec{Variant: v, Latents: lat, L1: l1})
+		}
+	}
+	nL1 := len(specs)
+	for _, v := range []sae.Variant{sae.TopK, sae.BatchTopK} {
+		for _, k := range cfg.Ks {
+			specs = append(specs, SAESpec{Variant: v, Latents: lat, K: k})
+		}
+	}
+	for _, l0 := range cfg.L0s {
+		specs = append(specs, SAESpec{Variant: sae.JumpReLU, Latents: lat, L0: l0})
+	}
+	// Dictionary sizes: relu-l1 and topk at the base settings.
+	nFrontier := len(specs)
+	for _, r := range cfg.Ratios {
+		n := int(math.Round(r * float64(cfg.Features)))
+		specs = append(specs, SAESpec{Variant: sae.ReLUL1, Latents: n, L1: cfg.L1}, SAESpec{Variant: sae.TopK, Latents: n, K: min(cfg.K, n)})
+	}
+	res, err := a.TrainSAEs(ctx, env, "SAE sweeps", specs)
+	if err != nil {
+		return sum, err
+	}
+	sum.L1 = res[:nL1]
+	sum.Frontier = res[:nFrontier]
+	for i, r := range cfg.Ratios {
+		sum.Ratio = append(sum.Ratio, RatioPoint{Ratio: r, SAEs: res[nFrontier+2*i : nFrontier+2*i+2]})
+	}
+	for pi, p := range cfg.GridProbabilities {
+		for si, s := range cfg.Superposition {
+			cell := cfg.DecomposeConfig
+			cell.Probability = p
+			cell.Features = max(int(math.Round(s*float64(cfg.Hidden))), 1)
+			cell.Seed = graph.DeriveSeed(cfg.Seed, uint64(1000+pi*len(cfg.Superposition)+si))
+			label := fmt.Sprintf("grid n/m=%g p=%g", s, p)
+			ca, err := PrepareActivations(ctx, env, label, cell)
+			if err != nil {
+				return sum, fmt.Errorf("%s: %w", label, err)
+			}
+			var cs []SAESpec
+			for _, v := range cfg.GridVariants {
+				cs = append(cs, cfg.gridSpec(sae.Variant(v), cell.Features))
+			}
+			r, err := ca.TrainSAEs(ctx, env, label, cs)
+			if err != nil {
+				return sum, fmt.Errorf("%s: %w", label, err)
+			}
+			sum.Grid = append(sum.Grid, GridCell{
+				Superposition: s, Probability: p, Features: cell.Features, Hidden: cell.Hidden,
+				Represented: len(ca.Toy.Truth), FeaturesPerNeuron: ca.Toy.FeaturesPerNeuron,
+				SAEs: r, Best: BestSAE(r),
+			})
+		}
+	}
+	return sum, nil
+}
+
+// SAESweepFigures draws the sweeps' charts into out and returns the report
+// sections.
+func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
+	var sections []interp.Section
+	// MMCS against L1.
+	sec := interp.Section{Heading: "MMCS against the L1 coefficient"}
+	var series []interp.Series
+	byVariant := func(rs []SAEResult, x func(SAEResult) float64, y func(SAEResult) float64) []interp.Series {
+		var order []string
+		pts := map[string]*interp.Series{}
+		for _, r := range rs {
+			sr := pts[r.Variant]
+			if sr == nil {
+				order = append(order, r.Variant)
+				sr = &interp.Series{Name: r.Variant, Line: true, Points: true, Color: interp.Color(len(order) - 1)}
+				pts[r.Variant] = sr
+			}
+			sr.X, sr.Y = append(sr.X, x(r)), append(sr.Y, y(r))
+		}
+		var out []interp.Series
+		for _, v := range order {
+			out = append(out, *pts[v])
+		}
+		return out
+	}
+	coef := func(r SAEResult) float64 { return r.Coefficient }
+	mmcs := func(r SAEResult) float64 { return r.MMCSTrueToLearned }
+	series = byVariant(s.L1, coef, mmcs)
+	for _, r := range s.L1 {
+		sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, L1 %g", r.Variant, r.Coefficient), r))
+	}
+	path := filepath.Join(out, "saesweep_l1.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "MMCS (true → learned) against L1", XLabel: "L1 coefficient", YLabel: "MMCS", LogX: true, YMin: 0, YMax: 1.02,
+		HLines: []interp.Guide{{Y: 0.9, Label: "0.9"}}}, series...); err != nil {
+		return nil, err
+	}
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Too little L1 leaves latents dense and mixed; too much shrinks them until features merge."})
+	sections = append(sections, sec)
+
+	// MMCS against dictionary size.
+	sec = interp.Section{Heading: "MMCS against dictionary size"}
+	var flat []SAEResult
+	for _, p := range s.Ratio {
+		for _, r := range p.SAEs {
+			flat = append(flat, r)
+			sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, %d latents (%.2g per feature)", r.Variant, r.Latents, p.Ratio), r))
+		}
+	}
+	nFeatures := float64(s.Config.Features)
+	path = filepath.Join(out, "saesweep_ratio.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "MMCS (true → learned) against dictionary ratio", XLabel: "latents per feature", YLabel: "MMCS", YMin: 0, YMax: 1.02,
+		HLines: []interp.Guide{{Y: 0.9, Label: "0.9"}}}, byVariant(flat, func(r SAEResult) float64 { return float64(r.Latents) / nFeatures }, mmcs)...); err != nil {
+		return nil, err
+	}
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Fewer latents than features must merge features; at a ratio of one or more each feature can get its own latent."})
+	sections = append(sections, sec)
+
+	// Frontier.
+	sec = interp.Section{Heading: "The sparsity–reconstruction frontier"}
+	path = filepath.Join(out, "saesweep_frontier.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "L0 against FVU, per variant over its sparsity setting", XLabel: "L0 (active latents per sample)", YLabel: "fraction of variance unexplained"},
+		byVariant(s.Frontier, func(r SAEResult) float64 { return r.L0 }, func(r SAEResult) float64 { return r.FVU })...); err != nil {
+		return nil, err
+	}
+	for _, r := range s.Frontier[len(s.L1):] {
+		sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, setting %g", r.Variant, r.Coefficient), r))
+	}
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Lower-left is better: fewer active latents for the same reconstruction."})
+	sections = append(sections, sec)
+
+	// Breakdown grid.
+	sec = interp.Section{Heading: "Where decomposition breaks down"}
+	var grid []interp.Series
+	for pi, p := range s.Config.GridProbabilities {
+		sr := interp.Series{Name: fmt.Sprintf("p = %g", p), Line: true, Points: true, Color: interp.Color(pi)}
+		for _, c := range s.Grid {
+			if c.Probability != p {
+				continue
+			}
+			b := c.SAEs[c.Best]
+			sr.X, sr.Y = append(sr.X, c.Superposition), append(sr.Y, b.RecoveredFraction)
+			sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("n/m = %g (n = %d, m = %d), p = %g: %d features represented, %.2f features per neuron; best SAE %s: recovered %.0f%%, matched cosine %.3f, %.2f features per latent, dead %.0f%%, loss recovered %.3f.",
+				c.Superposition, c.Features, c.Hidden, p, c.Represented, c.FeaturesPerNeuron, b.Variant, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent, 100*b.DeadFraction, derefNaN(b.LossRecovered)))
+		}
+		grid = append(grid, sr)
+	}
+	path = filepath.Join(out, "saesweep_breakdown.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "features recovered (cos ≥ 0.9) by the best SAE", XLabel: "features per neuron n/m", YLabel: "fraction recovered", YMin: 0, YMax: 1.02}, grid...); err != nil {
+		return nil, err
+	}
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Each point is a toy model trained at that amount of superposition and sparsity, and the best of its SAEs."})
+	sections = append(sections, sec)
+	return sections, nil
+}
+
+func describeSAE(label string, r SAEResult) string {
+	return fmt.Sprintf("%s: L0 %.2f, FVU %.3f, MMCS %.3f, matched cosine %.3f, recovered %.0f%%, %.2f features per latent, dead %.0f%%, loss recovered %.3f.",
+		label, r.L0, r.FVU, r.MMCSTrueToLearned, r.MatchedCosine, 100*r.RecoveredFraction, r.FeaturesPerLatent, 100*r.DeadFraction, derefNaN(r.LossRecovered))
+}
+
+func derefNaN(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
+	"github.com/toymodels/superposition/experiments/internal/paper"
+)
+
+func TestRunTiny(t *testing.T) {
+	cfg := paper.DefaultSAESweepConfig()
+	cfg.Out = t.TempDir()
+	cfg.Features, cfg.Hidden, cfg.Probability = 10, 4, 0.1
+	cfg.ToySteps, cfg.SAESteps, cfg.Batch, cfg.EvalSamples = 200, 30, 64, 1024
+	cfg.L1s, cfg.Ratios, cfg.Ks, cfg.L0s = []float64{0.1, 1}, []float64{1, 2}, []int{1, 2}, []float64{0.1}
+	cfg.Superposition, cfg.GridProbabilities = []float64{1, 2}, []float64{0.1}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s paper.SAESweepSummary
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	// Frontier: 2 ReLU variants × 2 L1 + 2 K-variants × 2 k + 1 JumpReLU.
+	if len(s.L1) != 4 || len(s.Frontier) != 9 || len(s.Ratio) != 2 || len(s.Grid) != 2 {
+		t.Errorf("sweep sizes: l1 %d, frontier %d, ratio %d, grid %d; want 4, 9, 2, 2", len(s.L1), len(s.Frontier), len(s.Ratio), len(s.Grid))
+	}
+	if s.Ratio[1].SAEs[0].Latents != 20 {
+		t.Errorf("ratio 2 on 10 features: %d latents; want 20", s.Ratio[1].SAEs[0].Latents)
+	}
+	for _, f := range []string{"saesweep_l1.png", "saesweep_ratio.png", "saesweep_frontier.png", "saesweep_breakdown.png", "report.html"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestBadFlags: bad flags exit with status 2 before anything is trained.
+func TestBadFlags(t *testing.T) {
+	clitest.BadFlags(t, exitCode,
+		[]string{"-l1s", "0.1,-1"},
+		[]string{"-ratios", ""},
+		[]string{"-ks", "1,x"},
+		[]string{"-ks", "0"},
+		[]string{"-grid-probabilities", "2"},
+		[]string{"-source", "synthetic"},
+		[]string{"-grid-variants", "mlp"},
+	)
+}
