@@ -5,7 +5,7 @@
 // each SAE latent is one ground-truth feature.
 //
 //	go run ./experiments/decompose [-source privileged|relu-output|synthetic] [-features 30] [-hidden 12]
-//	    [-probability 0.03] [-importance 1] [-latents 0] [-variants relu-l1,topk,...] [-l1 0.3] [-k 2] [-batchtopk-k 1] [-l0 0.1]
+//	    [-probability 0.03] [-importance 1] [-latents 0] [-variants relu-l1,topk,...] [-l1 0.3] [-k 0] [-batchtopk-k 0] [-l0 0.1]
 //	    [-toy-steps 10000] [-sae-steps 6000] [-seed 1] [-out out/decompose]
 //
 // With -source synthetic, -features true directions live in -hidden

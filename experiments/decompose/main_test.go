@@ -128,7 +128,7 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-source", "mlp"},
 		[]string{"-variants", "topk,relu"},
 		[]string{"-probability", "0"},
-		[]string{"-k", "0"},
+		[]string{"-k", "-1"},
 		[]string{"-k", "100"},
 		[]string{"-l1", "-1"},
 		[]string{"-sae-steps", "0"},

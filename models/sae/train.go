@@ -185,15 +185,12 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 		if _, err := t.Step(); err != nil {
 			return t.History(), st, fmt.Errorf("sae: %w", err)
 		}
-		f := values(t.Watched(WatchLatents))
-		minKept := math.Inf(1)
-		for i := 0; i < len(f); i += cfg.Latents {
-			for j, v := range f[i : i+cfg.Latents] {
-				if v != 0 {
-					lastFired[j] = step + 1
-					minKept = math.Min(minKept, v)
-				}
-			}
+		var minKept float64
+		switch f := t.Watched(WatchLatents).Data().(type) {
+		case []float32:
+			minKept = markFired(f, cfg.Latents, lastFired, step+1)
+		case []float64:
+			minKept = markFired(f, cfg.Latents, lastFired, step+1)
 		}
 		if cfg.Variant.UnitDecoder() {
 			normaliseRows(p.Tensor(ParamWDec), cfg.Inputs)
@@ -232,6 +229,21 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 		}
 	}
 	return t.History(), st, nil
+}
+
+// markFired sets lastFired[j] = now for every latent j active in some row
+// of f, and returns the smallest active value (+Inf when none is).
+func markFired[T float32 | float64](f []T, latents int, lastFired []int, now int) float64 {
+	minKept := T(math.Inf(1))
+	for i := 0; i < len(f); i += latents {
+		for j, v := range f[i : i+latents] {
+			if v != 0 {
+				lastFired[j] = now
+				minKept = min(minKept, v)
+			}
+		}
+	}
+	return float64(minKept)
 }
 
 // resample revives dead latents as in Bricken et al. (2023): each takes the

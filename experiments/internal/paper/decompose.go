@@ -54,7 +54,9 @@ type DecomposeConfig struct {
 	// Variants are the SAE variants trained, each on the same activations.
 	Variants []string `json:"variants"`
 	// L1 (ReLU variants), K (TopK), BatchK (BatchTopK's mean per sample)
-	// and L0 (JumpReLU) set sparsity.
+	// and L0 (JumpReLU) set sparsity. K and BatchK 0 mean automatic: from
+	// the expected number a of active features per sample (n·p, or Active),
+	// round(a) + 1 for TopK and round(a) for BatchTopK, at least 1.
 	L1     float64 `json:"l1"`
 	K      int     `json:"k"`
 	BatchK int     `json:"batchtopk_k"`
@@ -76,7 +78,7 @@ func DefaultDecomposeConfig() DecomposeConfig {
 		Features: 30, Hidden: 12, Probability: 0.03, Importance: 1, Active: 4,
 		ToySteps: 10000, ToyRestarts: 1,
 		Variants: variantNames(sae.Variants),
-		L1:       0.3, K: 2, BatchK: 1, L0: 0.1,
+		L1:       0.3, L0: 0.1,
 		SAESteps: 6000, Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16,
 	}
 }
@@ -108,8 +110,8 @@ func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
-	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk")
-	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk")
+	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk (0: round(expected active features) + 1)")
+	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk (0: round(expected active features))")
 	fs.Float64Var(&c.L0, "l0", c.L0, "L0 coefficient of jumprelu")
 	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "SAE training steps")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
@@ -138,6 +140,8 @@ func (c DecomposeConfig) Validate() error {
 		return fmt.Errorf("-toy-steps %d: must be at least 1", c.ToySteps)
 	case c.ToyRestarts < 1:
 		return fmt.Errorf("-toy-restarts %d: must be at least 1", c.ToyRestarts)
+	case c.K < 0 || c.BatchK < 0:
+		return fmt.Errorf("-k %d, -batchtopk-k %d: must not be negative (0: automatic)", c.K, c.BatchK)
 	case c.Latents < 0:
 		return fmt.Errorf("-latents %d: must not be negative", c.Latents)
 	case len(c.Variants) == 0:
@@ -331,13 +335,31 @@ type SAESpec struct {
 func (c DecomposeConfig) Specs() []SAESpec {
 	var out []SAESpec
 	for _, v := range c.Variants {
-		sp := SAESpec{Variant: sae.Variant(v), Latents: c.latents(), L1: c.L1, K: c.K, L0: c.L0}
-		if sp.Variant == sae.BatchTopK {
-			sp.K = c.BatchK
-		}
-		out = append(out, sp)
+		out = append(out, c.spec(sae.Variant(v), c.latents()))
 	}
 	return out
+}
+
+// spec is the SAE of variant v with the given dictionary size and c's
+// sparsity settings (K and BatchK 0: from the expected number of active
+// features per sample, a = n·p or -active: TopK k = round(a) + 1, BatchTopK
+// k = round(a), both at least 1).
+func (c DecomposeConfig) spec(v sae.Variant, latents int) SAESpec {
+	active := float64(c.Features) * c.Probability
+	if c.Source == SourceSynthetic {
+		active = c.Active
+	}
+	auto := max(int(math.Round(active)), 1)
+	sp := SAESpec{Variant: v, Latents: latents, L1: c.L1, K: c.K, L0: c.L0}
+	switch {
+	case v == sae.TopK && c.K == 0:
+		sp.K = auto + 1
+	case v == sae.BatchTopK && c.BatchK == 0:
+		sp.K = auto
+	case v == sae.BatchTopK:
+		sp.K = c.BatchK
+	}
+	return sp
 }
 
 // Config returns the SAE configuration of the spec under cfg's training

@@ -126,19 +126,11 @@ func (c SAESweepConfig) Validate() error {
 		return errors.New("-grid-variants: name at least one")
 	}
 	for _, v := range c.GridVariants {
-		if _, err := c.gridSpec(sae.Variant(v), c.Hidden).Config(c.DecomposeConfig); err != nil {
+		if _, err := c.spec(sae.Variant(v), max(3*c.Hidden/2, 1)).Config(c.DecomposeConfig); err != nil {
 			return fmt.Errorf("-grid-variants %s: %w", v, err)
 		}
 	}
 	return nil
-}
-
-func (c SAESweepConfig) gridSpec(v sae.Variant, features int) SAESpec {
-	sp := SAESpec{Variant: v, Latents: max(3*features/2, 1), L1: c.L1, K: c.K, L0: c.L0}
-	if v == sae.BatchTopK {
-		sp.K = c.BatchK
-	}
-	return sp
 }
 
 // RatioPoint is the SAEs of one dictionary size.
@@ -203,7 +195,9 @@ func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSum
 	nFrontier := len(specs)
 	for _, r := range cfg.Ratios {
 		n := int(math.Round(r * float64(cfg.Features)))
-		specs = append(specs, SAESpec{Variant: sae.ReLUL1, Latents: n, L1: cfg.L1}, SAESpec{Variant: sae.TopK, Latents: n, K: min(cfg.K, n)})
+		tk := cfg.spec(sae.TopK, n)
+		tk.K = min(tk.K, n)
+		specs = append(specs, cfg.spec(sae.ReLUL1, n), tk)
 	}
 	res, err := a.TrainSAEs(ctx, env, "SAE sweeps", specs)
 	if err != nil {
@@ -227,7 +221,7 @@ func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSum
 			}
 			var cs []SAESpec
 			for _, v := range cfg.GridVariants {
-				cs = append(cs, cfg.gridSpec(sae.Variant(v), cell.Features))
+				cs = append(cs, cell.spec(sae.Variant(v), max(3*cell.Features/2, 1)))
 			}
 			r, err := ca.TrainSAEs(ctx, env, label, cs)
 			if err != nil {
