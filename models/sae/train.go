@@ -444,3 +444,12 @@ func normaliseRows(t *tensor.Dense, d int) {
 		}
 	}
 }
+
+// NormaliseDecoder scales every decoder row in p to unit norm.
+func NormaliseDecoder(p *graph.Params) {
+	t := p.Tensor(ParamWDec)
+	if t == nil {
+		return
+	}
+	normaliseRows(t, t.Shape()[1])
+}

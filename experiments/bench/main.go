@@ -1,0 +1,247 @@
+// Command bench times the two workloads of the PyTorch peer
+// (../shared/peers/torch_peer.py) with the same meaning for every flag, and
+// prints one JSON line: workload, config, seconds, steps_per_s, loss, bytes
+// and allocations per step, achieved GFLOP/s.
+//
+//	go run ./experiments/bench -workload toy -instances 10 -features 5 -hidden 2 -batch 1024 -steps 2000
+//	go run ./experiments/bench -workload sae -d-in 64 -latents 512 -batch 1024 -steps 500
+//
+// toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
+// probability 50^(−k/(K−1)), importance 0.9ⁱ, Xavier-normal W, Adam; each
+// instance is its own graph, and the instances run on all cores. The loss is
+// reported in the peer's convention: the importance-weighted squared error
+// averaged over batch and features, summed over instances. sae: d_in-wide
+// activations made of `latents` random unit directions, each active with
+// probability 0.01 at a U[0,1) magnitude; an SAE z = ReLU((x − b_dec)W_enc +
+// b_enc), x̂ = z W_dec + b_dec with the loss ‖x̂ − x‖² + l1 Σⱼ zⱼ‖W_dec,ⱼ‖,
+// Adam, and the decoder rows renormalised after every step. Both time the
+// training loop only (graphs are compiled before the clock starts), as the
+// peer does.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/models/sae"
+	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/toy"
+)
+
+// Config holds the flags, named as the peer's.
+type Config struct {
+	Workload  string  `json:"workload"`
+	Instances int     `json:"instances"`
+	Features  int     `json:"features"`
+	Hidden    int     `json:"hidden"`
+	DIn       int     `json:"d_in"`
+	Latents   int     `json:"latents"`
+	Batch     int     `json:"batch"`
+	Steps     int     `json:"steps"`
+	LR        float64 `json:"lr"`
+	L1        float64 `json:"l1"`
+	Seed      uint64  `json:"seed"`
+	Threads   int     `json:"threads"`
+}
+
+// Validate names the first bad flag.
+func (c Config) Validate() error {
+	switch {
+	case c.Workload != "toy" && c.Workload != "sae":
+		return fmt.Errorf("-workload %q: want toy or sae", c.Workload)
+	case c.Instances < 1:
+		return fmt.Errorf("-instances %d: must be at least 1", c.Instances)
+	case c.Features < 1 || c.Hidden < 1:
+		return fmt.Errorf("-features %d, -hidden %d: must be at least 1", c.Features, c.Hidden)
+	case c.DIn < 1 || c.Latents < 1:
+		return fmt.Errorf("-d-in %d, -latents %d: must be at least 1", c.DIn, c.Latents)
+	case c.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case c.Steps < 1:
+		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
+	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
+		return fmt.Errorf("-l1 %v: must be a non-negative number", c.L1)
+	case c.Threads < 0:
+		return fmt.Errorf("-threads %d: must not be negative", c.Threads)
+	}
+	return nil
+}
+
+// Result is the JSON line bench prints.
+type Result struct {
+	Workload      string  `json:"workload"`
+	Config        Config  `json:"config"`
+	Threads       int     `json:"threads"`
+	Seconds       float64 `json:"seconds"`
+	StepsPerS     float64 `json:"steps_per_s"`
+	Loss          float64 `json:"loss"`
+	BytesPerStep  float64 `json:"bytes_per_step"`
+	AllocsPerStep float64 `json:"allocs_per_step"`
+	GFLOPs        float64 `json:"gflop_per_s"`
+}
+
+func main() { os.Exit(exitCode(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func exitCode(args []string, stdout, stderr io.Writer) int {
+	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy or sae")
+	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
+	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
+	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
+	fs.IntVar(&cfg.DIn, "d-in", cfg.DIn, "sae: activation width")
+	fs.IntVar(&cfg.Latents, "latents", cfg.Latents, "sae: dictionary size (and true features)")
+	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
+	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "timed steps")
+	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
+	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "sae: L1 coefficient")
+	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
+	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "goroutines running instances (0: GOMAXPROCS)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
+			return 0
+		}
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 2
+	}
+	if cfg.Threads > 0 {
+		runtime.GOMAXPROCS(cfg.Threads)
+	}
+	var res Result
+	var err error
+	if cfg.Workload == "toy" {
+		res, err = benchToy(cfg)
+	} else {
+		res, err = benchSAE(cfg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bench: %v\n", err)
+		return 1
+	}
+	line, _ := json.Marshal(res)
+	fmt.Fprintln(stdout, string(line))
+	return 0
+}
+
+// measure runs steps of every trainer (instances spread over the cores) and
+// fills the timing fields of a Result.
+func measure(cfg Config, trainers []*graph.Trainer, flopsPerStep float64) (Result, [][]float64, error) {
+	last := make([][]float64, len(trainers))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	_, err := graph.Sweep(context.Background(), len(trainers), func(_ context.Context, i int) (struct{}, error) {
+		for s := 0; s < cfg.Steps; s++ {
+			v, err := trainers[i].Step()
+			if err != nil {
+				return struct{}{}, err
+			}
+			last[i] = v
+		}
+		return struct{}{}, nil
+	})
+	secs := time.Since(start).Seconds()
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		return Result{}, nil, err
+	}
+	steps := float64(cfg.Steps)
+	return Result{
+		Workload:      cfg.Workload,
+		Config:        cfg,
+		Threads:       runtime.GOMAXPROCS(0),
+		Seconds:       math.Round(secs*1e4) / 1e4,
+		StepsPerS:     math.Round(steps/secs*100) / 100,
+		BytesPerStep:  math.Round(float64(after.TotalAlloc-before.TotalAlloc) / steps),
+		AllocsPerStep: math.Round(float64(after.Mallocs-before.Mallocs)/steps*10) / 10,
+		GFLOPs:        math.Round(flopsPerStep*steps/secs/1e9*100) / 100,
+	}, last, nil
+}
+
+func benchToy(cfg Config) (Result, error) {
+	n, m, k := cfg.Features, cfg.Hidden, cfg.Instances
+	imp := toy.Geometric(n, 0.9)
+	trainers := make([]*graph.Trainer, k)
+	for i := range trainers {
+		p := 1.0
+		if k > 1 {
+			p = math.Pow(50, -float64(i)/float64(k-1))
+		}
+		model, err := tms.New(tms.Config{Kind: tms.ReLUOutput, Features: n, Hidden: m, Importance: imp})
+		if err != nil {
+			return Result{}, err
+		}
+		src, err := toy.NewSource(toy.Config{Features: n, Probability: []float64{p}}, graph.NewRand(cfg.Seed, uint64(2*i)))
+		if err != nil {
+			return Result{}, err
+		}
+		t, err := graph.NewTrainer(model, src, graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1))),
+			graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR})
+		if err != nil {
+			return Result{}, err
+		}
+		defer t.Close()
+		trainers[i] = t
+	}
+	// Forward x·Wᵀ and h·W, backward twice that: 12·B·n·m per instance.
+	res, last, err := measure(cfg, trainers, 12*float64(cfg.Batch*n*m*k))
+	if err != nil {
+		return Result{}, err
+	}
+	for _, v := range last {
+		res.Loss += v[0] / float64(n) // the peer averages over features too
+	}
+	return res, nil
+}
+
+func benchSAE(cfg Config) (Result, error) {
+	d, l := cfg.DIn, cfg.Latents
+	model, err := sae.New(sae.Config{Variant: sae.ReLUL1Norm, Inputs: d, Latents: l, L1: cfg.L1,
+		Train: graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR}})
+	if err != nil {
+		return Result{}, err
+	}
+	src, err := sae.NewSynthetic(sae.SyntheticConfig{Inputs: d, Features: l, Active: 0.01 * float64(l)}, graph.NewRand(cfg.Seed, 0))
+	if err != nil {
+		return Result{}, err
+	}
+	p := graph.NewParams(graph.DeriveSeed(cfg.Seed, 1))
+	if err := sae.Init(p, model, graph.NewRand(cfg.Seed, 2), nil); err != nil {
+		return Result{}, err
+	}
+	renorm := graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
+		sae.NormaliseDecoder(p)
+		return nil
+	}})
+	t, err := graph.NewTrainer(model, src, p, model.Config().Train, renorm)
+	if err != nil {
+		return Result{}, err
+	}
+	defer t.Close()
+	// Encoder and decoder products, forward and backward: 12·B·d·L.
+	res, last, err := measure(cfg, []*graph.Trainer{t}, 12*float64(cfg.Batch*d*l))
+	if err != nil {
+		return Result{}, err
+	}
+	res.Loss = last[0][0] + last[0][1]
+	return res, nil
+}

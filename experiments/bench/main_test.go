@@ -1,0 +1,46 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"testing"
+)
+
+func TestBenchPrintsOneJSONLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"-workload", "toy", "-instances", "3", "-steps", "5", "-batch", "64"},
+		{"-workload", "sae", "-d-in", "8", "-latents", "16", "-steps", "5", "-batch", "64"},
+	} {
+		var out bytes.Buffer
+		if code := exitCode(args, &out, io.Discard); code != 0 {
+			t.Fatalf("exitCode(%q) = %d; want 0", args, code)
+		}
+		var r Result
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatalf("%q: output %q is not one JSON object: %v", args, out.String(), err)
+		}
+		if r.Workload != args[1] || !(r.StepsPerS > 0) || !(r.Loss > 0) || !(r.GFLOPs > 0) {
+			t.Errorf("%q: result %+v; want the workload, positive steps/s, loss and GFLOP/s", args, r)
+		}
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-workload", "mlp"},
+		{"-instances", "0"},
+		{"-steps", "0"},
+		{"-lr", "NaN"},
+		{"-l1", "-1"},
+		{"-batch", "x"},
+	} {
+		var out, errs bytes.Buffer
+		if code := exitCode(args, &out, &errs); code != 2 || out.Len() != 0 {
+			t.Errorf("exitCode(%q) = %d with output %q; want 2 and nothing on stdout", args, code, out.String())
+		}
+		if bytes.Count(errs.Bytes(), []byte("\n")) != 1 {
+			t.Errorf("exitCode(%q): stderr %q; want one line", args, errs.String())
+		}
+	}
+}
