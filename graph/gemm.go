@@ -1,5 +1,10 @@
 package graph
 
+import (
+	"runtime"
+	"sync"
+)
+
 // sgemm adds A·B to C for row-major float32 matrices A [r, k], B [k, n] and
 // C [r, n], with the AVX2 + FMA kernels on blocks of 4 rows × 16 (then 8)
 // columns. Leftover columns and rows are zero-padded to a full block, so
@@ -23,8 +28,7 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 			copy(bpad[kk*8:kk*8+8], b[kk*n+n8:(kk+1)*n])
 		}
 	}
-	var cpad [4 * 8]float32
-	block := func(c, a []float32) { // 4 full rows of A and C
+	block := func(c, a []float32, cpad *[4 * 8]float32) { // 4 full rows of A and C
 		j := 0
 		for ; j+16 <= n; j += 16 {
 			sgemm4x16(k, &a[0], k, &b[j], n, &c[j], n)
@@ -33,7 +37,7 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 			sgemm4x8(k, &a[0], k, &b[j], n, &c[j], n)
 		}
 		if bpad != nil {
-			cpad = [4 * 8]float32{}
+			*cpad = [4 * 8]float32{}
 			sgemm4x8(k, &a[0], k, &bpad[0], 8, &cpad[0], 8)
 			for i := 0; i < 4; i++ {
 				for jj, v := range cpad[i*8 : i*8+n-n8] {
@@ -43,17 +47,42 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 		}
 	}
 	r4 := r &^ 3
-	for i := 0; i < r4; i += 4 {
-		block(c[i*n:(i+4)*n], a[i*k:(i+4)*k])
+	rows := func(from, to int) { // blocks of 4 rows in [from, to)
+		var cpad [4 * 8]float32
+		for i := from; i < to; i += 4 {
+			block(c[i*n:(i+4)*n], a[i*k:(i+4)*k], &cpad)
+		}
+	}
+	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
+		// Each worker owns whole blocks of rows of C, so every entry is
+		// computed exactly as on one core.
+		var wg sync.WaitGroup
+		per := (r4/4 + workers - 1) / workers * 4
+		for from := 0; from < r4; from += per {
+			wg.Add(1)
+			go func(from, to int) {
+				defer wg.Done()
+				rows(from, to)
+			}(from, min(from+per, r4))
+		}
+		wg.Wait()
+	} else {
+		rows(0, r4)
 	}
 	if r4 < r { // the last rows, zero-padded to 4
 		apad, ctmp := scratch.get(4*k), scratch.get(4*n)
 		copy(apad, a[r4*k:r*k])
 		copy(ctmp, c[r4*n:r*n])
-		block(ctmp, apad)
+		var cpad [4 * 8]float32
+		block(ctmp, apad, &cpad)
 		copy(c[r4*n:r*n], ctmp)
 	}
 }
+
+// parallelMin is the number of multiply-adds from which sgemm splits its rows
+// over the cores: below it, starting goroutines costs more than it saves
+// (and the toy-model sweeps already keep every core busy with instances).
+const parallelMin = 1 << 24
 
 // transpose writes the transpose of the row-major [r, c] matrix a into
 // dst [c, r].

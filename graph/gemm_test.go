@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 )
 
@@ -45,8 +46,43 @@ func TestSgemmMatchesLoops(t *testing.T) {
 	}
 }
 
+// TestSgemmParallelIsExact: above parallelMin the rows are split over the
+// cores, and every entry must be bit-identical to the one-core product.
+func TestSgemmParallelIsExact(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	const r, k, n = 1027, 128, 130 // tail rows and columns; r·k·n ≥ parallelMin
+	if r*k*n < parallelMin {
+		t.Fatalf("%d multiply-adds: below parallelMin %d, the test would not split", r*k*n, parallelMin)
+	}
+	rng := NewRand(6, 0)
+	a, b := make([]float32, r*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	var outs [][]float32
+	for _, procs := range []int{1, 2, 3} {
+		prev := runtime.GOMAXPROCS(procs)
+		c := make([]float32, r*n)
+		sgemm(c, a, b, r, k, n, &arena{})
+		runtime.GOMAXPROCS(prev)
+		outs = append(outs, c)
+	}
+	for p := 1; p < len(outs); p++ {
+		for i := range outs[0] {
+			if outs[p][i] != outs[0][i] {
+				t.Fatalf("C[%d] = %v with GOMAXPROCS %d, %v with 1", i, outs[p][i], p+1, outs[0][i])
+			}
+		}
+	}
+}
+
 func BenchmarkSgemm(b *testing.B) {
-	for _, sz := range [][3]int{{1024, 20, 200}, {1024, 200, 20}, {20, 1024, 200}} {
+	for _, sz := range [][3]int{{1024, 20, 200}, {1024, 200, 20}, {20, 1024, 200}, {1024, 64, 512}, {1024, 512, 4096}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		a, bm, c := make([]float32, r*k), make([]float32, k*n), make([]float32, r*n)
 		b.Run(fmt.Sprintf("fma_%dx%dx%d", r, k, n), func(b *testing.B) {
