@@ -69,8 +69,8 @@ type Config struct {
 	Latents int `json:"latents"`
 	// L1 is the sparsity coefficient of the ReLU variants.
 	L1 float64 `json:"l1,omitempty"`
-	// L1Warmup is the fraction of the steps over which the L1 coefficient
-	// rises linearly from 0 (default 0.05).
+	// L1Warmup is the fraction of the steps over which the sparsity
+	// coefficient (L1, or JumpReLU's L0) rises linearly from 0 (default 0.05).
 	L1Warmup float64 `json:"l1_warmup,omitempty"`
 	// K is the number of active latents per sample of TopK and BatchTopK.
 	K int `json:"k,omitempty"`

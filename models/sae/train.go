@@ -169,15 +169,19 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 	var st Stats
 	lastFired := make([]int, cfg.Latents)
 	warm := int(math.Ceil(cfg.L1Warmup * float64(cfg.Train.Steps)))
-	var thresholdSum float64
+	var thresholdSum, thresholdEMA float64
 	var thresholdN int
 	for !t.Done() {
 		if err := ctx.Err(); err != nil {
 			return t.History(), st, fmt.Errorf("sae: train: stopped at step %d: %w", t.StepsDone(), err)
 		}
 		step := t.StepsDone()
-		if cfg.Variant == ReLUL1 || cfg.Variant == ReLUL1Norm {
-			m.coef.Set(cfg.L1 * math.Min(1, float64(step+1)/float64(max(warm, 1))))
+		ramp := math.Min(1, float64(step+1)/float64(max(warm, 1)))
+		switch cfg.Variant {
+		case ReLUL1, ReLUL1Norm:
+			m.coef.Set(cfg.L1 * ramp)
+		case JumpReLU:
+			m.coef.Set(cfg.L0 * ramp)
 		}
 		for j := range m.dead {
 			m.dead[j] = step-lastFired[j] >= cfg.DeadAfter
@@ -199,10 +203,25 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 		case JumpReLU:
 			clampMin(p.Tensor(ParamThreshold), 0)
 		case BatchTopK:
+			// The inference threshold is the mean smallest kept activation
+			// over the last quarter of training, when the encoder has
+			// settled; before that, an exponential average stands in.
 			if !math.IsInf(minKept, 1) {
-				thresholdSum += minKept
-				thresholdN++
-				fill(p.Tensor(ParamThreshold), thresholdSum/float64(thresholdN))
+				if step < cfg.Train.Steps*3/4 {
+					if thresholdN == 0 {
+						thresholdEMA = minKept
+					}
+					thresholdEMA = 0.99*thresholdEMA + 0.01*minKept
+					thresholdN = 1
+					fill(p.Tensor(ParamThreshold), thresholdEMA)
+				} else {
+					if step == cfg.Train.Steps*3/4 {
+						thresholdN = 0
+					}
+					thresholdSum += minKept
+					thresholdN++
+					fill(p.Tensor(ParamThreshold), thresholdSum/float64(thresholdN))
+				}
 			}
 		case ReLUL1:
 			next := step + 1

@@ -54,9 +54,9 @@ type DecomposeConfig struct {
 	// Variants are the SAE variants trained, each on the same activations.
 	Variants []string `json:"variants"`
 	// L1 (ReLU variants), K (TopK), BatchK (BatchTopK's mean per sample)
-	// and L0 (JumpReLU) set sparsity. K and BatchK 0 mean automatic: from
-	// the expected number a of active features per sample (n·p, or Active),
-	// round(a) + 1 for TopK and round(a) for BatchTopK, at least 1.
+	// and L0 (JumpReLU) set sparsity. K and BatchK 0 mean automatic: the
+	// expected number of active features per sample (n·p, or Active),
+	// rounded, at least 1.
 	L1     float64 `json:"l1"`
 	K      int     `json:"k"`
 	BatchK int     `json:"batchtopk_k"`
@@ -110,8 +110,8 @@ func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
-	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk (0: round(expected active features) + 1)")
-	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk (0: round(expected active features))")
+	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk (0: expected active features, rounded, at least 1)")
+	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk (0: expected active features, rounded, at least 1)")
 	fs.Float64Var(&c.L0, "l0", c.L0, "L0 coefficient of jumprelu")
 	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "SAE training steps")
 	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
@@ -341,9 +341,8 @@ func (c DecomposeConfig) Specs() []SAESpec {
 }
 
 // spec is the SAE of variant v with the given dictionary size and c's
-// sparsity settings (K and BatchK 0: from the expected number of active
-// features per sample, a = n·p or -active: TopK k = round(a) + 1, BatchTopK
-// k = round(a), both at least 1).
+// sparsity settings (K and BatchK 0: the expected number of active features
+// per sample, a = n·p or -active, rounded, at least 1).
 func (c DecomposeConfig) spec(v sae.Variant, latents int) SAESpec {
 	active := float64(c.Features) * c.Probability
 	if c.Source == SourceSynthetic {
@@ -353,7 +352,7 @@ func (c DecomposeConfig) spec(v sae.Variant, latents int) SAESpec {
 	sp := SAESpec{Variant: v, Latents: latents, L1: c.L1, K: c.K, L0: c.L0}
 	switch {
 	case v == sae.TopK && c.K == 0:
-		sp.K = auto + 1
+		sp.K = auto
 	case v == sae.BatchTopK && c.BatchK == 0:
 		sp.K = auto
 	case v == sae.BatchTopK:
