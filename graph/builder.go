@@ -246,17 +246,10 @@ func (b *Builder) AddRow(a, v *Node) *Node {
 	return b.apply("add row", biasActOp(false), a, v)
 }
 
-// SubRow returns a − v with the vector v [n] subtracted from every row of a.
+// SubRow returns a − v with the vector v [n] subtracted from every row of a
+// [r, n] (this package's op: no allocation per run).
 func (b *Builder) SubRow(a, v *Node) *Node {
-	if !b.ok("sub row", a, v) {
-		return nil
-	}
-	row, err := b.asRow(v)
-	if err != nil {
-		return b.fail("sub row", err)
-	}
-	n, err := G.BroadcastSub(a, row, nil, []byte{0})
-	return b.wrap("sub row", n, err, a, v)
+	return b.apply("sub row", subRowOp(), a, v)
 }
 
 // MulRow returns a ⊙ v with every row of a [r, n] multiplied elementwise by

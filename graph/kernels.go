@@ -343,3 +343,22 @@ func weightedSqErrGrad[T float](dst, x, y, w []T, s T) {
 		}
 	}
 }
+
+// subRow writes a − v into out, v subtracted from every row.
+func subRow[T float](out, a, v []T) {
+	n := len(v)
+	for i := 0; i < len(a); i += n {
+		ai, oi := a[i:i+n], out[i:i+n]
+		for j, x := range ai {
+			oi[j] = x - v[j]
+		}
+	}
+}
+
+// negColSum writes minus the column sums of a (n columns) into dst.
+func negColSum[T float](dst, a []T, n int) {
+	colSum(dst, a, n)
+	for j := range dst {
+		dst[j] = -dst[j]
+	}
+}

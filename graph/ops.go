@@ -80,12 +80,11 @@ func (o *kernelOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	dt := in[0].Dtype()
+	if o.scalar {
+		shape = tensor.Shape{1} // a scalar lives in a 1-element buffer
+	}
 	if o.buf == nil || o.buf.Dtype() != dt || !o.buf.Shape().Eq(shape) {
-		if o.scalar {
-			o.buf = tensor.New(tensor.Of(dt), tensor.WithShape(1))
-		} else {
-			o.buf = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
-		}
+		o.buf = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
 	}
 	if err := o.run(o.buf, in); err != nil {
 		return nil, fmt.Errorf("%s: %w", o.name, err)
@@ -432,6 +431,60 @@ func weightedSqErrGradOp(sign float64) *kernelOp {
 	}
 	o.diff = func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("WeightedSqErrGrad: second derivatives are not supported")
+	}
+	return o
+}
+
+// subRowOp returns A − v with the vector v [n] subtracted from every row of
+// A [r, n].
+func subRowOp() *kernelOp {
+	o := &kernelOp{
+		name:  "SubRow",
+		arity: 2,
+		typ:   hm.NewFnType(matType, vecType, matType),
+		diffs: []bool{true, true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 || len(in[1]) != 1 || in[0][1] != in[1][0] {
+			return nil, fmt.Errorf("%s: shapes %v, %v: want [r, n] and [n]", o.name, in[0], in[1])
+		}
+		return in[0].Clone(), nil
+	}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		if out.Dtype() == tensor.Float32 {
+			subRow(out.Float32s(), in[0].Float32s(), in[1].Float32s())
+		} else {
+			subRow(out.Float64s(), in[0].Float64s(), in[1].Float64s())
+		}
+		return nil
+	}
+	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		grads := G.Nodes{nil, nil}
+		if o.diffs[0] {
+			grads[0] = g
+		}
+		if o.diffs[1] {
+			neg := &kernelOp{
+				name: "NegColSum", arity: 1, typ: hm.NewFnType(matType, vecType), diffs: []bool{false},
+				shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][1]}, nil },
+				diff:  noSecondOrder("NegColSum"),
+				run: func(dst *tensor.Dense, in []*tensor.Dense) error {
+					n := in[0].Shape()[1]
+					if dst.Dtype() == tensor.Float32 {
+						negColSum(dst.Float32s(), in[0].Float32s(), n)
+					} else {
+						negColSum(dst.Float64s(), in[0].Float64s(), n)
+					}
+					return nil
+				},
+			}
+			d, err := apply(neg, g)
+			if err != nil {
+				return nil, err
+			}
+			grads[1] = d
+		}
+		return grads, nil
 	}
 	return o
 }
