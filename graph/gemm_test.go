@@ -106,3 +106,47 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 	}
 }
+
+// TestSparseDispatchAgrees: a sparse A (1 in 20 nonzero) with wide output
+// rows takes the zero-skipping loops; each layout must agree with the dense
+// kernels.
+func TestSparseDispatchAgrees(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	rng := NewRand(8, 0)
+	const r, k, n = 64, 128, 40
+	for _, tc := range []struct {
+		name   string
+		ta, tb bool
+		as, bs []int
+	}{
+		{"NN", false, false, []int{r, k}, []int{k, n}},
+		{"TN", true, false, []int{k, r}, []int{k, n}},
+		{"NT", false, true, []int{r, k}, []int{n, k}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := make([]float32, r*k), make([]float32, k*n)
+			for i := range a {
+				if rng.IntN(20) == 0 {
+					a[i] = float32(rng.NormFloat64())
+				}
+			}
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			outRowsN := n
+			if !sparseWins(a, outRowsN) {
+				t.Fatal("test matrix does not take the sparse path")
+			}
+			got, want := make([]float32, r*n), make([]float32, r*n)
+			matMul(got, a, b, tc.as, tc.bs, tc.ta, tc.tb, &arena{})
+			matMulFMA(want, a, b, tc.as, tc.bs, tc.ta, tc.tb, &arena{})
+			for i := range got {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5*math.Max(1, math.Abs(float64(want[i]))) {
+					t.Fatalf("C[%d] = %v (sparse loops); dense %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}

@@ -28,11 +28,41 @@ type float interface{ ~float32 | ~float64 }
 // sparse, so this saves most of the work at low feature probability.
 func matMul[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool, scratch *arena) {
 	clear(c)
-	if cf, ok := any(c).([]float32); ok && hasFMA && !(ta && tb) && min(as[0], as[1], bs[0], bs[1]) >= fmaMin {
+	if cf, ok := any(c).([]float32); ok && hasFMA && !(ta && tb) && min(as[0], as[1], bs[0], bs[1]) >= fmaMin && !sparseWins(any(a).([]float32), len(c)/outRows(as, ta)) {
 		matMulFMA(cf, any(a).([]float32), any(b).([]float32), as, bs, ta, tb, scratch)
 		return
 	}
 	matMulLoops(c, a, b, as, bs, ta, tb)
+}
+
+func outRows(as tensor.Shape, ta bool) int {
+	if ta {
+		return as[1]
+	}
+	return as[0]
+}
+
+// sparseWins reports whether the Go loops, which skip A's zeros, beat the
+// dense FMA kernels: A at most 1/16 nonzero (an SAE's latents, say) and
+// output rows of at least 32 (so that each nonzero's row update runs in
+// SIMD). Counting costs one pass over A, small next to the product.
+func sparseWins(a []float32, n int) bool {
+	if n < 32 {
+		return false
+	}
+	// Count in chunks and stop as soon as A is too dense: a dense A costs a
+	// sixteenth of a pass.
+	limit, nz := len(a)/16, 0
+	for i := 0; i < len(a); i += 1024 {
+		for _, v := range a[i:min(i+1024, len(a))] {
+			w := math.Float32bits(v) << 1 // drop the sign: ±0 → 0
+			nz += int((w | -w) >> 31)
+		}
+		if nz > limit {
+			return false
+		}
+	}
+	return true
 }
 
 // matMulLoops is matMul in Go loops, skipping zeros; c must be zero.

@@ -470,17 +470,12 @@ func weightedL1Grad[T float](dst, a, w []T, s float64, wrtA bool) {
 	n := len(w)
 	scale := T(s / float64(len(a)/n))
 	if wrtA {
+		sw := make([]T, n)
+		for j := range sw {
+			sw[j] = scale * w[j]
+		}
 		for i := 0; i < len(a); i += n {
-			for j, v := range a[i : i+n] {
-				switch {
-				case v > 0:
-					dst[i+j] = scale * w[j]
-				case v < 0:
-					dst[i+j] = -scale * w[j]
-				default:
-					dst[i+j] = 0
-				}
-			}
+			signTimes(dst[i:i+n], a[i:i+n], sw)
 		}
 		return
 	}
@@ -613,4 +608,29 @@ func scaleByOp(coef *Coef) *kernelOp {
 		return G.Nodes{d}, err
 	}
 	return o
+}
+
+// signTimes writes sign(a)·s into dst (0 where a is ±0), branch-free: the
+// bits of s get a's sign bit and are kept only where a is nonzero.
+func signTimes[T float](dst, a, s []T) {
+	switch as := any(a).(type) {
+	case []float32:
+		d, ss := any(dst).([]float32), any(s).([]float32)
+		d, ss = d[:len(as)], ss[:len(as)]
+		for j, v := range as {
+			vb := math.Float32bits(v)
+			w := vb << 1
+			keep := uint32(int32(w|-w) >> 31)
+			d[j] = math.Float32frombits((math.Float32bits(ss[j]) ^ (vb & (1 << 31))) & keep)
+		}
+	case []float64:
+		d, ss := any(dst).([]float64), any(s).([]float64)
+		d, ss = d[:len(as)], ss[:len(as)]
+		for j, v := range as {
+			vb := math.Float64bits(v)
+			w := vb << 1
+			keep := uint64(int64(w|-w) >> 63)
+			d[j] = math.Float64frombits((math.Float64bits(ss[j]) ^ (vb & (1 << 63))) & keep)
+		}
+	}
 }

@@ -159,7 +159,7 @@ type Synthetic struct {
 	cfg  SyntheticConfig
 	dirs []float32 // [features, d]
 	rng  *rand.Rand
-	on   []bool
+	act  []activation // scratch of Fill
 }
 
 var _ ActivationSource = (*Synthetic)(nil)
@@ -186,39 +186,64 @@ func NewSynthetic(cfg SyntheticConfig, rng *rand.Rand) (*Synthetic, error) {
 			row[j] = float32(float64(row[j]) / math.Sqrt(s))
 		}
 	}
-	return &Synthetic{cfg: cfg, dirs: dirs, rng: rng, on: make([]bool, cfg.Features)}, nil
+	return &Synthetic{cfg: cfg, dirs: dirs, rng: rng}, nil
 }
 
 // Width is d.
 func (s *Synthetic) Width() int { return s.cfg.Inputs }
 
-// Fill writes fresh samples into x.
+// Fill writes fresh samples into x. Each feature's active rows are drawn by
+// geometric gaps, so a batch costs O(active features), not O(features).
 func (s *Synthetic) Fill(x []float32) {
 	d, n := s.cfg.Inputs, s.cfg.Features
-	p := s.cfg.Active / float64(n)
+	rows := len(x) / d
 	clear(x)
-	for r := 0; r*d < len(x); r++ {
-		xr := x[r*d : (r+1)*d]
-		for i := range s.on {
-			s.on[i] = s.rng.Float64() < p
+	if cap(s.act) < rows*n/8 {
+		s.act = make([]activation, 0, rows*n/8)
+	}
+	act := s.act[:0]
+	logq := math.Log1p(-s.cfg.Active / float64(n))
+	for i := 0; i < n; i++ {
+		for r := s.gap(logq); r < rows; r += 1 + s.gap(logq) {
+			act = append(act, activation{row: r, feature: i})
 		}
-		if c := s.cfg.Correlation; c > 0 {
-			for i := 0; i+1 < n; i += 2 {
-				if s.on[i] && !s.on[i+1] && s.rng.Float64() < c {
-					s.on[i+1] = true
-				}
-			}
+	}
+	if c := s.cfg.Correlation; c > 0 {
+		// Feature 2i+1 also fires with probability c in the rows of 2i.
+		on := make(map[activation]bool, len(act))
+		for _, a := range act {
+			on[a] = true
 		}
-		for i, on := range s.on {
-			if !on {
-				continue
-			}
-			c := float32(s.rng.Float64())
-			for j, v := range s.dirs[i*d : (i+1)*d] {
-				xr[j] += c * v
+		for _, a := range act {
+			partner := activation{row: a.row, feature: a.feature + 1}
+			if a.feature%2 == 0 && partner.feature < n && !on[partner] && s.rng.Float64() < c {
+				act = append(act, partner)
+				on[partner] = true
 			}
 		}
 	}
+	for _, a := range act {
+		v := float32(s.rng.Float64())
+		xr := x[a.row*d : (a.row+1)*d]
+		for j, dv := range s.dirs[a.feature*d : (a.feature+1)*d] {
+			xr[j] += v * dv
+		}
+	}
+	s.act = act
+}
+
+type activation struct{ row, feature int }
+
+// gap draws the number of inactive rows before the next active one.
+func (s *Synthetic) gap(logq float64) int {
+	if math.IsInf(logq, -1) {
+		return 0
+	}
+	g := math.Floor(math.Log(1-s.rng.Float64()) / logq)
+	if g > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int(g)
 }
 
 // Truth returns the feature directions.
@@ -237,5 +262,5 @@ func (s *Synthetic) Truth() [][]float64 {
 // WithSamples returns a source with the same directions that draws its
 // samples from rng.
 func (s *Synthetic) WithSamples(rng *rand.Rand) *Synthetic {
-	return &Synthetic{cfg: s.cfg, dirs: s.dirs, rng: rng, on: make([]bool, s.cfg.Features)}
+	return &Synthetic{cfg: s.cfg, dirs: s.dirs, rng: rng}
 }
