@@ -8,7 +8,9 @@
 //	    [-probability 0.03] [-importance 1] [-latents 0] [-variants relu-l1,topk,...] [-l1 0.3] [-k 0] [-batchtopk-k 0] [-l0 0.1]
 //	    [-toy-steps 10000] [-sae-steps 6000] [-seed 1] [-out out/decompose]
 //
-// With -source synthetic, -features true directions live in -hidden
+// -export-saelens DIR writes every SAE in SAELens' layout (DIR/VARIANT/cfg.json
+// and sae_weights.safetensors); -export-npy DIR writes the toy model and the
+// evaluation activations as .npy files. With -source synthetic, -features true directions live in -hidden
 // dimensions with -active of them active per sample.
 //
 // It writes summary.json (config, the toy run with its neuron view, and per
@@ -37,13 +39,16 @@ func exitCode(args []string) int {
 	cfg := paper.DefaultDecomposeConfig()
 	fs := flag.NewFlagSet("decompose", flag.ContinueOnError)
 	cfg.Register(fs)
+	var ex paper.DecomposeExports
+	fs.StringVar(&ex.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
+	fs.StringVar(&ex.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
 	return cli.Main("decompose", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
+		return run(ctx, env, cfg, ex)
 	})
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.DecomposeConfig) error {
-	sum, err := paper.Decompose(ctx, env, cfg)
+func run(ctx context.Context, env cli.Env, cfg paper.DecomposeConfig, exports ...paper.DecomposeExports) error {
+	sum, err := paper.Decompose(ctx, env, cfg, exports...)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
 	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/models/sae"
 )
 
 func tiny(t *testing.T, source string) paper.DecomposeConfig {
@@ -135,4 +136,24 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-latents", "-3"},
 		[]string{"-source", "synthetic", "-active", "0"},
 	)
+}
+
+func TestExports(t *testing.T) {
+	out, ex := t.TempDir(), t.TempDir()
+	args := []string{"-out", out, "-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "100", "-sae-steps", "20",
+		"-batch", "64", "-eval-samples", "512", "-variants", "topk,jumprelu",
+		"-export-saelens", filepath.Join(ex, "saelens"), "-export-npy", filepath.Join(ex, "npy")}
+	if code := exitCode(args); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, v := range []string{"topk", "jumprelu"} {
+		if _, _, err := sae.ImportSAELens(filepath.Join(ex, "saelens", v)); err != nil {
+			t.Errorf("import %s: %v", v, err)
+		}
+	}
+	for _, f := range []string{"W.npy", "b.npy", "x.npy", "h.npy", "truth.npy"} {
+		if _, err := os.Stat(filepath.Join(ex, "npy", f)); err != nil {
+			t.Error(err)
+		}
+	}
 }

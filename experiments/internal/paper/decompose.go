@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -238,6 +239,52 @@ type Activations struct {
 	evalX []float32
 	evalH []float32
 	initH []float32
+	// OnTrained, when set, is called with every trained SAE (spec index k)
+	// before it is measured: an export, say. It runs concurrently.
+	OnTrained func(k int, m *sae.Model, p *graph.Params) error
+}
+
+// ExportNPY writes the toy model's weights (W.npy [m, n], b.npy [n]), the
+// true directions (truth.npy [features, d]) and the evaluation sample (x.npy
+// [samples, n] for toy sources, h.npy [samples, d]) into dir.
+func (a *Activations) ExportNPY(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	d := a.cfg.Hidden
+	files := []struct {
+		name  string
+		shape []int
+		vals  []float32
+	}{
+		{"truth.npy", []int{len(a.truth), d}, interp.Float32s(a.truth)},
+		{"h.npy", []int{len(a.evalH) / d, d}, a.evalH},
+	}
+	if a.Toy != nil {
+		n := a.cfg.Features
+		files = append(files,
+			struct {
+				name  string
+				shape []int
+				vals  []float32
+			}{"W.npy", []int{d, n}, interp.Float32s(a.Toy.W)},
+			struct {
+				name  string
+				shape []int
+				vals  []float32
+			}{"b.npy", []int{n}, interp.Float32s([][]float64{a.Toy.B})},
+			struct {
+				name  string
+				shape []int
+				vals  []float32
+			}{"x.npy", []int{len(a.evalX) / n, n}, a.evalX})
+	}
+	for _, f := range files {
+		if err := interp.WriteNPY(filepath.Join(dir, f.name), f.shape, f.vals); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PrepareActivations trains the toy model of cfg (unless the source is
@@ -409,6 +456,11 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
+		if a.OnTrained != nil {
+			if err := a.OnTrained(k, m, p); err != nil {
+				return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
+			}
+		}
 		r, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
@@ -431,15 +483,43 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 	})
 }
 
+// DecomposeExports names the optional export folders of Decompose.
+type DecomposeExports struct {
+	// SAELens receives one SAELens folder per variant.
+	SAELens string
+	// NPY receives the toy model and activations as .npy files.
+	NPY string
+}
+
 // Decompose trains the toy model (unless the source is synthetic) and every
 // SAE variant of cfg on its activations, and measures them.
-func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig) (DecomposeSummary, error) {
+func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, exports ...DecomposeExports) (DecomposeSummary, error) {
 	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
 	a, err := PrepareActivations(ctx, env, "toy model", cfg)
 	if err != nil {
 		return sum, err
 	}
 	sum.Toy = a.Toy
+	for _, ex := range exports {
+		if ex.NPY != "" {
+			if err := a.ExportNPY(ex.NPY); err != nil {
+				return sum, err
+			}
+		}
+		if dir := ex.SAELens; dir != "" {
+			hook := "synthetic"
+			if a.Toy != nil {
+				hook = "tms.hidden"
+			}
+			a.OnTrained = func(k int, m *sae.Model, p *graph.Params) error {
+				sub := cfg.Variants[k]
+				if slices.Index(cfg.Variants, sub) != k {
+					sub = fmt.Sprintf("%s-%d", sub, k)
+				}
+				return sae.ExportSAELens(filepath.Join(dir, sub), m, p, "superposition-toy-"+cfg.Source, hook)
+			}
+		}
+	}
 	sum.SAEs, err = a.TrainSAEs(ctx, env, "SAEs", cfg.Specs())
 	return sum, err
 }
