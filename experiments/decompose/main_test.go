@@ -157,3 +157,28 @@ func TestExports(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigReproduces reruns a run from its own summary.json with -config
+// and gets a byte-identical summary.
+func TestConfigReproduces(t *testing.T) {
+	first, second := t.TempDir(), t.TempDir()
+	args := []string{"-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "100", "-sae-steps", "20",
+		"-batch", "64", "-eval-samples", "512", "-variants", "topk,relu-l1", "-seed", "5"}
+	if code := exitCode(append(args, "-out", first)); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if code := exitCode([]string{"-config", filepath.Join(first, "summary.json"), "-out", second}); code != 0 {
+		t.Fatalf("rerun from -config: exit code %d", code)
+	}
+	a, err := os.ReadFile(filepath.Join(first, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(second, "summary.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("summary.json of the -config rerun differs from the original")
+	}
+}

@@ -5,7 +5,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -218,6 +220,16 @@ func (e Env) TrainOptions(p *graph.Progress) []graph.Option {
 // otherwise. It also writes timing.json (wall time) into out on success.
 func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
 	fs.SetOutput(io.Discard)
+	var configFile string
+	if fs.Lookup("config") == nil {
+		fs.StringVar(&configFile, "config", "", "read the configuration from FILE (a summary.json, or its config block); flags given too override it")
+	}
+	if path := findConfigFlag(args); path != "" {
+		if err := LoadConfig(path, cfg); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			return 2
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
@@ -257,6 +269,54 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	log.WithField("seconds", wall).Info("done")
 	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
 	return 0
+}
+
+// findConfigFlag returns the value of -config in args ("" when absent),
+// looking only before the first non-flag argument, as flag parsing would.
+func findConfigFlag(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") {
+			return ""
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "config" {
+			continue
+		}
+		if hasValue {
+			return value
+		}
+		if i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
+// LoadConfig decodes the JSON file at path into cfg (a pointer): either a
+// config block or a whole summary.json, whose "config" block is used. Unknown
+// fields are errors, so that a mistyped name is not silently ignored; every
+// error names the file.
+func LoadConfig(path string, cfg any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return fmt.Errorf("-config %s: not a JSON object: %w", path, err)
+	}
+	if block, ok := probe["config"]; ok {
+		if _, ok := probe["experiment"]; ok {
+			data = block
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("-config %s: %w", path, err)
+	}
+	return nil
 }
 
 // FloatList adapts a []float64 to a comma-separated flag.Value.

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"flag"
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -75,4 +77,73 @@ func TestMainExitCodes(t *testing.T) {
 			t.Errorf("Main(%q) = %d (ran %v); want %d without running", tt.args, got, ran, tt.want)
 		}
 	}
+}
+
+func TestConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := dir + "/" + name
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	block := write("block.json", `{"seed": 7, "steps": 30, "features": 6, "probabilities": [0.5]}`)
+	summary := write("summary.json", `{"experiment": "intro", "config": {"seed": 9, "hidden": 3}, "runs": []}`)
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		check   func(Toy) bool
+	}{
+		{"block", []string{"-config", block}, "", func(c Toy) bool {
+			return c.Seed == 7 && c.Steps == 30 && c.Features == 6 && len(c.Probabilities) == 1 && c.Hidden == 2
+		}},
+		{"summary", []string{"-config=" + summary}, "", func(c Toy) bool { return c.Seed == 9 && c.Hidden == 3 }},
+		{"flags override", []string{"-config", block, "-seed", "11"}, "", func(c Toy) bool { return c.Seed == 11 && c.Steps == 30 }},
+		{"unknown field", []string{"-config", write("typo.json", `{"stpes": 3}`)}, `unknown field "stpes"`, nil},
+		{"wrong type", []string{"-config", write("type.json", `{"steps": "many"}`)}, "steps", nil},
+		{"malformed", []string{"-config", write("bad.json", `{"steps": 3`)}, "bad.json", nil},
+		{"missing", []string{"-config", dir + "/none.json"}, "none.json", nil},
+		{"bad value", []string{"-config", write("zero.json", `{"steps": 0}`)}, "-steps 0", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := testToy(t.TempDir())
+			fs := flag.NewFlagSet("x", flag.ContinueOnError)
+			c.Register(fs)
+			var got Toy
+			stderr := captureStderr(t, func() {
+				code := Main("x", fs, tc.args, &c, &c.Out, func(context.Context, Env) error { got = c; return nil })
+				if (code == 0) != (tc.wantErr == "") {
+					t.Errorf("exit code %d", code)
+				}
+			})
+			if tc.wantErr != "" {
+				if !strings.Contains(stderr, tc.wantErr) || strings.Count(stderr, "\n") != 1 {
+					t.Errorf("stderr %q; want one line containing %q", stderr, tc.wantErr)
+				}
+				return
+			}
+			if !tc.check(got) {
+				t.Errorf("config after %v: %+v", tc.args, got)
+			}
+		})
+	}
+}
+
+// captureStderr returns what f writes to os.Stderr.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stderr
+	os.Stderr = w
+	f()
+	os.Stderr = old
+	w.Close()
+	data, _ := io.ReadAll(r)
+	return string(data)
 }
