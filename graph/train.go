@@ -104,6 +104,20 @@ type options struct {
 	hooks    Hooks
 	log      logrus.FieldLogger
 	progress *Progress
+	ckpt     checkpointOption
+}
+
+type checkpointOption struct {
+	path, key string
+	every     int
+}
+
+// WithCheckpoint makes [Train] resume from the checkpoint at path when the
+// file exists (it must be one of the same run: key identifies the run's
+// configuration), and save one there every `every` steps and after the last
+// step. A resumed run ends exactly as an uninterrupted one.
+func WithCheckpoint(path, key string, every int) Option {
+	return func(o *options) { o.ckpt = checkpointOption{path: path, key: key, every: max(every, 1)} }
 }
 
 // WithHooks installs training-loop hooks.
@@ -263,12 +277,24 @@ func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts
 		return History{}, err
 	}
 	defer t.Close()
+	ck := t.opts.ckpt
+	if ck.path != "" {
+		if _, _, err := t.LoadCheckpoint(ck.path, ck.key); err != nil {
+			return History{}, err
+		}
+		t.opts.progress.Add(t.step)
+	}
 	for !t.Done() {
 		if err := ctx.Err(); err != nil {
 			return t.hist, fmt.Errorf("graph: train: stopped at step %d: %w", t.step, err)
 		}
 		if _, err := t.Step(); err != nil {
 			return t.hist, err
+		}
+		if ck.path != "" && (t.step%ck.every == 0 || t.Done()) {
+			if err := t.SaveCheckpoint(ck.path, ck.key, nil); err != nil {
+				return t.hist, err
+			}
 		}
 	}
 	return t.hist, nil

@@ -1,0 +1,174 @@
+package graph
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/toymodels/superposition/internal/atomicfile"
+)
+
+// Checkpoint files: an 8-byte magic, a little-endian uint32 format version,
+// a uint64 payload length, the gob-encoded state, and the SHA-256 of
+// everything before it. Any flipped byte or truncation is an error.
+const (
+	checkpointMagic   = "SPOSCKPT"
+	checkpointVersion = 1
+	checkpointHeader  = 8 + 4 + 8
+	// maxCheckpoint bounds the payload length we accept.
+	maxCheckpoint = 1 << 34
+)
+
+// ErrCheckpoint is wrapped by every error about a checkpoint file's content
+// (corrupted, truncated, wrong version, for another run).
+var ErrCheckpoint = errors.New("bad checkpoint")
+
+// trainerState is what a checkpoint holds: enough to continue a run exactly.
+type trainerState struct {
+	// Key identifies the run (its configuration); a checkpoint of another
+	// run is refused.
+	Key      string
+	Step     int
+	AdamStep int
+	Names    []string
+	Shapes   [][]int
+	Values   [][]float64
+	M, V     map[string][]float64
+	History  History
+	// Extra is the caller's own state (an SAE's dead-latent counters).
+	Extra []byte
+}
+
+// Checkpoint returns the trainer's state after its last step, with extra
+// (caller state, may be nil), as checkpoint file bytes. key identifies the
+// run; [Trainer.Restore] refuses a checkpoint with another key.
+func (t *Trainer) Checkpoint(key string, extra []byte) ([]byte, error) {
+	st := trainerState{Key: key, Step: t.step, AdamStep: t.adam.Step, M: t.adam.M, V: t.adam.V, History: t.hist, Extra: extra}
+	for _, name := range t.p.Names() {
+		st.Names = append(st.Names, name)
+		st.Shapes = append(st.Shapes, t.p.Shape(name))
+		st.Values = append(st.Values, t.p.Float64s(name))
+	}
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(st); err != nil {
+		return nil, fmt.Errorf("graph: checkpoint: %w", err)
+	}
+	out := make([]byte, 0, checkpointHeader+payload.Len()+sha256.Size)
+	out = append(out, checkpointMagic...)
+	out = binary.LittleEndian.AppendUint32(out, checkpointVersion)
+	out = binary.LittleEndian.AppendUint64(out, uint64(payload.Len()))
+	out = append(out, payload.Bytes()...)
+	sum := sha256.Sum256(out)
+	return append(out, sum[:]...), nil
+}
+
+// decodeCheckpoint checks a checkpoint file's framing and checksum and
+// decodes its state.
+func decodeCheckpoint(data []byte) (trainerState, error) {
+	var st trainerState
+	if len(data) < checkpointHeader+sha256.Size {
+		return st, fmt.Errorf("%w: %d bytes, too short", ErrCheckpoint, len(data))
+	}
+	if string(data[:8]) != checkpointMagic {
+		return st, fmt.Errorf("%w: not a checkpoint file", ErrCheckpoint)
+	}
+	if v := binary.LittleEndian.Uint32(data[8:]); v != checkpointVersion {
+		return st, fmt.Errorf("%w: format version %d, this build reads %d", ErrCheckpoint, v, checkpointVersion)
+	}
+	n := binary.LittleEndian.Uint64(data[12:])
+	if n > maxCheckpoint || uint64(len(data)) != checkpointHeader+n+sha256.Size {
+		return st, fmt.Errorf("%w: payload of %d bytes in a file of %d: truncated or corrupted", ErrCheckpoint, n, len(data))
+	}
+	body := data[:checkpointHeader+n]
+	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[checkpointHeader+n:]) {
+		return st, fmt.Errorf("%w: checksum mismatch: corrupted", ErrCheckpoint)
+	}
+	if err := gob.NewDecoder(bytes.NewReader(body[checkpointHeader:])).Decode(&st); err != nil {
+		return st, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+	}
+	return st, nil
+}
+
+// Restore continues the trainer from a checkpoint made by
+// [Trainer.Checkpoint] for the same key, model and source, and returns the
+// caller state stored with it. The source is brought to the same point by
+// drawing (and discarding) one batch per completed step, so the run goes on
+// exactly as if it had never stopped.
+func (t *Trainer) Restore(data []byte, key string) ([]byte, error) {
+	st, err := decodeCheckpoint(data)
+	if err != nil {
+		return nil, err
+	}
+	if st.Key != key {
+		return nil, fmt.Errorf("%w: made for another configuration (%q), not this one (%q)", ErrCheckpoint, st.Key, key)
+	}
+	if st.Step < t.step || st.Step > t.cfg.Steps || len(st.Names) != len(st.Shapes) || len(st.Names) != len(st.Values) {
+		return nil, fmt.Errorf("%w: step %d of %d, %d parameters", ErrCheckpoint, st.Step, t.cfg.Steps, len(st.Names))
+	}
+	for i, name := range st.Names {
+		cur := t.p.Tensor(name)
+		if cur == nil || !sameShape(cur.Shape(), st.Shapes[i]) {
+			return nil, fmt.Errorf("%w: parameter %s %v does not match the model", ErrCheckpoint, name, st.Shapes[i])
+		}
+	}
+	if len(st.Names) != len(t.p.Names()) {
+		return nil, fmt.Errorf("%w: %d parameters, the model has %d", ErrCheckpoint, len(st.Names), len(t.p.Names()))
+	}
+	for name, m := range st.M {
+		cur := t.p.Tensor(name)
+		if cur == nil || len(m) != cur.Size() || len(st.V[name]) != cur.Size() {
+			return nil, fmt.Errorf("%w: optimiser moments of %s do not match the model", ErrCheckpoint, name)
+		}
+	}
+	for i, name := range st.Names {
+		if err := t.p.Set(name, st.Shapes[i], st.Values[i]); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
+		}
+	}
+	t.adam.Step, t.adam.M, t.adam.V = st.AdamStep, st.M, st.V
+	if t.adam.M == nil {
+		t.adam.M, t.adam.V = map[string][]float64{}, map[string][]float64{}
+	}
+	t.hist = st.History
+	if t.hist.Terms == nil {
+		t.hist.Terms = t.prog.termNames
+	}
+	scratch := make([]float32, t.prog.x.Size())
+	for s := t.step; s < st.Step; s++ {
+		t.src.Fill(scratch)
+	}
+	t.step = st.Step
+	return st.Extra, nil
+}
+
+// SaveCheckpoint writes the trainer's checkpoint to path atomically (temp
+// file, fsync, rename): a kill leaves the previous checkpoint or the new one.
+func (t *Trainer) SaveCheckpoint(path, key string, extra []byte) error {
+	data, err := t.Checkpoint(key, extra)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, data)
+}
+
+// LoadCheckpoint restores the trainer from path if the file exists and
+// returns whether it did, with the caller state. A file that exists but
+// cannot be used is an error naming it.
+func (t *Trainer) LoadCheckpoint(path, key string) (bool, []byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, fmt.Errorf("graph: checkpoint %s: %w", path, err)
+	}
+	extra, err := t.Restore(data, key)
+	if err != nil {
+		return false, nil, fmt.Errorf("graph: checkpoint %s: %w", path, err)
+	}
+	return true, extra, nil
+}
