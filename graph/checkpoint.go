@@ -104,7 +104,7 @@ func (t *Trainer) Restore(data []byte, key string) ([]byte, error) {
 		return nil, err
 	}
 	if st.Key != key {
-		return nil, fmt.Errorf("%w: made for another configuration (%q), not this one (%q)", ErrCheckpoint, st.Key, key)
+		return nil, fmt.Errorf("%w: made by a run with another configuration (rerun with the flags it was made with, or use another -checkpoint folder)", ErrCheckpoint)
 	}
 	if st.Step < t.step || st.Step > t.cfg.Steps || len(st.Names) != len(st.Shapes) || len(st.Names) != len(st.Values) {
 		return nil, fmt.Errorf("%w: step %d of %d, %d parameters", ErrCheckpoint, st.Step, t.cfg.Steps, len(st.Names))

@@ -140,6 +140,8 @@ type Record struct {
 type History struct {
 	Terms   []string `json:"terms"`
 	Records []Record `json:"records"`
+	// ResumedAt is the step a checkpoint resumed the run from (0: none).
+	ResumedAt int `json:"-"`
 }
 
 // Last returns the term values of the last record, or nil.
@@ -279,8 +281,12 @@ func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts
 	defer t.Close()
 	ck := t.opts.ckpt
 	if ck.path != "" {
-		if _, _, err := t.LoadCheckpoint(ck.path, ck.key); err != nil {
+		ok, _, err := t.LoadCheckpoint(ck.path, ck.key)
+		if err != nil {
 			return History{}, err
+		}
+		if ok {
+			t.hist.ResumedAt = t.step
 		}
 		t.opts.progress.Add(t.step)
 	}

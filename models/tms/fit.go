@@ -2,8 +2,12 @@ package tms
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/toy"
@@ -41,6 +45,12 @@ type SweepConfig struct {
 	// EvalSamples is the number of fresh samples the reported loss is
 	// averaged over; 0 means 2²⁰ (≈10⁶).
 	EvalSamples int `json:"eval_samples"`
+	// CheckpointDir, when set, holds one checkpoint per instance and
+	// restart, written every CheckpointEvery steps (default 1000); a sweep
+	// run again with the same configuration resumes from them and ends
+	// exactly as an uninterrupted one. Not part of the results.
+	CheckpointDir   string `json:"-"`
+	CheckpointEvery int    `json:"-"`
 }
 
 // Validate reports the first bad field.
@@ -71,6 +81,8 @@ type Result struct {
 	RestartLosses []float64
 	// Params holds the kept weights (tms.ParamW, tms.ParamB).
 	Params *graph.Params
+	// Resumed counts the restarts resumed from a checkpoint.
+	Resumed int
 }
 
 // W returns the kept weights [hidden][features].
@@ -97,14 +109,20 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 			return nil, fmt.Errorf("tms: instance %d: %w", i, err)
 		}
 	}
+	if cfg.CheckpointDir != "" {
+		if err := os.MkdirAll(cfg.CheckpointDir, 0o755); err != nil {
+			return nil, fmt.Errorf("tms: checkpoints: %w", err)
+		}
+	}
 	samples := cfg.EvalSamples
 	if samples == 0 {
 		samples = 1 << 20
 	}
 	type fit struct {
-		seed   uint64
-		loss   float64
-		params *graph.Params
+		seed    uint64
+		loss    float64
+		params  *graph.Params
+		resumed int
 	}
 	k := cfg.Restarts
 	fits, err := graph.Sweep(ctx, len(specs)*k, func(ctx context.Context, job int) (fit, error) {
@@ -120,7 +138,27 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 			return fit{}, err
 		}
 		p := graph.NewParams(graph.DeriveSeed(seed, 0))
-		if _, err := graph.Train(ctx, m, src, p, cfg.Train, opts...); err != nil {
+		jobOpts := opts
+		if cfg.CheckpointDir != "" {
+			key, err := json.Marshal(struct {
+				Spec     Spec
+				Train    graph.Config
+				Seed     uint64
+				Instance int
+				Restart  int
+			}{spec, cfg.Train, cfg.Seed, i, r})
+			if err != nil {
+				return fit{}, err
+			}
+			every := cfg.CheckpointEvery
+			if every == 0 {
+				every = 1000
+			}
+			path := filepath.Join(cfg.CheckpointDir, fmt.Sprintf("instance-%04d-restart-%03d.ckpt", i, r))
+			jobOpts = append(slices.Clone(opts), graph.WithCheckpoint(path, string(key), every))
+		}
+		hist, err := graph.Train(ctx, m, src, p, cfg.Train, jobOpts...)
+		if err != nil {
 			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
 		}
 		evalSrc, err := toy.NewSource(spec.Data, graph.NewRand(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
@@ -131,7 +169,7 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		if err != nil {
 			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
 		}
-		return fit{seed: seed, loss: loss[0].Value, params: p}, nil
+		return fit{seed: seed, loss: loss[0].Value, params: p, resumed: hist.ResumedAt}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -142,6 +180,9 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		for r := 0; r < k; r++ {
 			f := fits[i*k+r]
 			res.RestartLosses = append(res.RestartLosses, f.loss)
+			if f.resumed > 0 {
+				res.Resumed++
+			}
 			if f.loss < res.Loss {
 				res.Restart, res.Seed, res.Loss, res.Params = r, f.seed, f.loss, f.params
 			}

@@ -76,6 +76,10 @@ type Toy struct {
 	// Model is linear, relu, privileged, absval, or both (relu and linear).
 	Model string `json:"model"`
 	Training
+	// Checkpoint is a folder of training checkpoints (one per model, every
+	// CheckpointEvery steps); running the same command again resumes.
+	Checkpoint      string `json:"-"`
+	CheckpointEvery int    `json:"-"`
 }
 
 // Training holds the training flags shared by the toy-model experiments.
@@ -118,6 +122,8 @@ func (t *Toy) Register(fs *flag.FlagSet) {
 	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
 	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu, privileged, absval, or both (relu and linear)")
 	t.Training.Register(fs)
+	fs.StringVar(&t.Checkpoint, "checkpoint", t.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
+	fs.IntVar(&t.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
 }
 
 // Validate names the first bad flag.
@@ -137,6 +143,9 @@ func (t Toy) Validate() error {
 	}
 	if err := t.Training.Validate(); err != nil {
 		return err
+	}
+	if t.Checkpoint != "" && t.CheckpointEvery < 1 {
+		return fmt.Errorf("-checkpoint-every %d: must be at least 1", t.CheckpointEvery)
 	}
 	for _, p := range t.Probabilities {
 		if !(p > 0 && p <= 1) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
@@ -38,11 +39,22 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 		Seed:        t.Seed,
 		EvalSamples: t.EvalSamples,
 	}
+	if t.Checkpoint != "" {
+		sc.CheckpointDir = filepath.Join(t.Checkpoint, fileName(label))
+		sc.CheckpointEvery = t.CheckpointEvery
+	}
 	prog := env.Progress(label, len(specs)*t.Restarts*t.Steps)
 	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
 	prog.Finish()
 	if err != nil {
 		return nil, err
+	}
+	resumed := 0
+	for _, r := range results {
+		resumed += r.Resumed
+	}
+	if resumed > 0 {
+		env.Log.Warnf("%s: resumed %d of %d models from the checkpoints in %s", label, resumed, len(specs)*t.Restarts, sc.CheckpointDir)
 	}
 	runs := make([]interp.ToyRun, len(results))
 	for i, r := range results {
@@ -133,4 +145,21 @@ func ToyExperiment(ctx context.Context, env cli.Env, name string, cfg cli.Toy, t
 		return err
 	}
 	return interp.Report{Title: title, Intro: intro(runs), Sections: sections, Config: cfg}.Write(filepath.Join(cfg.Out, "report.html"))
+}
+
+// fileName turns a label ("tour 1/6: intro") into a file name
+// ("tour_1_6_intro").
+func fileName(label string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range label {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			b.WriteRune(r)
+			under = false
+		} else if !under {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.Trim(b.String(), "_")
 }
