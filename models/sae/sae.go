@@ -92,6 +92,10 @@ type Config struct {
 	ResampleEvery int `json:"resample_every,omitempty"`
 	// Train is the optimiser setup.
 	Train graph.Config `json:"train"`
+	// Checkpoint, when set, is the checkpoint file of [Train], written
+	// every CheckpointEvery steps (default 1000). Not part of the results.
+	Checkpoint      string `json:"-"`
+	CheckpointEvery int    `json:"-"`
 }
 
 // WithDefaults fills the zero fields with the defaults of c's variant.
@@ -113,6 +117,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.DeadAfter == 0 {
 		c.DeadAfter = 200
+	}
+	if c.CheckpointEvery == 0 {
+		c.CheckpointEvery = 1000
 	}
 	if c.ResampleEvery == 0 && c.Variant == ReLUL1 {
 		c.ResampleEvery = max(c.Train.Steps/10, 1)
@@ -184,6 +191,12 @@ func New(cfg Config) (*Model, error) {
 		c = cfg.L0
 	}
 	return &Model{cfg: cfg, coef: graph.NewCoef(c), dead: make([]bool, cfg.Latents)}, nil
+}
+
+// SetCheckpoint makes [Train] checkpoint to path every `every` steps (and
+// resume from it when it exists).
+func (m *Model) SetCheckpoint(path string, every int) {
+	m.cfg.Checkpoint, m.cfg.CheckpointEvery = path, max(every, 1)
 }
 
 // Config returns the model's configuration with defaults filled in.

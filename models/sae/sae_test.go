@@ -164,7 +164,7 @@ func trainSynthetic(t *testing.T, v Variant, steps int, edit func(*Model, *graph
 	if edit != nil {
 		edit(m, p)
 	}
-	_, st, err := Train(context.Background(), m, src, p, graph.NewRand(5, 2))
+	_, st, err := Train(context.Background(), m, src, p, 5)
 	if err != nil {
 		t.Fatal(err)
 	}

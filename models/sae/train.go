@@ -1,7 +1,10 @@
 package sae
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -135,6 +138,16 @@ type Stats struct {
 	// DeadAtEnd counts the latents that had not fired for DeadAfter steps at
 	// the last step.
 	DeadAtEnd int `json:"dead_at_end"`
+	// ResumedAt is the step a checkpoint resumed training from (0: none).
+	ResumedAt int `json:"-"`
+}
+
+// loopState is the training loop's own state, saved in checkpoints.
+type loopState struct {
+	LastFired                  []int
+	ThresholdSum, ThresholdEMA float64
+	ThresholdN                 int
+	Stats                      Stats
 }
 
 // Train trains m on batches from src (d_in columns) from the parameters in p,
@@ -144,7 +157,12 @@ type Stats struct {
 // dead latents (ReLUL1), tracks dead latents for AuxK, clamps JumpReLU
 // thresholds at 0, and sets BatchTopK's inference threshold to the running
 // mean of the smallest kept activation.
-func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng *rand.Rand, opts ...graph.Option) (graph.History, Stats, error) {
+//
+// seed determines the resampling draws (event at step s draws from
+// graph.NewRand(seed, s)). With cfg.Checkpoint set, training resumes from
+// that checkpoint file when it exists and saves one every CheckpointEvery
+// steps and at the end; a resumed run ends exactly as an uninterrupted one.
+func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, seed uint64, opts ...graph.Option) (graph.History, Stats, error) {
 	cfg := m.cfg
 	if src.Width() != cfg.Inputs {
 		return graph.History{}, Stats{}, fmt.Errorf("sae: train: source width %d, d_in %d", src.Width(), cfg.Inputs)
@@ -171,6 +189,44 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 	warm := int(math.Ceil(cfg.L1Warmup * float64(cfg.Train.Steps)))
 	var thresholdSum, thresholdEMA float64
 	var thresholdN int
+	var key string
+	save := func() error { return nil }
+	if cfg.Checkpoint != "" {
+		k := cfg
+		k.Checkpoint, k.CheckpointEvery = "", 0
+		kj, err := json.Marshal(struct {
+			Config Config
+			Seed   uint64
+		}{k, seed})
+		if err != nil {
+			return graph.History{}, st, err
+		}
+		key = string(kj)
+		ok, extra, err := t.LoadCheckpoint(cfg.Checkpoint, key)
+		if err != nil {
+			return graph.History{}, st, fmt.Errorf("sae: %w", err)
+		}
+		if ok {
+			var ls loopState
+			if err := gob.NewDecoder(bytes.NewReader(extra)).Decode(&ls); err != nil || len(ls.LastFired) != cfg.Latents {
+				return graph.History{}, st, fmt.Errorf("sae: checkpoint %s: %w: training-loop state unreadable", cfg.Checkpoint, graph.ErrCheckpoint)
+			}
+			lastFired, thresholdSum, thresholdEMA, thresholdN, st = ls.LastFired, ls.ThresholdSum, ls.ThresholdEMA, ls.ThresholdN, ls.Stats
+			st.ResumedAt = t.StepsDone()
+		}
+		every := max(cfg.CheckpointEvery, 1)
+		save = func() error {
+			if t.StepsDone()%every != 0 && !t.Done() {
+				return nil
+			}
+			var buf bytes.Buffer
+			ls := loopState{LastFired: lastFired, ThresholdSum: thresholdSum, ThresholdEMA: thresholdEMA, ThresholdN: thresholdN, Stats: st}
+			if err := gob.NewEncoder(&buf).Encode(ls); err != nil {
+				return err
+			}
+			return t.SaveCheckpoint(cfg.Checkpoint, key, buf.Bytes())
+		}
+	}
 	for !t.Done() {
 		if err := ctx.Err(); err != nil {
 			return t.History(), st, fmt.Errorf("sae: train: stopped at step %d: %w", t.StepsDone(), err)
@@ -233,7 +289,7 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 					}
 				}
 				if len(dead) > 0 {
-					resample(p, t, m, dead, rng)
+					resample(p, t, m, dead, graph.NewRand(seed, uint64(next)))
 					st.Resampled += len(dead)
 					for _, j := range dead {
 						lastFired[j] = next
@@ -241,7 +297,11 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, rng
 				}
 			}
 		}
+		if err := save(); err != nil {
+			return t.History(), st, fmt.Errorf("sae: %w", err)
+		}
 	}
+	st.DeadAtEnd = 0
 	for _, last := range lastFired {
 		if cfg.Train.Steps-last >= cfg.DeadAfter {
 			st.DeadAtEnd++

@@ -68,6 +68,11 @@ type DecomposeConfig struct {
 	LR       float64 `json:"lr"`
 	// EvalSamples is the number of fresh samples every metric is measured on.
 	EvalSamples int `json:"eval_samples"`
+	// Checkpoint is a folder of training checkpoints (the toy model and
+	// every SAE, every CheckpointEvery steps); the same command run again
+	// resumes from them. Not part of the results.
+	Checkpoint      string `json:"-"`
+	CheckpointEvery int    `json:"-"`
 }
 
 // DefaultDecomposeConfig is experiments/decompose's default: a privileged-
@@ -118,6 +123,8 @@ func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
 	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate (toy and SAEs)")
 	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples every metric is measured on")
+	fs.StringVar(&c.Checkpoint, "checkpoint", c.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
+	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
 }
 
 // Validate names the first bad flag.
@@ -155,6 +162,8 @@ func (c DecomposeConfig) Validate() error {
 		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
 	case c.EvalSamples < 1:
 		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
+	case c.Checkpoint != "" && c.CheckpointEvery < 1:
+		return fmt.Errorf("-checkpoint-every %d: must be at least 1", c.CheckpointEvery)
 	}
 	for _, v := range c.Variants {
 		if !slices.Contains(sae.Variants, sae.Variant(v)) {
@@ -316,6 +325,9 @@ func PrepareActivations(ctx context.Context, env cli.Env, label string, cfg Deco
 			Model:         string(kind),
 			Training:      cli.Training{Batch: cfg.Batch, LR: cfg.LR, EvalSamples: cfg.EvalSamples},
 		}
+		if cfg.Checkpoint != "" {
+			t.Checkpoint, t.CheckpointEvery = cfg.Checkpoint, cfg.CheckpointEvery
+		}
 		runs, err := RunToy(ctx, env, label, t)
 		if err != nil {
 			return nil, err
@@ -452,7 +464,14 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 		if err := sae.Init(p, m, graph.NewRand(cfg.Seed, 500+uint64(k)), a.initH); err != nil {
 			return SAEResult{}, err
 		}
-		hist, st, err := sae.Train(ctx, m, src, p, graph.NewRand(cfg.Seed, 600+uint64(k)), env.TrainOptions(prog)...)
+		if cfg.Checkpoint != "" {
+			dir := filepath.Join(cfg.Checkpoint, fileName(label))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return SAEResult{}, err
+			}
+			m.SetCheckpoint(filepath.Join(dir, fmt.Sprintf("sae-%03d-%s.ckpt", k, sp.Variant)), cfg.CheckpointEvery)
+		}
+		hist, st, err := sae.Train(ctx, m, src, p, graph.DeriveSeed(cfg.Seed, 600+uint64(k)), env.TrainOptions(prog)...)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
@@ -466,6 +485,9 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
 		r.Resampled = st.Resampled
+		if st.ResumedAt > 0 {
+			env.Log.Warnf("%s: resumed from its checkpoint at step %d", sp.Variant, st.ResumedAt)
+		}
 		r.Coefficient = sc.L1 + sc.L0 + float64(sc.K)
 		r.FinalTerms = map[string]float64{}
 		for i, name := range hist.Terms {
