@@ -50,6 +50,18 @@ pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
 {{end}}{{end}}
 <h2>Configuration</h2>
 <pre>{{.Config}}</pre>
+<script>
+// Self-check: every figure must decode; the result is left on <body> for
+// headless browsers, and a broken figure is a console error.
+window.addEventListener("load", function () {
+  var imgs = document.images, ok = 0;
+  for (var i = 0; i < imgs.length; i++) {
+    if (imgs[i].complete && imgs[i].naturalWidth > 0) { ok++; }
+    else { console.error("figure " + (i + 1) + " did not load: " + imgs[i].alt); }
+  }
+  document.body.setAttribute("data-figures", ok + "/" + imgs.length);
+});
+</script>
 </body></html>
 `))
 
