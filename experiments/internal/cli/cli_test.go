@@ -147,3 +147,25 @@ func captureStderr(t *testing.T, f func()) string {
 	data, _ := io.ReadAll(r)
 	return string(data)
 }
+
+func FuzzLoadConfig(f *testing.F) {
+	f.Add([]byte(`{"seed": 7, "steps": 30, "features": 6, "probabilities": [0.5]}`))
+	f.Add([]byte(`{"experiment": "intro", "config": {"seed": 9}}`))
+	f.Add([]byte(`{"steps": 1e999}`))
+	f.Add([]byte(`[1, 2]`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := dir + "/c.json"
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c := testToy("x")
+		if err := LoadConfig(path, &c); err != nil {
+			if !strings.Contains(err.Error(), path) && !strings.Contains(err.Error(), "-config") {
+				t.Errorf("error %q names neither the file nor -config", err)
+			}
+			return
+		}
+		_ = c.Validate() // must not panic on whatever was decoded
+	})
+}
