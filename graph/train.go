@@ -229,7 +229,11 @@ func (t *Trainer) Step() ([]float64, error) {
 	}
 	for i, v := range vals {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, fmt.Errorf("graph: train: step %d: loss term %s is %v: %w", step, prog.termNames[i], v, ErrNonFinite)
+			hint := ""
+			if step > 0 {
+				hint = fmt.Sprintf(" after %d updates at lr %g (a smaller learning rate may help)", step, t.cfg.Schedule.Rate(t.cfg.LR, step-1, t.cfg.Steps, t.cfg.Warmup))
+			}
+			return nil, fmt.Errorf("graph: train: step %d: loss term %s is %v%s: %w", step, prog.termNames[i], v, hint, ErrNonFinite)
 		}
 	}
 	gt := prog.gradTensors()

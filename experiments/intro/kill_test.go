@@ -98,3 +98,24 @@ func TestKilledRunResumes(t *testing.T) {
 		t.Error("a failed resume changed summary.json")
 	}
 }
+
+// TestDivergingLearningRate: a learning rate that makes the weights blow up
+// stops the run with exit status 1 and leaves earlier outputs alone.
+func TestDivergingLearningRate(t *testing.T) {
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "summary.json"), []byte("earlier"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "INTRO_AS_MAIN=1", "INTRO_ARGS=-lr 1e30 -steps 200 -restarts 1 -probabilities 1 -eval-samples 1024 -out "+out)
+	stderr, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
+		t.Fatalf("exit code %d; want 1", code)
+	}
+	if lines := strings.Count(strings.TrimSpace(string(stderr)), "\n"); lines != 0 || !strings.Contains(string(stderr), "lr 1e+30") {
+		t.Errorf("stderr %q; want one line naming the learning rate", stderr)
+	}
+	if data, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(data) != "earlier" {
+		t.Error("the failed run overwrote summary.json")
+	}
+}
