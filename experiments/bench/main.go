@@ -7,12 +7,14 @@
 //	go run ./experiments/bench -workload sae -d-in 64 -latents 512 -batch 1024 -steps 500
 //
 // toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
-// probability 50^(−k/(K−1)), importance 0.9ⁱ, Xavier-normal W, Adam; each
+// probability 50^(−k/(K−1)), importance 0.9ⁱ, W drawn as the peer's
+// xavier_normal_ on a [K, m, n] tensor (std √(2/(mn + Kn))), Adam; each
 // instance is its own graph, and the instances run on all cores. The loss is
 // reported in the peer's convention: the importance-weighted squared error
 // averaged over batch and features, summed over instances. sae: d_in-wide
 // activations made of `latents` random unit directions, each active with
-// probability 0.01 at a U[0,1) magnitude; an SAE z = ReLU((x − b_dec)W_enc +
+// probability 0.01 at a U[0,1) magnitude; an SAE, initialised as the peer's
+// (Kaiming-uniform W_enc [d_in, latents], W_dec its transpose), z = ReLU((x − b_dec)W_enc +
 // b_enc), x̂ = z W_dec + b_dec with the loss ‖x̂ − x‖² + l1 Σⱼ zⱼ‖W_dec,ⱼ‖,
 // Adam, and the decoder rows renormalised after every step. Both time the
 // training loop only (graphs are compiled before the clock starts), as the
@@ -29,6 +31,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/toymodels/superposition/graph"
@@ -109,6 +112,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "sae: L1 coefficient")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "goroutines running instances (0: GOMAXPROCS)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed loop to FILE")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -124,6 +128,19 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Threads > 0 {
 		runtime.GOMAXPROCS(cfg.Threads)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var res Result
 	var err error
@@ -186,16 +203,24 @@ func benchToy(cfg Config) (Result, error) {
 		if k > 1 {
 			p = math.Pow(50, -float64(i)/float64(k-1))
 		}
-		model, err := tms.New(tms.Config{Kind: tms.ReLUOutput, Features: n, Hidden: m, Importance: imp})
+		tm, err := tms.New(tms.Config{Kind: tms.ReLUOutput, Features: n, Hidden: m, Importance: imp})
 		if err != nil {
 			return Result{}, err
 		}
+		model := meanOverFeatures{tm}
 		src, err := toy.NewSource(toy.Config{Features: n, Probability: []float64{p}}, graph.NewRand(cfg.Seed, uint64(2*i)))
 		if err != nil {
 			return Result{}, err
 		}
-		t, err := graph.NewTrainer(model, src, graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1))),
-			graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR})
+		// The peer draws W [k, m, n] with torch's xavier_normal_, whose fan-in
+		// and fan-out of a 3-D tensor are m·n and k·n.
+		params := graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1)))
+		w := make([]float64, m*n)
+		graph.Normal(math.Sqrt(2/float64(m*n+k*n)))(graph.NewRand(cfg.Seed, uint64(1000+i)), []int{m, n}, w)
+		if err := params.Set(tms.ParamW, []int{m, n}, w); err != nil {
+			return Result{}, err
+		}
+		t, err := graph.NewTrainer(model, src, params, graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR})
 		if err != nil {
 			return Result{}, err
 		}
@@ -208,9 +233,20 @@ func benchToy(cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	for _, v := range last {
-		res.Loss += v[0] / float64(n) // the peer averages over features too
+		res.Loss += v[0]
 	}
 	return res, nil
+}
+
+// meanOverFeatures is the toy model with the peer's loss: averaged over
+// features as well as the batch (1/n of ours), so that Adam, whose ε does not
+// scale, takes the same steps.
+type meanOverFeatures struct{ *tms.Model }
+
+func (m meanOverFeatures) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+	t := m.Model.Loss(b, x)
+	t[0].Node = b.Scale(t[0].Node, 1/float64(m.Features))
+	return t
 }
 
 func benchSAE(cfg Config) (Result, error) {
@@ -224,9 +260,25 @@ func benchSAE(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// The peer's initialisation: W_enc [d, L] Kaiming-uniform (fan-in L),
+	// W_dec its transpose, zero biases.
 	p := graph.NewParams(graph.DeriveSeed(cfg.Seed, 1))
-	if err := sae.Init(p, model, graph.NewRand(cfg.Seed, 2), nil); err != nil {
-		return Result{}, err
+	enc := make([]float64, d*l)
+	graph.KaimingUniform(graph.NewRand(cfg.Seed, 2), []int{d, l}, enc)
+	dec := make([]float64, l*d)
+	for i := 0; i < d; i++ {
+		for j := 0; j < l; j++ {
+			dec[j*d+i] = enc[i*l+j]
+		}
+	}
+	for _, s := range []struct {
+		name  string
+		shape []int
+		vals  []float64
+	}{{sae.ParamWEnc, []int{d, l}, enc}, {sae.ParamWDec, []int{l, d}, dec}, {sae.ParamBEnc, []int{l}, make([]float64, l)}, {sae.ParamBDec, []int{d}, make([]float64, d)}} {
+		if err := p.Set(s.name, s.shape, s.vals); err != nil {
+			return Result{}, err
+		}
 	}
 	renorm := graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
 		sae.NormaliseDecoder(p)
