@@ -33,6 +33,8 @@ type Source interface {
 	Width() int
 	// Fill overwrites x, a row-major [len(x)/Width(), Width()] batch, with
 	// fresh samples. It must draw only from the source's own seeded generator.
+	// A Trainer calls it from its own prefetching goroutine, one batch after
+	// the other, up to two batches ahead of the step being computed.
 	Fill(x []float32)
 }
 
@@ -164,6 +166,7 @@ type Trainer struct {
 	prog     *program
 	p        *Params
 	src      Source
+	pre      *prefetcher
 	adam     *Adam
 	grads    Grads
 	logEvery int
@@ -190,13 +193,21 @@ func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Tr
 		return nil, fmt.Errorf("graph: train: %w", err)
 	}
 	t.prog = prog
+	t.pre = newPrefetcher(src, prog.x.Size())
+	t.src = t.pre
 	t.hist = History{Terms: prog.termNames}
 	t.grads = make(Grads, len(prog.paramNames))
 	return t, nil
 }
 
-// Close releases the graph's machine.
-func (t *Trainer) Close() error { return t.prog.vm.Close() }
+// Close stops the data prefetching and releases the graph's machine.
+func (t *Trainer) Close() error {
+	if t.pre != nil {
+		t.pre.close()
+		t.pre = nil
+	}
+	return t.prog.vm.Close()
+}
 
 // Done reports whether all cfg.Steps steps have run.
 func (t *Trainer) Done() bool { return t.step >= t.cfg.Steps }

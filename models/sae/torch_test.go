@@ -20,7 +20,7 @@ type replay struct {
 func (r *replay) Width() int { return r.width }
 
 func (r *replay) Fill(x []float32) {
-	for i, v := range r.batches[r.next] {
+	for i, v := range r.batches[r.next%len(r.batches)] { // the trainer draws ahead
 		x[i] = float32(v)
 	}
 	r.next++
