@@ -129,7 +129,11 @@ func (s *Source) Fill(x []float32) {
 	clear(x)
 	for _, u := range s.units {
 		logq := math.Log1p(-u.p) // log(1−p); −Inf when p = 1
-		for r := s.gap(logq); r < rows; r += 1 + s.gap(logq) {
+		// Draws u above zeroAbove have gap 0 for certain: log(u) exceeds
+		// logq by far more than rounding, so log(u)/logq < 1. They skip the
+		// logarithm (most draws when p is large) and give the same gap.
+		zeroAbove := math.Exp(logq) * (1 + 1e-9)
+		for r := s.gap(logq, zeroAbove); r < rows; r += 1 + s.gap(logq, zeroAbove) {
 			row := x[r*n : (r+1)*n]
 			if u.one {
 				f := u.members[s.rng.IntN(len(u.members))]
@@ -144,12 +148,16 @@ func (s *Source) Fill(x []float32) {
 }
 
 // gap draws the number of inactive rows before the next active one:
-// Geometric(p) failures, with logq = log(1 − p).
-func (s *Source) gap(logq float64) int {
+// Geometric(p) failures, with logq = log(1 − p); draws above zeroAbove are
+// known to give 0.
+func (s *Source) gap(logq, zeroAbove float64) int {
 	if math.IsInf(logq, -1) {
 		return 0
 	}
 	u := 1 - s.rng.Float64() // (0, 1]
+	if u > zeroAbove {
+		return 0
+	}
 	g := math.Floor(math.Log(u) / logq)
 	if g > math.MaxInt32 {
 		return math.MaxInt32
