@@ -14,7 +14,7 @@ row() {
 	python3 - "$name" "$g" "$t" <<'PY'
 import json, sys
 name, g, t = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
-print("| %s | %.1f | %.1f | %.2f× | %.3g / %.3g | %.0f KiB, %.0f allocs | %.1f |" % (
+print("| %s | %.4g | %.4g | %.2f× | %.3g / %.3g | %.0f KiB, %.0f allocs | %.1f |" % (
     name, g["steps_per_s"], t["steps_per_s"], g["steps_per_s"] / t["steps_per_s"], g["loss"], t["loss"],
     g["bytes_per_step"] / 1024, g["allocs_per_step"], g["gflop_per_s"]))
 PY
