@@ -32,6 +32,9 @@ func (o sparseOpModel) Loss(b *Builder, x *Node) []Term {
 	case "l1 by decoder norm":
 		D := b.Param("D", Normal(1), n, 5)
 		return []Term{{Name: "l1", Node: b.L1(A, b.RowNorms(D), NewCoef(0.3))}}
+	case "scale by":
+		R := b.Const(slices.Repeat([]float64{0.5, -1}, r*n/2), r, n)
+		return []Term{{Name: "loss", Node: b.ScaleBy(b.Sum(b.Mul(b.Mul(A, A), R)), NewCoef(0.7))}}
 	case "row norms":
 		out = b.RowNorms(A)
 		R := b.Const([]float64{1, -2, 0.5, 3, -1, 0.25})
@@ -50,7 +53,7 @@ func (o sparseOpModel) Loss(b *Builder, x *Node) []Term {
 }
 
 func TestSparseOpsGradCheck(t *testing.T) {
-	for _, name := range []string{"topk", "batch topk", "masked topk", "jumprelu", "l1", "l1 by decoder norm", "row norms"} {
+	for _, name := range []string{"topk", "batch topk", "masked topk", "jumprelu", "l1", "l1 by decoder norm", "scale by", "row norms"} {
 		t.Run(name, func(t *testing.T) {
 			res, err := GradCheck(sparseOpModel{name}, sparseBatch(), 5, NewParamsOf(tensor.Float64, 11), 1e-6)
 			if err != nil {
