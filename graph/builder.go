@@ -211,6 +211,12 @@ func (b *Builder) matMul(name string, a, c *Node, ta, tb bool) *Node {
 	return b.apply(name, matMulOp(ta, tb), a, c)
 }
 
+// TiedProduct returns (x·Wᵀ)·W for x [r, n] and W [m, n] in one op: the
+// encode–decode of a tied toy model, with a single gradient for W.
+func (b *Builder) TiedProduct(x, W *Node) *Node {
+	return b.apply("tied product", tiedProductOp(), x, W)
+}
+
 // T returns the transpose of a matrix (a copy).
 func (b *Builder) T(a *Node) *Node {
 	if !b.ok("transpose", a) {

@@ -488,3 +488,110 @@ func subRowOp() *kernelOp {
 	}
 	return o
 }
+
+// tiedProductOp returns (X·Wᵀ)·W for X [r, n] and W [m, n]: the tied
+// encode–decode of the toy models in one op, so that W's gradient comes out
+// of one op (Gorgonia would otherwise sum two contributions with an
+// allocating Add every step). The forward pass keeps H = X·Wᵀ for the
+// gradient op, which runs after it on the same tape.
+func tiedProductOp() *kernelOp {
+	o := &kernelOp{
+		name:  "TiedProduct",
+		arity: 2,
+		typ:   hm.NewFnType(matType, matType, matType),
+		diffs: []bool{true, true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 || len(in[1]) != 2 || in[0][1] != in[1][1] {
+			return nil, fmt.Errorf("%s: shapes %v, %v: want [r, n] and [m, n]", o.name, in[0], in[1])
+		}
+		return in[0].Clone(), nil
+	}
+	var h *tensor.Dense // X·Wᵀ of the last forward run
+	scratch := &arena{}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, w := in[0], in[1]
+		r, m := x.Shape()[0], w.Shape()[0]
+		if h == nil || h.Dtype() != x.Dtype() || !h.Shape().Eq(tensor.Shape{r, m}) {
+			h = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(r, m))
+		}
+		if x.Dtype() == tensor.Float32 {
+			matMul(h.Float32s(), x.Float32s(), w.Float32s(), x.Shape(), w.Shape(), false, true, scratch)
+			matMul(out.Float32s(), h.Float32s(), w.Float32s(), h.Shape(), w.Shape(), false, false, scratch)
+		} else {
+			matMul(h.Float64s(), x.Float64s(), w.Float64s(), x.Shape(), w.Shape(), false, true, nil)
+			matMul(out.Float64s(), h.Float64s(), w.Float64s(), h.Shape(), w.Shape(), false, false, nil)
+		}
+		return nil
+	}
+	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		grads := G.Nodes{nil, nil}
+		for i, wrtW := range []bool{false, true} {
+			if !o.diffs[i] {
+				continue
+			}
+			d, err := apply(tiedProductGradOp(wrtW, func() *tensor.Dense { return h }), in[0], in[1], g)
+			if err != nil {
+				return nil, err
+			}
+			grads[i] = d
+		}
+		return grads, nil
+	}
+	return o
+}
+
+// tiedProductGradOp returns, for Y = H·W with H = X·Wᵀ and upstream G, the
+// gradient in W, Hᵀ·G + (G·Wᵀ)ᵀ·X, or in X, (G·Wᵀ)·W. h returns the forward
+// op's H.
+func tiedProductGradOp(wrtW bool, h func() *tensor.Dense) *kernelOp {
+	name := fmt.Sprintf("TiedProductGrad{W=%v}", wrtW)
+	o := &kernelOp{
+		name:  name,
+		arity: 3,
+		typ:   hm.NewFnType(matType, matType, matType, matType),
+		diffs: []bool{false, false, false},
+		diff:  noSecondOrder(name),
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if wrtW {
+			return in[1].Clone(), nil
+		}
+		return in[0].Clone(), nil
+	}
+	var dh, second *tensor.Dense
+	scratch := &arena{}
+	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, w, g := in[0], in[1], in[2]
+		r, m := x.Shape()[0], w.Shape()[0]
+		if dh == nil || dh.Dtype() != x.Dtype() || !dh.Shape().Eq(tensor.Shape{r, m}) {
+			dh = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(r, m))
+			second = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(w.Shape()...))
+		}
+		H := h()
+		if x.Dtype() == tensor.Float32 {
+			tiedGrad(out.Float32s(), dh.Float32s(), second.Float32s(), H.Float32s(), x.Float32s(), w.Float32s(), g.Float32s(), x.Shape(), w.Shape(), wrtW, scratch)
+		} else {
+			tiedGrad(out.Float64s(), dh.Float64s(), second.Float64s(), H.Float64s(), x.Float64s(), w.Float64s(), g.Float64s(), x.Shape(), w.Shape(), wrtW, nil)
+		}
+		return nil
+	}
+	return o
+}
+
+// tiedGrad writes the gradient of (X·Wᵀ)·W in W or in X into out; dh [r, m]
+// and second [m, n] are scratch.
+func tiedGrad[T float](out, dh, second, h, x, w, g []T, xs, ws tensor.Shape, wrtW bool, scratch *arena) {
+	r, m := xs[0], ws[0]
+	hs, gs := tensor.Shape{r, m}, xs
+	matMul(dh, g, w, gs, ws, false, true, scratch) // G·Wᵀ [r, m]
+	if !wrtW {
+		matMul(out, dh, w, hs, ws, false, false, scratch) // (G·Wᵀ)·W
+		return
+	}
+	matMul(out, h, g, hs, gs, true, false, scratch) // Hᵀ·G [m, n]
+	matMul(second, dh, x, hs, xs, true, false, scratch) // (G·Wᵀ)ᵀ·X
+	for i, v := range second {
+		out[i] += v
+	}
+}

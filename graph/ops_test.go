@@ -77,6 +77,15 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 		out = pick(b, o.fused, func() *Node { return b.AddRow(A, v) }, func() (*Node, error) {
 			return G.BroadcastAdd(A, G.Must(G.Reshape(v, tensor.Shape{1, n})), nil, []byte{0})
 		})
+	case "tied product", "tied product wide":
+		rr, nn, mm := r, k, n
+		if o.name == "tied product wide" { // float32 runs take the FMA kernels
+			rr, nn, mm = 17, 21, 9
+		}
+		X, W := b.Param("X", Normal(1), rr, nn), b.Param("W", Normal(1), mm, nn)
+		out = pick(b, o.fused, func() *Node { return b.TiedProduct(X, W) }, func() (*Node, error) {
+			return G.Mul(G.Must(G.Mul(X, G.Must(G.Transpose(W)))), W)
+		})
 	case "sub row":
 		A, v := b.Param("A", Normal(1), r, n), b.Param("v", Normal(1), n)
 		out = pick(b, o.fused, func() *Node { return b.SubRow(A, v) }, func() (*Node, error) {
@@ -114,7 +123,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "sub row", "add row relu", "weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

@@ -111,12 +111,16 @@ func (m *Model) HiddenLayer(b *graph.Builder, x *graph.Node) *graph.Node {
 
 // Forward returns the output x′ [batch, n] of x [batch, n].
 func (m *Model) Forward(b *graph.Builder, x *graph.Node) *graph.Node {
-	h := m.HiddenLayer(b, x)                                       // [batch, hidden]
 	W := b.Param(ParamW, graph.XavierNormal, m.Hidden, m.Features) // [hidden, features]
 	bias := b.Param(ParamB, graph.Zeros, m.Features)               // [features]
 	switch m.Kind {
-	case Linear:
-		return b.AddRow(b.MatMul(h, W), bias) // [batch, features]
+	case Linear: // WᵀW x in one fused op: one gradient for W
+		return b.AddRow(b.TiedProduct(x, W), bias) // [batch, features]
+	case ReLUOutput:
+		return b.AddRowReLU(b.TiedProduct(x, W), bias)
+	}
+	h := m.HiddenLayer(b, x) // [batch, hidden]
+	switch m.Kind {
 	case AbsVal:
 		W2 := b.Param(ParamW2, graph.XavierNormal, m.Features, m.Hidden) // [features, hidden]
 		return b.AddRowReLU(b.MatMulT(h, W2), bias)                      // [batch, features]
