@@ -589,7 +589,7 @@ func tiedGrad[T float](out, dh, second, h, x, w, g []T, xs, ws tensor.Shape, wrt
 		matMul(out, dh, w, hs, ws, false, false, scratch) // (G·Wᵀ)·W
 		return
 	}
-	matMul(out, h, g, hs, gs, true, false, scratch) // Hᵀ·G [m, n]
+	matMul(out, h, g, hs, gs, true, false, scratch)     // Hᵀ·G [m, n]
 	matMul(second, dh, x, hs, xs, true, false, scratch) // (G·Wᵀ)ᵀ·X
 	for i, v := range second {
 		out[i] += v
