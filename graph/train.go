@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 	G "gorgonia.org/gorgonia"
@@ -158,6 +160,9 @@ func (h History) Last() []float64 {
 // gradient becomes NaN or ±Inf.
 var ErrNonFinite = errors.New("non-finite value")
 
+// liveTrainers counts the trainers not yet closed, to decide on prefetching.
+var liveTrainers atomic.Int64
+
 // Trainer runs the training loop one step at a time; [Train] is the loop
 // over all steps. A Trainer owns its graph: use it from one goroutine.
 type Trainer struct {
@@ -167,6 +172,7 @@ type Trainer struct {
 	p        *Params
 	src      Source
 	pre      *prefetcher
+	live     bool // counted in liveTrainers
 	adam     *Adam
 	grads    Grads
 	logEvery int
@@ -193,8 +199,14 @@ func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Tr
 		return nil, fmt.Errorf("graph: train: %w", err)
 	}
 	t.prog = prog
-	t.pre = newPrefetcher(src, prog.x.Size())
-	t.src = t.pre
+	// Prefetch batches only when a core is likely free for it: when many
+	// trainers run at once (a sweep), the cores are busy and the hand-offs
+	// would only add wake-ups. Either way the data are the same.
+	t.live = true
+	if n := liveTrainers.Add(1); 2*n <= int64(runtime.GOMAXPROCS(0)) {
+		t.pre = newPrefetcher(src, prog.x.Size())
+		t.src = t.pre
+	}
 	t.hist = History{Terms: prog.termNames}
 	t.grads = make(Grads, len(prog.paramNames))
 	return t, nil
@@ -205,6 +217,10 @@ func (t *Trainer) Close() error {
 	if t.pre != nil {
 		t.pre.close()
 		t.pre = nil
+	}
+	if t.live {
+		liveTrainers.Add(-1)
+		t.live = false
 	}
 	return t.prog.vm.Close()
 }
