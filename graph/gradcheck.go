@@ -95,12 +95,14 @@ func LossAndGrads(m Model, x []float64, width int, p *Params) (float64, map[stri
 	}
 	grads := map[string][]float64{}
 	for i, g := range prog.gradTensors() {
-		grads[prog.paramNames[i]] = toFloat64s(g)
+		grads[prog.paramNames[i]] = Values(g)
 	}
 	return total, grads, nil
 }
 
-func toFloat64s(t *tensor.Dense) []float64 {
+// Values returns a copy of t's entries (float32 or float64, a scalar as one
+// entry) as float64.
+func Values(t *tensor.Dense) []float64 {
 	switch d := backing(t).(type) {
 	case []float32:
 		out := make([]float64, len(d))

@@ -338,12 +338,18 @@ func reluGrad[T float](dst, out, g []T) {
 	}
 }
 
-// colSum writes the column sums of the row-major matrix a with n columns.
-func colSum[T float](dst, a []T, n int) {
+// colSum writes the column sums of the row-major matrix a with n columns,
+// or minus them when negate is set.
+func colSum[T float](dst, a []T, n int, negate bool) {
 	clear(dst)
 	for i := 0; i < len(a); i += n {
 		for j, x := range a[i : i+n] {
 			dst[j] += x
+		}
+	}
+	if negate {
+		for j := range dst {
+			dst[j] = -dst[j]
 		}
 	}
 }
@@ -384,13 +390,5 @@ func subRow[T float](out, a, v []T) {
 		for j, x := range ai {
 			oi[j] = x - v[j]
 		}
-	}
-}
-
-// negColSum writes minus the column sums of a (n columns) into dst.
-func negColSum[T float](dst, a []T, n int) {
-	colSum(dst, a, n)
-	for j := range dst {
-		dst[j] = -dst[j]
 	}
 }

@@ -202,12 +202,7 @@ func biasActOp(relu bool) *kernelOp {
 		typ:   hm.NewFnType(matType, vecType, matType),
 		diffs: []bool{true, true},
 	}
-	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
-		if len(in[0]) != 2 || len(in[1]) != 1 || in[0][1] != in[1][0] {
-			return nil, fmt.Errorf("%s: shapes %v, %v: want [r, n] and [n]", o.name, in[0], in[1])
-		}
-		return in[0].Clone(), nil
-	}
+	o.shape = wantMatrixVector(o.name)
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
 			biasAct(out.Float32s(), in[0].Float32s(), in[1].Float32s(), relu)
@@ -229,7 +224,7 @@ func biasActOp(relu bool) *kernelOp {
 			grads[0] = dA
 		}
 		if o.diffs[1] {
-			dv, err := apply(colSumOp(), dA)
+			dv, err := apply(colSumOp(false), dA)
 			if err != nil {
 				return nil, err
 			}
@@ -337,10 +332,10 @@ func reluGradOp() *kernelOp {
 	return o
 }
 
-// colSumOp returns the column sums [n] of A [r, n].
-func colSumOp() *kernelOp {
+// colSumOp returns the column sums [n] of A [r, n], or minus them.
+func colSumOp(negate bool) *kernelOp {
 	o := &kernelOp{
-		name:  "ColSum",
+		name:  fmt.Sprintf("ColSum{negate=%v}", negate),
 		arity: 1,
 		typ:   hm.NewFnType(matType, vecType),
 		diffs: []bool{false},
@@ -354,15 +349,13 @@ func colSumOp() *kernelOp {
 	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
 		n := in[0].Shape()[1]
 		if dst.Dtype() == tensor.Float32 {
-			colSum(dst.Float32s(), in[0].Float32s(), n)
+			colSum(dst.Float32s(), in[0].Float32s(), n, negate)
 		} else {
-			colSum(dst.Float64s(), in[0].Float64s(), n)
+			colSum(dst.Float64s(), in[0].Float64s(), n, negate)
 		}
 		return nil
 	}
-	o.diff = func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
-		return nil, fmt.Errorf("ColSum: second derivatives are not supported")
-	}
+	o.diff = noSecondOrder(o.name)
 	return o
 }
 
@@ -444,12 +437,7 @@ func subRowOp() *kernelOp {
 		typ:   hm.NewFnType(matType, vecType, matType),
 		diffs: []bool{true, true},
 	}
-	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
-		if len(in[0]) != 2 || len(in[1]) != 1 || in[0][1] != in[1][0] {
-			return nil, fmt.Errorf("%s: shapes %v, %v: want [r, n] and [n]", o.name, in[0], in[1])
-		}
-		return in[0].Clone(), nil
-	}
+	o.shape = wantMatrixVector(o.name)
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
 			subRow(out.Float32s(), in[0].Float32s(), in[1].Float32s())
@@ -464,21 +452,7 @@ func subRowOp() *kernelOp {
 			grads[0] = g
 		}
 		if o.diffs[1] {
-			neg := &kernelOp{
-				name: "NegColSum", arity: 1, typ: hm.NewFnType(matType, vecType), diffs: []bool{false},
-				shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][1]}, nil },
-				diff:  noSecondOrder("NegColSum"),
-				run: func(dst *tensor.Dense, in []*tensor.Dense) error {
-					n := in[0].Shape()[1]
-					if dst.Dtype() == tensor.Float32 {
-						negColSum(dst.Float32s(), in[0].Float32s(), n)
-					} else {
-						negColSum(dst.Float64s(), in[0].Float64s(), n)
-					}
-					return nil
-				},
-			}
-			d, err := apply(neg, g)
+			d, err := apply(colSumOp(true), g)
 			if err != nil {
 				return nil, err
 			}

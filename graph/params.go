@@ -123,7 +123,7 @@ func (p *Params) Float64s(name string) []float64 {
 	if t == nil {
 		return nil
 	}
-	return toFloat64s(t)
+	return Values(t)
 }
 
 // Matrix returns the named 2-D parameter as rows of float64 values, or nil.

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/toymodels/superposition/graph"
@@ -164,7 +165,7 @@ func ImportSAELens(dir string) (*Model, *graph.Params, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("sae: import: %s: tensor %s missing", wpath, n)
 		}
-		if !equalInts(t.shape, want[n]) {
+		if !slices.Equal(t.shape, want[n]) {
 			return nil, nil, fmt.Errorf("sae: import: %s: tensor %s has shape %v; cfg.json says %v", wpath, n, t.shape, want[n])
 		}
 		vals := make([]float64, len(t.data))
@@ -179,18 +180,6 @@ func ImportSAELens(dir string) (*Model, *graph.Params, error) {
 		}
 	}
 	return m, p, nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // namedTensor is one float32 tensor of a safetensors file.

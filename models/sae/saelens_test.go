@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/toymodels/superposition/graph"
@@ -150,7 +151,7 @@ func TestSafetensorsCorruption(t *testing.T) {
 		}
 		for n, r := range ref {
 			g, ok := got[n]
-			if !ok || !equalInts(g.shape, r.shape) || len(g.data) != len(r.data) {
+			if !ok || !slices.Equal(g.shape, r.shape) || len(g.data) != len(r.data) {
 				return false
 			}
 			for i := range r.data {

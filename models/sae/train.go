@@ -332,8 +332,8 @@ func markFired[T float32 | float64](f []T, latents int, lastFired []int, now int
 // b_enc = 0 and fresh Adam moments.
 func resample(p *graph.Params, t *graph.Trainer, m *Model, dead []int, rng *rand.Rand) {
 	d, l := m.cfg.Inputs, m.cfg.Latents
-	x := values(t.Input())
-	xh := values(t.Watched(WatchRecon))
+	x := graph.Values(t.Input())
+	xh := graph.Values(t.Watched(WatchRecon))
 	bDec := p.Float64s(ParamBDec)
 	rows := len(x) / d
 	loss := make([]float64, rows)
@@ -347,7 +347,7 @@ func resample(p *graph.Params, t *graph.Trainer, m *Model, dead []int, rng *rand
 		total += loss[i]
 	}
 	wEnc, wDec := p.Tensor(ParamWEnc), p.Tensor(ParamWDec)
-	enc := values(wEnc)
+	enc := graph.Values(wEnc)
 	isDead := make([]bool, l)
 	for _, j := range dead {
 		isDead[j] = true
@@ -411,28 +411,6 @@ func resample(p *graph.Params, t *graph.Trainer, m *Model, dead []int, rng *rand
 			reset(ParamWEnc, i*l+j)
 		}
 	}
-}
-
-// values returns a copy of t's entries as float64.
-func values(t *tensor.Dense) []float64 {
-	if t == nil {
-		return nil
-	}
-	switch d := t.Data().(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out
-	case []float64:
-		return append([]float64(nil), d...)
-	case float32:
-		return []float64{float64(d)}
-	case float64:
-		return []float64{d}
-	}
-	return nil
 }
 
 func setAt(t *tensor.Dense, i int, v float64) {
