@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
@@ -301,25 +302,29 @@ func thresholdGradOp(eps float64, scaled bool) *kernelOp {
 	if !scaled {
 		gType = tvar
 	}
+	var acc []float64 // per-column counts, reused across runs
 	return &kernelOp{
 		name: name, arity: 3, typ: hm.NewFnType(matType, vecType, gType, vecType),
 		diffs: []bool{false, false, false}, diff: noSecondOrder(name),
 		shape: func(in []tensor.Shape) (tensor.Shape, error) { return in[1].Clone(), nil },
 		run: func(out *tensor.Dense, in []*tensor.Dense) error {
+			acc = slices.Grow(acc[:0], out.Size())[:out.Size()]
+			clear(acc)
 			if out.Dtype() == tensor.Float32 {
-				thresholdGrad(out.Float32s(), in[0].Float32s(), in[1].Float32s(), in[2].Float32s(), eps, scaled)
+				thresholdGrad(out.Float32s(), in[0].Float32s(), in[1].Float32s(), in[2].Float32s(), eps, scaled, acc)
 			} else {
-				thresholdGrad(out.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), eps, scaled)
+				thresholdGrad(out.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), eps, scaled, acc)
 			}
 			return nil
 		},
 	}
 }
 
-func thresholdGrad[T float](dst, a, theta, g []T, eps float64, scaled bool) {
+// thresholdGrad writes the straight-through θ gradient into dst; acc is
+// zeroed scratch of len(theta).
+func thresholdGrad[T float](dst, a, theta, g []T, eps float64, scaled bool, acc []float64) {
 	n := len(theta)
 	rows := len(a) / n
-	acc := make([]float64, n)
 	for i := 0; i < len(a); i += n {
 		for j, v := range a[i : i+n] {
 			if math.Abs(float64(v-theta[j])) < eps/2 {
@@ -470,12 +475,8 @@ func weightedL1Grad[T float](dst, a, w []T, s float64, wrtA bool) {
 	n := len(w)
 	scale := T(s / float64(len(a)/n))
 	if wrtA {
-		sw := make([]T, n)
-		for j := range sw {
-			sw[j] = scale * w[j]
-		}
 		for i := 0; i < len(a); i += n {
-			signTimes(dst[i:i+n], a[i:i+n], sw)
+			signTimes(dst[i:i+n], a[i:i+n], w, scale)
 		}
 		return
 	}
@@ -610,27 +611,28 @@ func scaleByOp(coef *Coef) *kernelOp {
 	return o
 }
 
-// signTimes writes sign(a)·s into dst (0 where a is ±0), branch-free: the
-// bits of s get a's sign bit and are kept only where a is nonzero.
-func signTimes[T float](dst, a, s []T) {
+// signTimes writes sign(a)·scale·w into dst (0 where a is ±0),
+// branch-free: the bits of scale·w get a's sign bit and are kept only where a
+// is nonzero.
+func signTimes[T float](dst, a, w []T, scale T) {
 	switch as := any(a).(type) {
 	case []float32:
-		d, ss := any(dst).([]float32), any(s).([]float32)
-		d, ss = d[:len(as)], ss[:len(as)]
+		d, ws, sc := any(dst).([]float32), any(w).([]float32), any(scale).(float32)
+		d, ws = d[:len(as)], ws[:len(as)]
 		for j, v := range as {
 			vb := math.Float32bits(v)
-			w := vb << 1
-			keep := uint32(int32(w|-w) >> 31)
-			d[j] = math.Float32frombits((math.Float32bits(ss[j]) ^ (vb & (1 << 31))) & keep)
+			z := vb << 1
+			keep := uint32(int32(z|-z) >> 31)
+			d[j] = math.Float32frombits((math.Float32bits(sc*ws[j]) ^ (vb & (1 << 31))) & keep)
 		}
 	case []float64:
-		d, ss := any(dst).([]float64), any(s).([]float64)
-		d, ss = d[:len(as)], ss[:len(as)]
+		d, ws, sc := any(dst).([]float64), any(w).([]float64), any(scale).(float64)
+		d, ws = d[:len(as)], ws[:len(as)]
 		for j, v := range as {
 			vb := math.Float64bits(v)
-			w := vb << 1
-			keep := uint64(int64(w|-w) >> 63)
-			d[j] = math.Float64frombits((math.Float64bits(ss[j]) ^ (vb & (1 << 63))) & keep)
+			z := vb << 1
+			keep := uint64(int64(z|-z) >> 63)
+			d[j] = math.Float64frombits((math.Float64bits(sc*ws[j]) ^ (vb & (1 << 63))) & keep)
 		}
 	}
 }
