@@ -480,7 +480,7 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 				return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 			}
 		}
-		r, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
+		r, hh, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
@@ -494,10 +494,6 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 			r.FinalTerms[name] = hist.Last()[i]
 		}
 		if a.toyLoss != nil {
-			hh, err := reconstruct(m, p, a.evalH, cfg.Batch)
-			if err != nil {
-				return SAEResult{}, err
-			}
 			lr := interp.LossRecovered(a.toyLoss(a.evalX, a.evalH), a.toyLoss(a.evalX, hh), a.toyLoss(a.evalX, make([]float32, len(a.evalH))))
 			r.LossRecovered = &lr
 		}
@@ -547,15 +543,15 @@ func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, exports ..
 }
 
 // MeasureSAE measures a trained SAE on activations h (row-major, d_in
-// columns) against the true directions.
-func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, batch int) (SAEResult, error) {
+// columns) against the true directions, and returns its reconstruction of h.
+func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, batch int) (SAEResult, []float32, error) {
 	cfg := m.Config()
 	out, err := graph.Forward(p, h, cfg.Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
 		_, f := m.Encode(b, x, true)
 		return []*graph.Node{f, m.Decode(b, f)}
 	})
 	if err != nil {
-		return SAEResult{}, err
+		return SAEResult{}, nil, err
 	}
 	r := SAEResult{Variant: string(cfg.Variant), Latents: cfg.Latents}
 	r.L0, r.Frequencies = interp.Firing(out[0], cfg.Latents)
@@ -577,7 +573,7 @@ func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, b
 		return []*graph.Node{f}
 	})
 	if err != nil {
-		return SAEResult{}, err
+		return SAEResult{}, nil, err
 	}
 	r.Responses = make([][]float64, cfg.Latents)
 	for j := range r.Responses {
@@ -587,18 +583,7 @@ func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, b
 		}
 	}
 	r.FeaturesPerLatent = interp.Neurons(r.Responses, false).FeaturesPerNeuron
-	return r, nil
-}
-
-func reconstruct(m *sae.Model, p *graph.Params, h []float32, batch int) ([]float32, error) {
-	out, err := graph.Forward(p, h, m.Config().Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
-		_, f := m.Encode(b, x, true)
-		return []*graph.Node{m.Decode(b, f)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out[0], nil
+	return r, out[1], nil
 }
 
 // toyOutputLoss is the toy model's loss Σᵢ Iᵢ (xᵢ − ReLU(Wᵀh + b)ᵢ)²,
