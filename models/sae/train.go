@@ -51,11 +51,12 @@ func Init(p *graph.Params, m *Model, rng *rand.Rand, sample []float32) error {
 		}
 		bDec = GeometricMedian(sample, d, 100)
 	}
-	set := []struct {
+	type param struct {
 		name  string
 		shape []int
 		vals  []float64
-	}{
+	}
+	set := []param{
 		{ParamWEnc, []int{d, l}, enc},
 		{ParamBEnc, []int{l}, make([]float64, l)},
 		{ParamWDec, []int{l, d}, dec},
@@ -63,17 +64,9 @@ func Init(p *graph.Params, m *Model, rng *rand.Rand, sample []float32) error {
 	}
 	switch m.cfg.Variant {
 	case JumpReLU:
-		set = append(set, struct {
-			name  string
-			shape []int
-			vals  []float64
-		}{ParamThreshold, []int{l}, repeat(m.cfg.InitThreshold, l)})
+		set = append(set, param{ParamThreshold, []int{l}, repeat(m.cfg.InitThreshold, l)})
 	case BatchTopK:
-		set = append(set, struct {
-			name  string
-			shape []int
-			vals  []float64
-		}{ParamThreshold, []int{l}, make([]float64, l)})
+		set = append(set, param{ParamThreshold, []int{l}, make([]float64, l)})
 	}
 	for _, s := range set {
 		if err := p.Set(s.name, s.shape, s.vals); err != nil {
@@ -147,6 +140,7 @@ type loopState struct {
 	LastFired                  []int
 	ThresholdSum, ThresholdEMA float64
 	ThresholdN                 int
+	ThresholdEMASet            bool
 	Stats                      Stats
 }
 
@@ -189,6 +183,7 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 	warm := int(math.Ceil(cfg.L1Warmup * float64(cfg.Train.Steps)))
 	var thresholdSum, thresholdEMA float64
 	var thresholdN int
+	var thresholdEMASet bool
 	var key string
 	save := func() error { return nil }
 	if cfg.Checkpoint != "" {
@@ -211,7 +206,7 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 			if err := gob.NewDecoder(bytes.NewReader(extra)).Decode(&ls); err != nil || len(ls.LastFired) != cfg.Latents {
 				return graph.History{}, st, fmt.Errorf("sae: checkpoint %s: %w: training-loop state unreadable", cfg.Checkpoint, graph.ErrCheckpoint)
 			}
-			lastFired, thresholdSum, thresholdEMA, thresholdN, st = ls.LastFired, ls.ThresholdSum, ls.ThresholdEMA, ls.ThresholdN, ls.Stats
+			lastFired, thresholdSum, thresholdEMA, thresholdN, thresholdEMASet, st = ls.LastFired, ls.ThresholdSum, ls.ThresholdEMA, ls.ThresholdN, ls.ThresholdEMASet, ls.Stats
 			st.ResumedAt = t.StepsDone()
 		}
 		every := max(cfg.CheckpointEvery, 1)
@@ -220,7 +215,8 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 				return nil
 			}
 			var buf bytes.Buffer
-			ls := loopState{LastFired: lastFired, ThresholdSum: thresholdSum, ThresholdEMA: thresholdEMA, ThresholdN: thresholdN, Stats: st}
+			ls := loopState{LastFired: lastFired, ThresholdSum: thresholdSum, ThresholdEMA: thresholdEMA, ThresholdN: thresholdN,
+				ThresholdEMASet: thresholdEMASet, Stats: st}
 			if err := gob.NewEncoder(&buf).Encode(ls); err != nil {
 				return err
 			}
@@ -264,16 +260,12 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 			// settled; before that, an exponential average stands in.
 			if !math.IsInf(minKept, 1) {
 				if step < cfg.Train.Steps*3/4 {
-					if thresholdN == 0 {
-						thresholdEMA = minKept
+					if !thresholdEMASet {
+						thresholdEMA, thresholdEMASet = minKept, true
 					}
 					thresholdEMA = 0.99*thresholdEMA + 0.01*minKept
-					thresholdN = 1
 					fill(p.Tensor(ParamThreshold), thresholdEMA)
 				} else {
-					if step == cfg.Train.Steps*3/4 {
-						thresholdN = 0
-					}
 					thresholdSum += minKept
 					thresholdN++
 					fill(p.Tensor(ParamThreshold), thresholdSum/float64(thresholdN))

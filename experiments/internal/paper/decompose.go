@@ -261,32 +261,21 @@ func (a *Activations) ExportNPY(dir string) error {
 		return err
 	}
 	d := a.cfg.Hidden
-	files := []struct {
+	type npyFile struct {
 		name  string
 		shape []int
 		vals  []float32
-	}{
+	}
+	files := []npyFile{
 		{"truth.npy", []int{len(a.truth), d}, interp.Float32s(a.truth)},
 		{"h.npy", []int{len(a.evalH) / d, d}, a.evalH},
 	}
 	if a.Toy != nil {
 		n := a.cfg.Features
 		files = append(files,
-			struct {
-				name  string
-				shape []int
-				vals  []float32
-			}{"W.npy", []int{d, n}, interp.Float32s(a.Toy.W)},
-			struct {
-				name  string
-				shape []int
-				vals  []float32
-			}{"b.npy", []int{n}, interp.Float32s([][]float64{a.Toy.B})},
-			struct {
-				name  string
-				shape []int
-				vals  []float32
-			}{"x.npy", []int{len(a.evalX) / n, n}, a.evalX})
+			npyFile{"W.npy", []int{d, n}, interp.Float32s(a.Toy.W)},
+			npyFile{"b.npy", []int{n}, interp.Float32s([][]float64{a.Toy.B})},
+			npyFile{"x.npy", []int{len(a.evalX) / n, n}, a.evalX})
 	}
 	for _, f := range files {
 		if err := interp.WriteNPY(filepath.Join(dir, f.name), f.shape, f.vals); err != nil {
