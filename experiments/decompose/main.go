@@ -47,8 +47,8 @@ func exitCode(args []string) int {
 	})
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.DecomposeConfig, exports ...paper.DecomposeExports) error {
-	sum, err := paper.Decompose(ctx, env, cfg, exports...)
+func run(ctx context.Context, env cli.Env, cfg paper.DecomposeConfig, ex paper.DecomposeExports) error {
+	sum, err := paper.Decompose(ctx, env, cfg, ex)
 	if err != nil {
 		return err
 	}

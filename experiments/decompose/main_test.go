@@ -27,7 +27,7 @@ func TestRunTiny(t *testing.T) {
 	for _, source := range []string{paper.SourcePrivileged, paper.SourceSynthetic} {
 		t.Run(source, func(t *testing.T) {
 			cfg := tiny(t, source)
-			if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+			if err := run(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -75,7 +75,7 @@ func TestSameSeedSameSummary(t *testing.T) {
 	for _, procs := range []int{1, 2} {
 		prev := runtime.GOMAXPROCS(procs)
 		cfg := tiny(t, paper.SourcePrivileged)
-		err := run(context.Background(), cli.QuietEnv(), cfg)
+		err := run(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{})
 		runtime.GOMAXPROCS(prev)
 		if err != nil {
 			t.Fatal(err)
@@ -108,7 +108,7 @@ func TestSAEsFindTheFeatures(t *testing.T) {
 		cfg.Out, cfg.Source, cfg.Seed = t.TempDir(), tc.source, tc.seed
 		cfg.EvalSamples = 1 << 15
 		cfg.Variants = []string{tc.variant}
-		s, err := paper.Decompose(context.Background(), cli.QuietEnv(), cfg)
+		s, err := paper.Decompose(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -247,7 +247,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	}
 	sections = append(sections, absSections...)
 
-	dec, err := paper.Decompose(ctx, env, cfg.Decompose)
+	dec, err := paper.Decompose(ctx, env, cfg.Decompose, paper.DecomposeExports{})
 	if err != nil {
 		return err
 	}

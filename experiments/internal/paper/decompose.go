@@ -499,32 +499,31 @@ type DecomposeExports struct {
 }
 
 // Decompose trains the toy model (unless the source is synthetic) and every
-// SAE variant of cfg on its activations, and measures them.
-func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, exports ...DecomposeExports) (DecomposeSummary, error) {
+// SAE variant of cfg on its activations, and measures them, writing the
+// exports ex asks for (none for the zero value).
+func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, ex DecomposeExports) (DecomposeSummary, error) {
 	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
 	a, err := PrepareActivations(ctx, env, "toy model", cfg)
 	if err != nil {
 		return sum, err
 	}
 	sum.Toy = a.Toy
-	for _, ex := range exports {
-		if ex.NPY != "" {
-			if err := a.ExportNPY(ex.NPY); err != nil {
-				return sum, err
-			}
+	if ex.NPY != "" {
+		if err := a.ExportNPY(ex.NPY); err != nil {
+			return sum, err
 		}
-		if dir := ex.SAELens; dir != "" {
-			hook := "synthetic"
-			if a.Toy != nil {
-				hook = "tms.hidden"
+	}
+	if dir := ex.SAELens; dir != "" {
+		hook := "synthetic"
+		if a.Toy != nil {
+			hook = "tms.hidden"
+		}
+		a.OnTrained = func(k int, m *sae.Model, p *graph.Params) error {
+			sub := cfg.Variants[k]
+			if slices.Index(cfg.Variants, sub) != k {
+				sub = fmt.Sprintf("%s-%d", sub, k)
 			}
-			a.OnTrained = func(k int, m *sae.Model, p *graph.Params) error {
-				sub := cfg.Variants[k]
-				if slices.Index(cfg.Variants, sub) != k {
-					sub = fmt.Sprintf("%s-%d", sub, k)
-				}
-				return sae.ExportSAELens(filepath.Join(dir, sub), m, p, "superposition-toy-"+cfg.Source, hook)
-			}
+			return sae.ExportSAELens(filepath.Join(dir, sub), m, p, "superposition-toy-"+cfg.Source, hook)
 		}
 	}
 	sum.SAEs, err = a.TrainSAEs(ctx, env, "SAEs", cfg.Specs())
