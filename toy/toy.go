@@ -89,6 +89,8 @@ type Source struct {
 	cfg   Config
 	units []unit
 	rng   *rand.Rand
+	// samplers holds one gap sampler per distinct probability.
+	samplers map[float64]*gapSampler
 }
 
 // NewSource returns a Source for cfg drawing from rng, or an error if cfg is
@@ -123,17 +125,35 @@ func NewSource(cfg Config, rng *rand.Rand) (*Source, error) {
 func (s *Source) Width() int { return s.cfg.Features }
 
 // Fill overwrites x, a row-major [len(x)/n, n] batch, with fresh samples.
+//
+// Each unit (a feature or a set) walks the rows by Geometric(p) gaps drawn
+// from one uniform u each, gap = ⌊log u / log(1−p)⌋. Once a probability has
+// been used for enough draws, the gaps come from a [gapTable] that gives
+// the same integer as that formula for every u without computing it; the
+// stream of draws, and so every batch, is exactly that of the formula.
 func (s *Source) Fill(x []float32) {
 	n := s.cfg.Features
 	rows := len(x) / n
 	clear(x)
-	for _, u := range s.units {
-		logq := math.Log1p(-u.p) // log(1−p); −Inf when p = 1
-		// Draws u above zeroAbove have gap 0 for certain: log(u) exceeds
-		// logq by far more than rounding, so log(u)/logq < 1. They skip the
-		// logarithm (most draws when p is large) and give the same gap.
-		zeroAbove := math.Exp(logq) * (1 + 1e-9)
-		for r := s.gap(logq, zeroAbove); r < rows; r += 1 + s.gap(logq, zeroAbove) {
+	for i := range s.units {
+		u := &s.units[i]
+		g := s.gaps(u.p)
+		if len(u.members) == 1 { // a lone feature: the common case, kept lean
+			f := u.members[0]
+			if g.logq == math.Inf(-1) { // p = 1: every row, no gap draws
+				s.fillDense(x, n, f)
+				continue
+			}
+			if g.table != nil {
+				s.fillTabled(x, n, f, g)
+				continue
+			}
+			for r := g.draw(s.rng); r < rows; r += 1 + g.draw(s.rng) {
+				x[r*n+f] = s.value()
+			}
+			continue
+		}
+		for r := g.draw(s.rng); r < rows; r += 1 + g.draw(s.rng) {
 			row := x[r*n : (r+1)*n]
 			if u.one {
 				f := u.members[s.rng.IntN(len(u.members))]
@@ -147,22 +167,62 @@ func (s *Source) Fill(x []float32) {
 	}
 }
 
-// gap draws the number of inactive rows before the next active one:
-// Geometric(p) failures, with logq = log(1 − p); draws above zeroAbove are
-// known to give 0.
-func (s *Source) gap(logq, zeroAbove float64) int {
-	if math.IsInf(logq, -1) {
-		return 0
+// fillDense is Fill's loop for a lone feature f active in every row.
+func (s *Source) fillDense(x []float32, n, f int) {
+	rng, end := s.rng, len(x)/n*n
+	if s.cfg.Signed {
+		for i := f; i < end; i += n {
+			x[i] = 2*rng.Float32() - 1
+		}
+		return
 	}
-	u := 1 - s.rng.Float64() // (0, 1]
-	if u > zeroAbove {
-		return 0
+	for i := f; i < end; i += n {
+		x[i] = rng.Float32()
 	}
-	g := math.Floor(math.Log(u) / logq)
-	if g > math.MaxInt32 {
-		return math.MaxInt32
+}
+
+// fillTabled is Fill's loop for a lone feature f whose gaps come from a
+// table, written out flat: the same draws, in the same order, as
+// g.draw and s.value.
+func (s *Source) fillTabled(x []float32, n, f int, g *gapSampler) {
+	rng, t, logq, signed := s.rng, g.table, g.logq, s.cfg.Signed
+	rows := len(x) / n
+	for r := -1; ; {
+		u := 1 - rng.Float64()
+		j := min(int(u*gapBuckets), gapBuckets-1)
+		gap := int(t.lo[j])
+		switch {
+		case gap < 0:
+			gap = gapOf(u, logq)
+		case u <= t.split[j]:
+			gap++
+		}
+		if r += 1 + gap; r >= rows {
+			return
+		}
+		v := rng.Float32()
+		if signed {
+			v = 2*v - 1
+		}
+		x[r*n+f] = v
 	}
-	return int(g)
+}
+
+// gaps returns the gap sampler of probability p, building its table once
+// enough draws have been made at p to pay for it.
+func (s *Source) gaps(p float64) *gapSampler {
+	if s.samplers == nil {
+		s.samplers = make(map[float64]*gapSampler)
+	}
+	g, ok := s.samplers[p]
+	if !ok {
+		g = newGapSampler(p)
+		s.samplers[p] = g
+	}
+	if g.table == nil && g.exactDraws >= tableAfter && g.logq != math.Inf(-1) {
+		g.table = newGapTable(g.logq)
+	}
+	return g
 }
 
 func (s *Source) value() float32 {

@@ -144,28 +144,3 @@ func TestPowers(t *testing.T) {
 		t.Errorf("Geometric(3, 0.9) = %v; want [1 0.9 0.81]", g)
 	}
 }
-
-// TestGapShortcutIsExact: the gap-0 shortcut must give exactly the gaps of
-// floor(log(u)/log(1−p)), draw for draw.
-func TestGapShortcutIsExact(t *testing.T) {
-	for _, p := range []float64{0.999999, 0.99, 0.9, 0.75, 0.5, 0.3, 0.1, 0.01, 1e-4} {
-		logq := math.Log1p(-p)
-		zeroAbove := math.Exp(logq) * (1 + 1e-9)
-		a, b := &Source{rng: newRand(9)}, newRand(9)
-		for i := 0; i < 200000; i++ {
-			got := a.gap(logq, zeroAbove)
-			u := 1 - b.Float64()
-			want := int(math.Floor(math.Log(u) / logq))
-			if got != want {
-				t.Fatalf("p=%v draw %d (u=%v): gap %d; want %d", p, i, u, got, want)
-			}
-		}
-		// Just above the threshold, where random draws almost never land,
-		// the exact formula must give 0 too.
-		for u := math.Nextafter(zeroAbove, 2); u < zeroAbove*(1+1e-12); u = math.Nextafter(u, 2) {
-			if g := math.Floor(math.Log(u) / logq); g != 0 {
-				t.Fatalf("p=%v: u=%v just above the threshold has gap %v", p, u, g)
-			}
-		}
-	}
-}

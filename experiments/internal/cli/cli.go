@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -229,9 +230,12 @@ func (e Env) TrainOptions(p *graph.Progress) []graph.Option {
 // otherwise. It also writes timing.json (wall time) into out on success.
 func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
 	fs.SetOutput(io.Discard)
-	var configFile string
+	var configFile, cpuProfile string
 	if fs.Lookup("config") == nil {
 		fs.StringVar(&configFile, "config", "", "read the configuration from FILE (a summary.json, or its config block); flags given too override it")
+	}
+	if fs.Lookup("cpuprofile") == nil {
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE (read it with go tool pprof)")
 	}
 	if path := findConfigFlag(args); path != "" {
 		if err := LoadConfig(path, cfg); err != nil {
@@ -265,6 +269,14 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if cpuProfile != "" {
+		stopProfile, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: -cpuprofile: %v\n", name, err)
+			return 2
+		}
+		defer stopProfile()
+	}
 	start := time.Now()
 	if err := run(ctx, Env{Log: log, Stderr: os.Stderr}); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
@@ -278,6 +290,23 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	log.WithField("seconds", wall).Info("done")
 	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
 	return 0
+}
+
+// startCPUProfile starts profiling into path and returns the function that
+// stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // findConfigFlag returns the value of -config in args ("" when absent),

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -62,6 +63,7 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"-model", "cubic"}, 2},
 		{[]string{"stray"}, 2},
 		{[]string{"-nosuchflag"}, 2},
+		{[]string{"-cpuprofile", "/nonexistent/dir/cpu.prof"}, 2},
 		{[]string{"-h"}, 0},
 	}
 	for _, tt := range tests {
@@ -77,6 +79,27 @@ func TestMainExitCodes(t *testing.T) {
 			t.Errorf("Main(%q) = %d (ran %v); want %d without running", tt.args, got, ran, tt.want)
 		}
 	}
+}
+
+func TestCPUProfile(t *testing.T) {
+	cfg := testToy(t.TempDir())
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	cfg.Register(fs)
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	got := Main("test", fs, []string{"-cpuprofile", path}, &cfg, &cfg.Out, func(context.Context, Env) error { return nil })
+	if got != 0 {
+		t.Fatalf("Main(-cpuprofile %s) = %d; want 0", path, got)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("profile %s: %v (size %d); want a non-empty file", path, err, sizeOf(fi))
+	}
+}
+
+func sizeOf(fi os.FileInfo) int64 {
+	if fi == nil {
+		return -1
+	}
+	return fi.Size()
 }
 
 func TestConfigFile(t *testing.T) {
