@@ -10,3 +10,21 @@ func sgemm4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc 
 
 //go:noescape
 func sgemm4x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+
+// Elementwise float32 kernels of elem_amd64.s; each handles the first
+// n&^7 elements.
+
+//go:noescape
+func addRowAct32(out, a, v *float32, n int, relu bool)
+
+//go:noescape
+func addTo32(dst, a *float32, n int)
+
+//go:noescape
+func reluMask32(dst, out, grad *float32, n int)
+
+//go:noescape
+func sqErrGrad32(dst, x, y, w *float32, n int, s float32)
+
+//go:noescape
+func sqErrRow32(x, y, w *float32, n int) float32

@@ -12,3 +12,11 @@ func sgemm4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc 
 func sgemm4x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
 	panic("graph: sgemm4x8 without AVX2")
 }
+
+func addRowAct32(out, a, v *float32, n int, relu bool) { panic("graph: addRowAct32 without AVX2") }
+func addTo32(dst, a *float32, n int)                   { panic("graph: addTo32 without AVX2") }
+func reluMask32(dst, out, grad *float32, n int)        { panic("graph: reluMask32 without AVX2") }
+func sqErrGrad32(dst, x, y, w *float32, n int, s float32) {
+	panic("graph: sqErrGrad32 without AVX2")
+}
+func sqErrRow32(x, y, w *float32, n int) float32 { panic("graph: sqErrRow32 without AVX2") }

@@ -270,8 +270,29 @@ func nonzeros[T float](x []T, idx []int) []int {
 // and returns +0 for negative inputs, which reluGrad relies on.
 func biasAct[T float](out, a, v []T, relu bool) {
 	n := len(v)
+	vec := 0 // columns done by the AVX2 kernel
+	if hasFMA && n >= 8 {
+		vec = n &^ 7
+	}
 	for i := 0; i < len(a); i += n {
 		ai, oi := a[i:i+n], out[i:i+n]
+		if vec > 0 {
+			if o32, ok := any(oi).([]float32); ok {
+				a32, v32 := any(ai).([]float32), any(v).([]float32)
+				addRowAct32(&o32[0], &a32[0], &v32[0], n, relu)
+				ai, oi = ai[vec:], oi[vec:]
+				if relu {
+					for j, x := range ai {
+						oi[j] = max(x+v[vec+j], 0)
+					}
+					continue
+				}
+				for j, x := range ai {
+					oi[j] = x + v[vec+j]
+				}
+				continue
+			}
+		}
 		if relu {
 			for j, x := range ai {
 				oi[j] = max(x+v[j], 0)
@@ -323,6 +344,10 @@ func reluGrad[T float](dst, out, g []T) {
 		d, gs := any(dst).([]float32), any(g).([]float32)
 		gs = gs[:len(o)]
 		d = d[:len(o)]
+		if vec := len(o) &^ 7; hasFMA && vec > 0 {
+			reluMask32(&d[0], &o[0], &gs[0], vec)
+			o, d, gs = o[vec:], d[vec:], gs[vec:]
+		}
 		for i, v := range o {
 			keep := uint32(int32(-math.Float32bits(v)) >> 31)
 			d[i] = math.Float32frombits(math.Float32bits(gs[i]) & keep)
@@ -342,14 +367,29 @@ func reluGrad[T float](dst, out, g []T) {
 // or minus them when negate is set.
 func colSum[T float](dst, a []T, n int, negate bool) {
 	clear(dst)
-	for i := 0; i < len(a); i += n {
-		for j, x := range a[i : i+n] {
-			dst[j] += x
+	if d32, ok := any(dst).([]float32); hasFMA && n >= 8 && ok {
+		a32 := any(a).([]float32)
+		vec := n &^ 7
+		for i := 0; i < len(a32); i += n {
+			addTo32(&d32[0], &a32[i], vec)
+			for j := vec; j < n; j++ {
+				d32[j] += a32[i+j]
+			}
 		}
+	} else {
+		colSumLoop(dst, a, n)
 	}
 	if negate {
 		for j := range dst {
 			dst[j] = -dst[j]
+		}
+	}
+}
+
+func colSumLoop[T float](dst, a []T, n int) {
+	for i := 0; i < len(a); i += n {
+		for j, x := range a[i : i+n] {
+			dst[j] += x
 		}
 	}
 }
@@ -359,9 +399,23 @@ func colSum[T float](dst, a []T, n int, negate bool) {
 func weightedSqErr[T float](x, y, w []T) float64 {
 	n := len(w)
 	var total float64
+	vec := 0 // columns summed by the AVX2 kernel
+	if hasFMA && n >= 8 {
+		vec = n &^ 7
+	}
 	for i := 0; i < len(x); i += n {
 		var s T
 		xi, yi := x[i:i+n], y[i:i+n]
+		if x32, ok := any(xi).([]float32); vec > 0 && ok {
+			y32, w32 := any(yi).([]float32), any(w).([]float32)
+			s32 := sqErrRow32(&x32[0], &y32[0], &w32[0], n)
+			for j := vec; j < n; j++ {
+				d := x32[j] - y32[j]
+				s32 += w32[j] * d * d
+			}
+			total += float64(s32)
+			continue
+		}
 		for j, wj := range w {
 			d := xi[j] - yi[j]
 			s += wj * d * d
@@ -374,8 +428,22 @@ func weightedSqErr[T float](x, y, w []T) float64 {
 // weightedSqErrGrad writes s·w ⊙ (x − y) into dst.
 func weightedSqErrGrad[T float](dst, x, y, w []T, s T) {
 	n := len(w)
+	vec := 0 // columns done by the AVX2 kernel
+	if hasFMA && n >= 8 {
+		vec = n &^ 7
+	}
 	for i := 0; i < len(x); i += n {
 		xi, yi, di := x[i:i+n], y[i:i+n], dst[i:i+n]
+		if vec > 0 {
+			if d32, ok := any(di).([]float32); ok {
+				x32, y32, w32 := any(xi).([]float32), any(yi).([]float32), any(w).([]float32)
+				sqErrGrad32(&d32[0], &x32[0], &y32[0], &w32[0], n, any(s).(float32))
+				for j := vec; j < n; j++ {
+					d32[j] = any(s).(float32) * w32[j] * (x32[j] - y32[j])
+				}
+				continue
+			}
+		}
 		for j, wj := range w {
 			di[j] = s * wj * (xi[j] - yi[j])
 		}

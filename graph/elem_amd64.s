@@ -1,0 +1,164 @@
+#include "textflag.h"
+
+// Elementwise float32 kernels, AVX2, 8 lanes at a time. Each handles the
+// first n&^7 elements and leaves the tail to its Go caller, which applies
+// the same formula, so results do not depend on where the tail starts.
+// Every kernel but sqErrRow32 computes exactly the operations of the Go loop
+// it replaces, in the same order: bit-identical results.
+
+// func addRowAct32(out, a, v *float32, n int, relu bool)
+// out[j] = a[j] + v[j], or max(a[j] + v[j], +0) when relu.
+TEXT ·addRowAct32(SB), NOSPLIT, $0-33
+	MOVQ    out+0(FP), DI
+	MOVQ    a+8(FP), SI
+	MOVQ    v+16(FP), DX
+	MOVQ    n+24(FP), CX
+	MOVBLZX relu+32(FP), AX
+	SHRQ    $3, CX
+	JZ      addRowDone
+	VXORPS  Y15, Y15, Y15
+	TESTQ   AX, AX
+	JZ      addRowPlain
+
+addRowReLU:
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VMAXPS  Y15, Y0, Y0 // Intel order: max(Y0, +0), +0 when Y0 is ±0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     addRowReLU
+	VZEROUPPER
+	RET
+
+addRowPlain:
+	VMOVUPS (SI), Y0
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     addRowPlain
+	VZEROUPPER
+
+addRowDone:
+	RET
+
+// func addTo32(dst, a *float32, n int)
+// dst[j] += a[j].
+TEXT ·addTo32(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   addToDone
+
+addToLoop:
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     addToLoop
+	VZEROUPPER
+
+addToDone:
+	RET
+
+// func reluMask32(dst, out, grad *float32, n int)
+// dst[j] = grad[j] where int32(−bits(out[j])) < 0, else +0: the gradient of a
+// ReLU through its output, with the same bit test as the Go loop.
+TEXT ·reluMask32(SB), NOSPLIT, $0-32
+	MOVQ   dst+0(FP), DI
+	MOVQ   out+8(FP), SI
+	MOVQ   grad+16(FP), DX
+	MOVQ   n+24(FP), CX
+	SHRQ   $3, CX
+	JZ     reluMaskDone
+	VPXOR  Y15, Y15, Y15
+
+reluMaskLoop:
+	VMOVDQU (SI), Y0
+	VPSUBD  Y0, Y15, Y0 // −bits
+	VPSRAD  $31, Y0, Y0 // all ones where negative
+	VPAND   (DX), Y0, Y0
+	VMOVDQU Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     reluMaskLoop
+	VZEROUPPER
+
+reluMaskDone:
+	RET
+
+// func sqErrGrad32(dst, x, y, w *float32, n int, s float32)
+// dst[j] = (s·w[j])·(x[j] − y[j]).
+TEXT ·sqErrGrad32(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         x+8(FP), SI
+	MOVQ         y+16(FP), DX
+	MOVQ         w+24(FP), R8
+	MOVQ         n+32(FP), CX
+	VBROADCASTSS s+40(FP), Y15
+	SHRQ         $3, CX
+	JZ           sqErrGradDone
+
+sqErrGradLoop:
+	VMULPS  (R8), Y15, Y1
+	VMOVUPS (SI), Y0
+	VSUBPS  (DX), Y0, Y0
+	VMULPS  Y0, Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     sqErrGradLoop
+
+sqErrGradDone:
+	VZEROUPPER
+	RET
+
+// func sqErrRow32(x, y, w *float32, n int) float32
+// Σⱼ w[j]·(x[j] − y[j])² over the first n&^7 elements, in eight lanes
+// (lane l sums j ≡ l mod 8, each term rounded as w·d·d with d = x − y),
+// added together in a fixed order: deterministic, but not the sequential
+// order of the Go loop.
+TEXT ·sqErrRow32(SB), NOSPLIT, $0-36
+	MOVQ   x+0(FP), SI
+	MOVQ   y+8(FP), DX
+	MOVQ   w+16(FP), R8
+	MOVQ   n+24(FP), CX
+	VXORPS Y2, Y2, Y2
+	SHRQ   $3, CX
+	JZ     sqErrRowSum
+
+sqErrRowLoop:
+	VMOVUPS (SI), Y0
+	VSUBPS  (DX), Y0, Y0
+	VMULPS  (R8), Y0, Y1
+	VMULPS  Y0, Y1, Y1
+	VADDPS  Y1, Y2, Y2
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, R8
+	DECQ    CX
+	JNZ     sqErrRowLoop
+
+sqErrRowSum:
+	VEXTRACTF128 $1, Y2, X3
+	VADDPS       X3, X2, X2 // lanes l + l+4
+	VMOVHLPS     X2, X3, X3
+	VADDPS       X3, X2, X2 // + lanes 2, 3
+	VMOVSHDUP    X2, X3
+	VADDSS       X3, X2, X2 // + lane 1
+	VZEROUPPER
+	MOVSS        X2, ret+32(FP)
+	RET

@@ -1,0 +1,109 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// withGoLoops runs f with the AVX2 kernels switched off: the reference.
+func withGoLoops(f func()) {
+	saved := hasFMA
+	hasFMA = false
+	defer func() { hasFMA = saved }()
+	f()
+}
+
+// elemData returns r×n float32s with exact zeros of both signs mixed in.
+func elemData(rng *rand.Rand, size int) []float32 {
+	x := make([]float32, size)
+	for i := range x {
+		switch rng.IntN(8) {
+		case 0:
+			x[i] = 0
+		case 1:
+			x[i] = float32(math.Copysign(0, -1))
+		default:
+			x[i] = float32(rng.NormFloat64())
+		}
+	}
+	return x
+}
+
+// TestElementwiseKernels: every AVX2 elementwise kernel must give the Go
+// loop's bits (the loss sum, whose lanes change the order, to 1e-6).
+func TestElementwiseKernels(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA")
+	}
+	const rows = 5
+	rng := NewRand(4, 0)
+	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 200, 203} {
+		a, b, v, w := elemData(rng, rows*n), elemData(rng, rows*n), elemData(rng, n), elemData(rng, n)
+		kernels := []struct {
+			name string
+			run  func(out []float32)
+		}{
+			{"biasAct", func(out []float32) { biasAct(out, a, v, false) }},
+			{"biasAct relu", func(out []float32) { biasAct(out, a, v, true) }},
+			{"reluGrad", func(out []float32) { reluGrad(out, a, b) }},
+			{"colSum", func(out []float32) { colSum(out[:n], a, n, false) }},
+			{"colSum negated", func(out []float32) { colSum(out[:n], a, n, true) }},
+			{"weightedSqErrGrad", func(out []float32) { weightedSqErrGrad(out, a, b, w, 0.37) }},
+		}
+		for _, k := range kernels {
+			got, want := make([]float32, rows*n), make([]float32, rows*n)
+			k.run(got)
+			withGoLoops(func() { k.run(want) })
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Errorf("%s n=%d: [%d] = %v (%#x); want %v (%#x)", k.name, n, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+					break
+				}
+			}
+		}
+		got := weightedSqErr(a, b, w)
+		var want float64
+		withGoLoops(func() { want = weightedSqErr(a, b, w) })
+		if math.Abs(got-want) > 1e-6*math.Abs(want) {
+			t.Errorf("weightedSqErr n=%d = %v; want %v within 1e-6", n, got, want)
+		}
+		if slices.Contains([]int{8, 16, 24}, n) { // no tail: the lanes' sum is all there is
+			if again := weightedSqErr(a, b, w); again != got {
+				t.Errorf("weightedSqErr n=%d not deterministic: %v then %v", n, got, again)
+			}
+		}
+	}
+}
+
+func BenchmarkElementwise(b *testing.B) {
+	const rows, n = 1024, 200
+	rng := NewRand(5, 0)
+	x, y, v, w := elemData(rng, rows*n), elemData(rng, rows*n), elemData(rng, n), elemData(rng, n)
+	out := make([]float32, rows*n)
+	kernels := []struct {
+		name string
+		run  func()
+	}{
+		{"biasActReLU", func() { biasAct(out, x, v, true) }},
+		{"reluGrad", func() { reluGrad(out, x, y) }},
+		{"colSum", func() { colSum(out[:n], x, n, false) }},
+		{"weightedSqErr", func() { weightedSqErr(x, y, w) }},
+		{"weightedSqErrGrad", func() { weightedSqErrGrad(out, x, y, w, 0.5) }},
+	}
+	for _, k := range kernels {
+		for _, impl := range []string{"avx2", "go"} {
+			b.Run(k.name+"/"+impl, func(b *testing.B) {
+				if impl == "go" {
+					defer func(saved bool) { hasFMA = saved }(hasFMA)
+					hasFMA = false
+				}
+				b.SetBytes(rows * n * 4)
+				for range b.N {
+					k.run()
+				}
+			})
+		}
+	}
+}
