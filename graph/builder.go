@@ -214,7 +214,7 @@ func (b *Builder) matMul(name string, a, c *Node, ta, tb bool) *Node {
 // TiedProduct returns (x·Wᵀ)·W for x [r, n] and W [m, n] in one op: the
 // encode–decode of a tied toy model, with a single gradient for W.
 func (b *Builder) TiedProduct(x, W *Node) *Node {
-	return b.apply("tied product", tiedProductOp(), x, W)
+	return b.apply("tied product", tiedProductOp(1), x, W)
 }
 
 // T returns the transpose of a matrix (a copy).

@@ -468,9 +468,17 @@ func subRowOp() *kernelOp {
 // of one op (Gorgonia would otherwise sum two contributions with an
 // allocating Add every step). The forward pass keeps H = X·Wᵀ for the
 // gradient op, which runs after it on the same tape.
-func tiedProductOp() *kernelOp {
+//
+// With blocks = K > 1 it is K independent products in one op: X [K·r, n]
+// and W [K·m, n] hold K row blocks, and block k of the output is
+// (Xₖ·Wₖᵀ)·Wₖ, computed exactly as the one-block op would.
+func tiedProductOp(blocks int) *kernelOp {
+	name := "TiedProduct"
+	if blocks > 1 {
+		name = fmt.Sprintf("TiedProduct{blocks=%d}", blocks)
+	}
 	o := &kernelOp{
-		name:  "TiedProduct",
+		name:  name,
 		arity: 2,
 		typ:   hm.NewFnType(matType, matType, matType),
 		diffs: []bool{true, true},
@@ -479,22 +487,23 @@ func tiedProductOp() *kernelOp {
 		if len(in[0]) != 2 || len(in[1]) != 2 || in[0][1] != in[1][1] {
 			return nil, fmt.Errorf("%s: shapes %v, %v: want [r, n] and [m, n]", o.name, in[0], in[1])
 		}
+		if in[0][0]%blocks != 0 || in[1][0]%blocks != 0 {
+			return nil, fmt.Errorf("%s: shapes %v, %v: rows must split into %d blocks", o.name, in[0], in[1], blocks)
+		}
 		return in[0].Clone(), nil
 	}
-	var h *tensor.Dense // X·Wᵀ of the last forward run
+	var h *tensor.Dense // X·Wᵀ of the last forward run, [K·r, m]
 	scratch := &arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		x, w := in[0], in[1]
-		r, m := x.Shape()[0], w.Shape()[0]
-		if h == nil || h.Dtype() != x.Dtype() || !h.Shape().Eq(tensor.Shape{r, m}) {
-			h = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(r, m))
+		r, m := x.Shape()[0]/blocks, w.Shape()[0]/blocks
+		if h == nil || h.Dtype() != x.Dtype() || !h.Shape().Eq(tensor.Shape{blocks * r, m}) {
+			h = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(blocks*r, m))
 		}
 		if x.Dtype() == tensor.Float32 {
-			matMul(h.Float32s(), x.Float32s(), w.Float32s(), x.Shape(), w.Shape(), false, true, scratch)
-			matMul(out.Float32s(), h.Float32s(), w.Float32s(), h.Shape(), w.Shape(), false, false, scratch)
+			tiedForward(out.Float32s(), h.Float32s(), x.Float32s(), w.Float32s(), blocks, x.Shape()[1], r, m, scratch)
 		} else {
-			matMul(h.Float64s(), x.Float64s(), w.Float64s(), x.Shape(), w.Shape(), false, true, nil)
-			matMul(out.Float64s(), h.Float64s(), w.Float64s(), h.Shape(), w.Shape(), false, false, nil)
+			tiedForward(out.Float64s(), h.Float64s(), x.Float64s(), w.Float64s(), blocks, x.Shape()[1], r, m, nil)
 		}
 		return nil
 	}
@@ -504,7 +513,7 @@ func tiedProductOp() *kernelOp {
 			if !o.diffs[i] {
 				continue
 			}
-			d, err := apply(tiedProductGradOp(wrtW, func() *tensor.Dense { return h }), in[0], in[1], g)
+			d, err := apply(tiedProductGradOp(wrtW, blocks, func() *tensor.Dense { return h }), in[0], in[1], g)
 			if err != nil {
 				return nil, err
 			}
@@ -515,11 +524,24 @@ func tiedProductOp() *kernelOp {
 	return o
 }
 
-// tiedProductGradOp returns, for Y = H·W with H = X·Wᵀ and upstream G, the
-// gradient in W, Hᵀ·G + (G·Wᵀ)ᵀ·X, or in X, (G·Wᵀ)·W. h returns the forward
-// op's H.
-func tiedProductGradOp(wrtW bool, h func() *tensor.Dense) *kernelOp {
+// tiedForward writes H = X·Wᵀ and out = H·W block by block.
+func tiedForward[T float](out, h, x, w []T, blocks, n, r, m int, scratch *arena) {
+	xs, ws, hs := tensor.Shape{r, n}, tensor.Shape{m, n}, tensor.Shape{r, m}
+	for k := range blocks {
+		xk, wk, hk, ok := x[k*r*n:(k+1)*r*n], w[k*m*n:(k+1)*m*n], h[k*r*m:(k+1)*r*m], out[k*r*n:(k+1)*r*n]
+		matMul(hk, xk, wk, xs, ws, false, true, scratch)
+		matMul(ok, hk, wk, hs, ws, false, false, scratch)
+	}
+}
+
+// tiedProductGradOp returns the gradient of TiedProduct in W (wrtW) or in
+// X, given X, W and the upstream gradient G; h returns the forward pass's
+// X·Wᵀ.
+func tiedProductGradOp(wrtW bool, blocks int, h func() *tensor.Dense) *kernelOp {
 	name := fmt.Sprintf("TiedProductGrad{W=%v}", wrtW)
+	if blocks > 1 {
+		name = fmt.Sprintf("TiedProductGrad{W=%v,blocks=%d}", wrtW, blocks)
+	}
 	o := &kernelOp{
 		name:  name,
 		arity: 3,
@@ -537,16 +559,26 @@ func tiedProductGradOp(wrtW bool, h func() *tensor.Dense) *kernelOp {
 	scratch := &arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		x, w, g := in[0], in[1], in[2]
-		r, m := x.Shape()[0], w.Shape()[0]
+		r, m, n := x.Shape()[0]/blocks, w.Shape()[0]/blocks, x.Shape()[1]
 		if dh == nil || dh.Dtype() != x.Dtype() || !dh.Shape().Eq(tensor.Shape{r, m}) {
 			dh = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(r, m))
-			second = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(w.Shape()...))
+			second = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(m, n))
 		}
 		H := h()
-		if x.Dtype() == tensor.Float32 {
-			tiedGrad(out.Float32s(), dh.Float32s(), second.Float32s(), H.Float32s(), x.Float32s(), w.Float32s(), g.Float32s(), x.Shape(), w.Shape(), wrtW, scratch)
-		} else {
-			tiedGrad(out.Float64s(), dh.Float64s(), second.Float64s(), H.Float64s(), x.Float64s(), w.Float64s(), g.Float64s(), x.Shape(), w.Shape(), wrtW, nil)
+		xs, ws := tensor.Shape{r, n}, tensor.Shape{m, n}
+		outRows := r
+		if wrtW {
+			outRows = m
+		}
+		for k := range blocks {
+			xr, wr, hr, or := k*r*n, k*m*n, k*r*m, k*outRows*n
+			if x.Dtype() == tensor.Float32 {
+				xk, wk, gk := x.Float32s()[xr:xr+r*n], w.Float32s()[wr:wr+m*n], g.Float32s()[xr:xr+r*n]
+				tiedGrad(out.Float32s()[or:or+outRows*n], dh.Float32s(), second.Float32s(), H.Float32s()[hr:hr+r*m], xk, wk, gk, xs, ws, wrtW, scratch)
+			} else {
+				xk, wk, gk := x.Float64s()[xr:xr+r*n], w.Float64s()[wr:wr+m*n], g.Float64s()[xr:xr+r*n]
+				tiedGrad(out.Float64s()[or:or+outRows*n], dh.Float64s(), second.Float64s(), H.Float64s()[hr:hr+r*m], xk, wk, gk, xs, ws, wrtW, nil)
+			}
 		}
 		return nil
 	}

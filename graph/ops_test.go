@@ -96,6 +96,63 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 		out = pick(b, o.fused, func() *Node { return b.AddRowReLU(A, v) }, func() (*Node, error) {
 			return G.Rectify(G.Must(G.BroadcastAdd(A, G.Must(G.Reshape(v, tensor.Shape{1, n})), nil, []byte{0})))
 		})
+	case "stacked tied product":
+		const K, rk, m, nn = 3, 2, 2, 4
+		X, W := b.Param("X", Normal(1), K*rk, nn), b.Param("W", Normal(1), K*m, nn)
+		out = pick(b, o.fused, func() *Node { return b.StackedTiedProduct(X, W, K) }, func() (*Node, error) {
+			return concatBlocks(K, func(i int) *Node {
+				Xk, Wk := rowBlock(X, i, rk), rowBlock(W, i, m)
+				return G.Must(G.Mul(G.Must(G.Mul(Xk, G.Must(G.Transpose(Wk)))), Wk))
+			})
+		})
+	case "stacked add row relu", "stacked add row":
+		const K, rk = 3, 2
+		A, v := b.Param("A", Normal(1), K*rk, n), b.Param("v", Normal(1), K, n)
+		relu := o.name == "stacked add row relu"
+		out = pick(b, o.fused, func() *Node {
+			if relu {
+				return b.StackedAddRowReLU(A, v)
+			}
+			return b.StackedAddRow(A, v)
+		}, func() (*Node, error) {
+			return concatBlocks(K, func(i int) *Node {
+				s := G.Must(G.BroadcastAdd(rowBlock(A, i, rk), rowBlock(v, i, 1), nil, []byte{0}))
+				if relu {
+					s = G.Must(G.Rectify(s))
+				}
+				return s
+			})
+		})
+	case "stacked weighted squared error":
+		// Instance k's loss weighted by k+1 in the objective, through Pick.
+		const K, rk = 3, 2
+		X, Y := b.Param("X", Normal(1), K*rk, n), b.Param("Y", Normal(1), K*rk, n)
+		w := b.Const([]float64{1, 0.5, 0.25, 2, 1, 0.5, 0.1, 0.2, 0.3}, K, n)
+		if o.fused {
+			losses := b.StackedWeightedSqErr(X, Y, w)
+			var total *Node
+			for i := range K {
+				term := b.Scale(b.Pick(losses, i), float64(i+1))
+				if total == nil {
+					total = term
+				} else {
+					total = b.Add(total, term)
+				}
+			}
+			return []Term{{Name: "loss", Node: total}}
+		}
+		var total *G.Node
+		for i := range K {
+			sq := G.Must(G.Square(G.Must(G.Sub(rowBlock(X, i, rk), rowBlock(Y, i, rk)))))
+			li := G.Must(G.Sum(G.Must(G.BroadcastHadamardProd(sq, rowBlock(w, i, 1), nil, []byte{0}))))
+			li = G.Must(G.HadamardProd(li, b.Scalar(float64(i+1)/rk)))
+			if total == nil {
+				total = li
+			} else {
+				total = G.Must(G.Add(total, li))
+			}
+		}
+		return []Term{{Name: "loss", Node: total}}
 	case "weighted squared error":
 		X, Y := b.Param("X", Normal(1), r, n), b.Param("Y", Normal(1), r, n)
 		w := b.Const([]float64{1, 0.5, 0.25})
@@ -115,6 +172,20 @@ func (o opModel) Loss(b *Builder, x *Node) []Term {
 	return []Term{{Name: "loss", Node: b.Sum(b.Mul(out, b.Const(R, sh[0], sh[1])))}}
 }
 
+// rowBlock returns rows [i·r, (i+1)·r) of the matrix a.
+func rowBlock(a *G.Node, i, r int) *G.Node {
+	return G.Must(G.Slice(a, G.S(i*r, (i+1)*r)))
+}
+
+// concatBlocks stacks the k matrices block(0), …, block(k−1) by rows.
+func concatBlocks(k int, block func(i int) *G.Node) (*G.Node, error) {
+	nodes := make([]*G.Node, k)
+	for i := range nodes {
+		nodes[i] = block(i)
+	}
+	return G.Concat(0, nodes...)
+}
+
 func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node {
 	if fused {
 		return f()
@@ -123,7 +194,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "abs", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error", "stacked tied product", "stacked add row relu", "stacked add row", "stacked weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

@@ -108,6 +108,7 @@ type options struct {
 	hooks    Hooks
 	log      logrus.FieldLogger
 	progress *Progress
+	perStep  int // progress units per step; 0 means 1
 	ckpt     checkpointOption
 }
 
@@ -132,6 +133,17 @@ func WithLogger(log logrus.FieldLogger) Option { return func(o *options) { o.log
 
 // WithProgress advances p by one per step.
 func WithProgress(p *Progress) Option { return func(o *options) { o.progress = p } }
+
+// WithProgressPerStep makes each step advance the progress bar by k: a
+// graph of k stacked instances does k instances' steps at once.
+func WithProgressPerStep(k int) Option { return func(o *options) { o.perStep = k } }
+
+func (o *options) advance(steps int) {
+	if o.perStep > 0 {
+		steps *= o.perStep
+	}
+	o.progress.Add(steps)
+}
 
 // Record is the value of every loss term at one step.
 type Record struct {
@@ -294,7 +306,7 @@ func (t *Trainer) Step() ([]float64, error) {
 			t.opts.log.WithFields(f).Debug("train")
 		}
 	}
-	t.opts.progress.Add(1)
+	t.opts.advance(1)
 	t.step++
 	return vals, nil
 }
@@ -319,7 +331,7 @@ func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts
 		if ok {
 			t.hist.ResumedAt = t.step
 		}
-		t.opts.progress.Add(t.step)
+		t.opts.advance(t.step)
 	}
 	for !t.Done() {
 		if err := ctx.Err(); err != nil {

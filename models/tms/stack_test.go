@@ -1,0 +1,111 @@
+package tms
+
+import (
+	"context"
+	"math"
+	"testing"
+
+	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/toy"
+)
+
+// TestStackTrainsLikeAlone: K models trained in one stacked graph must end
+// with exactly the weights and losses each reaches when trained alone, for
+// both stackable kinds, sizes that take the AVX2 kernels and sizes that do
+// not, and instances with different data and importances.
+func TestStackTrainsLikeAlone(t *testing.T) {
+	tests := []struct {
+		name string
+		kind Kind
+		n, m int
+	}{
+		{"relu 5→2", ReLUOutput, 5, 2},
+		{"linear 5→2", Linear, 5, 2},
+		{"relu 40→9", ReLUOutput, 40, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const k, batch, steps = 3, 64, 30
+			cfg := graph.Config{Steps: steps, Batch: batch, LR: 1e-2}
+			probs := []float64{1, 0.3, 0.05}
+			models := make([]*Model, k)
+			srcs := make([]graph.Source, k)
+			stackSrcs := make([]graph.Source, k)
+			alone := make([]*graph.Params, k)
+			stacked := make([]*graph.Params, k)
+			cfgs := make([]Config, k)
+			lastAlone := make([]float64, k)
+			for i := range k {
+				cfgs[i] = Config{Kind: tt.kind, Features: tt.n, Hidden: tt.m, Importance: toy.Geometric(tt.n, 0.7+0.1*float64(i))}
+				m, err := New(cfgs[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				models[i] = m
+				data := toy.Config{Features: tt.n, Probability: []float64{probs[i]}}
+				s1, _ := toy.NewSource(data, graph.NewRand(11, uint64(i)))
+				s2, _ := toy.NewSource(data, graph.NewRand(11, uint64(i)))
+				srcs[i], stackSrcs[i] = s1, s2
+				alone[i], stacked[i] = graph.NewParams(uint64(100+i)), graph.NewParams(uint64(100+i))
+				hist, err := graph.Train(context.Background(), m, srcs[i], alone[i], cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lastAlone[i] = hist.Last()[0]
+			}
+			stack, err := NewStack(cfgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sp, err := StackParams(models, stacked)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := graph.StackSources(stackSrcs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scfg := cfg
+			scfg.Batch = k * batch
+			hist, err := graph.Train(context.Background(), stack, src, sp, scfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := UnstackParams(sp, models, stacked); err != nil {
+				t.Fatal(err)
+			}
+			for i := range k {
+				if got := hist.Last()[i]; got != lastAlone[i] {
+					t.Errorf("instance %d: last loss %v stacked, %v alone", i, got, lastAlone[i])
+				}
+				for _, name := range []string{ParamW, ParamB} {
+					a, s := alone[i].Float64s(name), stacked[i].Float64s(name)
+					for j := range a {
+						if math.Float64bits(a[j]) != math.Float64bits(s[j]) {
+							t.Fatalf("instance %d: %s[%d] = %v stacked, %v alone", i, name, j, s[j], a[j])
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestNewStackRejects(t *testing.T) {
+	relu := Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 1)}
+	tests := []struct {
+		name string
+		cfgs []Config
+	}{
+		{"none", nil},
+		{"privileged", []Config{{Kind: Privileged, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 1)}}},
+		{"sizes differ", []Config{relu, {Kind: ReLUOutput, Features: 5, Hidden: 3, Importance: toy.Geometric(5, 1)}}},
+		{"kinds differ", []Config{relu, {Kind: Linear, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 1)}}},
+		{"invalid", []Config{relu, {Kind: ReLUOutput, Features: 5, Hidden: 2}}},
+	}
+	for _, tt := range tests {
+		if _, err := NewStack(tt.cfgs); err == nil {
+			t.Errorf("NewStack(%s) = nil error; want one", tt.name)
+		}
+	}
+}
