@@ -21,14 +21,8 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 	_ = b[k*n-1]
 	_ = c[r*n-1]
 	n8 := n &^ 7
-	var bpad []float32 // B's last n − n8 columns, zero-padded to 8
-	if n8 < n {
-		bpad = scratch.get(k * 8)
-		for kk := 0; kk < k; kk++ {
-			copy(bpad[kk*8:kk*8+8], b[kk*n+n8:(kk+1)*n])
-		}
-	}
-	block := func(c, a []float32, cpad *[4 * 8]float32) { // 4 full rows of A and C
+	tail := &laneMasks[n-n8] // B's and C's last n − n8 columns
+	block := func(c, a []float32) { // 4 full rows of A and C
 		j := 0
 		for ; j+16 <= n; j += 16 {
 			sgemm4x16(k, &a[0], k, &b[j], n, &c[j], n)
@@ -36,21 +30,14 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 		for ; j+8 <= n; j += 8 {
 			sgemm4x8(k, &a[0], k, &b[j], n, &c[j], n)
 		}
-		if bpad != nil {
-			*cpad = [4 * 8]float32{}
-			sgemm4x8(k, &a[0], k, &bpad[0], 8, &cpad[0], 8)
-			for i := 0; i < 4; i++ {
-				for jj, v := range cpad[i*8 : i*8+n-n8] {
-					c[i*n+n8+jj] += v
-				}
-			}
+		if n8 < n {
+			sgemm4x8m(k, &a[0], k, 1, &b[n8], n, &c[n8], n, 4, &tail[0])
 		}
 	}
 	r4 := r &^ 3
 	rows := func(from, to int) { // blocks of 4 rows in [from, to)
-		var cpad [4 * 8]float32
 		for i := from; i < to; i += 4 {
-			block(c[i*n:(i+4)*n], a[i*k:(i+4)*k], &cpad)
+			block(c[i*n:(i+4)*n], a[i*k:(i+4)*k])
 		}
 	}
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
@@ -69,15 +56,39 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 	} else {
 		rows(0, r4)
 	}
-	if r4 < r { // the last rows, zero-padded to 4
-		apad, ctmp := scratch.get(4*k), scratch.get(4*n)
-		copy(apad, a[r4*k:r*k])
-		copy(ctmp, c[r4*n:r*n])
-		var cpad [4 * 8]float32
-		block(ctmp, apad, &cpad)
-		copy(c[r4*n:r*n], ctmp)
+	if r4 < r { // the last 1–3 rows, 8 columns at a time
+		for j := 0; j < n; j += 8 {
+			sgemm4x8m(k, &a[r4*k], k, 1, &b[j], n, &c[r4*n+j], n, r-r4, &laneMasks[min(n-j, 8)][0])
+		}
 	}
 }
+
+// sgemmNarrow adds A·B to C for C [r, n] with n ≤ 8 and A's element (i, kk)
+// at a[i·ars + kk·acs]: with ars = 1 and acs = r it reads A transposed in
+// place, so a product like Hᵀ·G of a toy model needs no transposed copy.
+// Every entry is the FMA chain of sgemm.
+func sgemmNarrow(c, a, b []float32, r, k, n, ars, acs int) {
+	if r == 0 || n == 0 || k == 0 {
+		return
+	}
+	_ = a[(r-1)*ars+(k-1)*acs]
+	_ = b[k*n-1]
+	_ = c[r*n-1]
+	mask := &laneMasks[n]
+	for i := 0; i < r; i += 4 {
+		sgemm4x8m(k, &a[i*ars], ars, acs, &b[0], n, &c[i*n], n, min(r-i, 4), &mask[0])
+	}
+}
+
+// laneMasks[j] selects the first j of 8 float32 lanes.
+var laneMasks = func() (m [9][8]uint32) {
+	for j := range m {
+		for l := 0; l < j; l++ {
+			m[j][l] = ^uint32(0)
+		}
+	}
+	return m
+}()
 
 // parallelMin is the number of multiply-adds from which sgemm splits its rows
 // over the cores: below it, starting goroutines costs more than it saves

@@ -28,3 +28,6 @@ func sqErrGrad32(dst, x, y, w *float32, n int, s float32)
 
 //go:noescape
 func sqErrRow32(x, y, w *float32, n int) float32
+
+//go:noescape
+func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, rows int, mask *uint32)

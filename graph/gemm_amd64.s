@@ -130,3 +130,94 @@ store8:
 	VMOVUPS Y6, (DX)
 	VZEROUPPER
 	RET
+
+// func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, rows int, mask *uint32)
+// C[0:rows, 0:8] += A[0:rows, 0:k] · B[0:k, 0:8] for rows in 1…4, with
+// A's element (i, kk) at a + i·ars + kk·acs (so A may be read transposed)
+// and only the columns whose mask lane is all ones read from B or written
+// to C: no padded copies of A, B or C. Missing rows (i ≥ rows) read row 0
+// again and are not stored. Each entry is the same FMA chain from zero over
+// kk as in sgemm4x8, then added to C.
+TEXT ·sgemm4x8m(SB), NOSPLIT, $0-80
+	MOVQ    k+0(FP), CX
+	MOVQ    a+8(FP), SI
+	MOVQ    ars+16(FP), R8
+	MOVQ    b+32(FP), DI
+	MOVQ    ldb+40(FP), R9
+	MOVQ    c+48(FP), DX
+	MOVQ    ldc+56(FP), R10
+	MOVQ    rows+64(FP), BX
+	MOVQ    mask+72(FP), AX
+	VMOVDQU (AX), Y14
+	MOVQ    acs+24(FP), AX
+	SHLQ    $2, R8
+	SHLQ    $2, AX
+	SHLQ    $2, R9
+	SHLQ    $2, R10
+
+	// Row pointers: row i at SI + i·ars when i < rows, else SI.
+	MOVQ SI, R11
+	MOVQ SI, R12
+	MOVQ SI, R13
+	CMPQ BX, $2
+	JLT  rowsSet
+	LEAQ (SI)(R8*1), R11
+	CMPQ BX, $3
+	JLT  rowsSet
+	LEAQ (R11)(R8*1), R12
+	CMPQ BX, $4
+	JLT  rowsSet
+	LEAQ (R12)(R8*1), R13
+
+rowsSet:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	VXORPS Y4, Y4, Y4
+	VXORPS Y6, Y6, Y6
+	TESTQ  CX, CX
+	JE     storeM
+
+loopM:
+	VMASKMOVPS   (DI), Y14, Y8
+	VBROADCASTSS (SI), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VBROADCASTSS (R11), Y11
+	VFMADD231PS  Y8, Y11, Y2
+	VBROADCASTSS (R12), Y12
+	VFMADD231PS  Y8, Y12, Y4
+	VBROADCASTSS (R13), Y13
+	VFMADD231PS  Y8, Y13, Y6
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
+	ADDQ         R9, DI
+	DECQ         CX
+	JNE          loopM
+
+storeM:
+	VMASKMOVPS (DX), Y14, Y8
+	VADDPS     Y8, Y0, Y0
+	VMASKMOVPS Y0, Y14, (DX)
+	CMPQ       BX, $2
+	JLT        doneM
+	ADDQ       R10, DX
+	VMASKMOVPS (DX), Y14, Y8
+	VADDPS     Y8, Y2, Y2
+	VMASKMOVPS Y2, Y14, (DX)
+	CMPQ       BX, $3
+	JLT        doneM
+	ADDQ       R10, DX
+	VMASKMOVPS (DX), Y14, Y8
+	VADDPS     Y8, Y4, Y4
+	VMASKMOVPS Y4, Y14, (DX)
+	CMPQ       BX, $4
+	JLT        doneM
+	ADDQ       R10, DX
+	VMASKMOVPS (DX), Y14, Y8
+	VADDPS     Y8, Y6, Y6
+	VMASKMOVPS Y6, Y14, (DX)
+
+doneM:
+	VZEROUPPER
+	RET

@@ -150,3 +150,57 @@ func TestSparseDispatchAgrees(t *testing.T) {
 		})
 	}
 }
+
+// TestSgemmTailsAreExact: the masked kernel that handles leftover rows and
+// columns, and the narrow product that reads A transposed in place, must
+// give every entry the bits it gets inside a full 4×16 block.
+func TestSgemmTailsAreExact(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	rng := NewRand(7, 0)
+	for _, sz := range [][3]int{{7, 5, 13}, {1, 3, 2}, {2, 1024, 5}, {1027, 5, 2}, {6, 9, 8}, {3, 2, 21}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		t.Run(fmt.Sprint(sz), func(t *testing.T) {
+			a, b := make([]float32, r*k), make([]float32, k*n)
+			for i := range a {
+				a[i] = float32(rng.NormFloat64())
+			}
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			// The padded product: rows to a multiple of 4, columns of 16.
+			R, N := (r+3)&^3, (n+15)&^15
+			ap, bp := make([]float32, R*k), make([]float32, k*N)
+			copy(ap, a)
+			for kk := 0; kk < k; kk++ {
+				copy(bp[kk*N:kk*N+n], b[kk*n:(kk+1)*n])
+			}
+			want := make([]float32, R*N)
+			sgemm(want, ap, bp, R, k, N, &arena{})
+			got := make([]float32, r*n)
+			sgemm(got, a, b, r, k, n, &arena{})
+			var at []float32
+			if n <= 8 { // A stored transposed [k, r], read in place
+				at = make([]float32, k*r)
+				transpose(at, a, r, k)
+			}
+			for i := 0; i < r; i++ {
+				for j := 0; j < n; j++ {
+					if g, w := got[i*n+j], want[i*N+j]; math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("C[%d, %d] = %v; want %v, as in a full block", i, j, g, w)
+					}
+				}
+			}
+			if at != nil {
+				narrow := make([]float32, r*n)
+				sgemmNarrow(narrow, at, b, r, k, n, 1, r)
+				for i := range narrow {
+					if math.Float32bits(narrow[i]) != math.Float32bits(got[i]) {
+						t.Fatalf("narrow C[%d, %d] = %v; want %v", i/n, i%n, narrow[i], got[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -153,6 +153,10 @@ func matMulLoops[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *arena) {
 	scratch.reset()
 	r, k := as[0], as[1]
+	if ta && !tb && bs[1] <= 8 { // narrow: read A transposed in place
+		sgemmNarrow(c, a, b, as[1], as[0], bs[1], 1, as[1])
+		return
+	}
 	if ta {
 		at := scratch.get(len(a))
 		transpose(at, a, as[0], as[1])

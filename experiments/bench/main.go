@@ -55,6 +55,7 @@ type Config struct {
 	L1        float64 `json:"l1"`
 	Seed      uint64  `json:"seed"`
 	Threads   int     `json:"threads"`
+	Graphs    int     `json:"graphs"`
 }
 
 // Validate names the first bad flag.
@@ -78,6 +79,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-l1 %v: must be a non-negative number", c.L1)
 	case c.Threads < 0:
 		return fmt.Errorf("-threads %d: must not be negative", c.Threads)
+	case c.Graphs < 0:
+		return fmt.Errorf("-graphs %d: must not be negative", c.Graphs)
 	}
 	return nil
 }
@@ -113,6 +116,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "sae: L1 coefficient")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "goroutines running instances (0: GOMAXPROCS)")
+	fs.IntVar(&cfg.Graphs, "graphs", cfg.Graphs, "toy: graphs the instances are stacked into (0: one per goroutine; -instances: one graph per instance)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed loop to FILE")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -208,8 +212,10 @@ func measure(cfg Config, trainers []*graph.Trainer, flopsPerStep float64) (Resul
 func benchToy(cfg Config) (Result, error) {
 	n, m, k := cfg.Features, cfg.Hidden, cfg.Instances
 	imp := toy.Geometric(n, 0.9)
-	trainers := make([]*graph.Trainer, k)
-	for i := range trainers {
+	models := make([]*tms.Model, k)
+	srcs := make([]graph.Source, k)
+	params := make([]*graph.Params, k)
+	for i := range k {
 		p := 1.0
 		if k > 1 {
 			p = math.Pow(50, -float64(i)/float64(k-1))
@@ -218,25 +224,59 @@ func benchToy(cfg Config) (Result, error) {
 		if err != nil {
 			return Result{}, err
 		}
-		model := meanOverFeatures{tm}
-		src, err := toy.NewSource(toy.Config{Features: n, Probability: []float64{p}}, graph.NewRand(cfg.Seed, uint64(2*i)))
-		if err != nil {
+		models[i] = tm
+		if srcs[i], err = toy.NewSource(toy.Config{Features: n, Probability: []float64{p}}, graph.NewRand(cfg.Seed, uint64(2*i))); err != nil {
 			return Result{}, err
 		}
 		// The peer draws W [k, m, n] with torch's xavier_normal_, whose fan-in
 		// and fan-out of a 3-D tensor are m·n and k·n.
-		params := graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1)))
+		params[i] = graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1)))
 		w := make([]float64, m*n)
 		graph.Normal(math.Sqrt(2/float64(m*n+k*n)))(graph.NewRand(cfg.Seed, uint64(1000+i)), []int{m, n}, w)
-		if err := params.Set(tms.ParamW, []int{m, n}, w); err != nil {
+		if err := params[i].Set(tms.ParamW, []int{m, n}, w); err != nil {
 			return Result{}, err
 		}
-		t, err := graph.NewTrainer(model, src, params, graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR})
+	}
+	// Instance i goes to graph i mod g: each graph stacks every g-th
+	// instance, so that dense and sparse instances mix in every graph.
+	g := cfg.Graphs
+	if g == 0 {
+		g = runtime.GOMAXPROCS(0)
+	}
+	g = min(g, k)
+	trainers := make([]*graph.Trainer, g)
+	for j := range g {
+		var gm []*tms.Model
+		var gs []graph.Source
+		var gp []*graph.Params
+		for i := j; i < k; i += g {
+			gm, gs, gp = append(gm, models[i]), append(gs, srcs[i]), append(gp, params[i])
+		}
+		var model graph.Model = gm[0]
+		src, p := gs[0], gp[0]
+		if len(gm) > 1 {
+			cfgs := make([]tms.Config, len(gm))
+			for i, tm := range gm {
+				cfgs[i] = tm.Config
+			}
+			stack, err := tms.NewStack(cfgs)
+			if err != nil {
+				return Result{}, err
+			}
+			if p, err = tms.StackParams(gm, gp); err != nil {
+				return Result{}, err
+			}
+			if src, err = graph.StackSources(gs...); err != nil {
+				return Result{}, err
+			}
+			model = stack
+		}
+		t, err := graph.NewTrainer(meanOverFeatures{model, n}, src, p, graph.Config{Steps: cfg.Steps, Batch: len(gm) * cfg.Batch, LR: cfg.LR})
 		if err != nil {
 			return Result{}, err
 		}
 		defer t.Close()
-		trainers[i] = t
+		trainers[j] = t
 	}
 	// Forward x·Wᵀ and h·W, backward twice that: 12·B·n·m per instance.
 	res, last, err := measure(cfg, trainers, 12*float64(cfg.Batch*n*m*k))
@@ -244,19 +284,26 @@ func benchToy(cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	for _, v := range last {
-		res.Loss += v[0]
+		for _, l := range v {
+			res.Loss += l
+		}
 	}
 	return res, nil
 }
 
-// meanOverFeatures is the toy model with the peer's loss: averaged over
-// features as well as the batch (1/n of ours), so that Adam, whose ε does not
-// scale, takes the same steps.
-type meanOverFeatures struct{ *tms.Model }
+// meanOverFeatures is a toy model (or stack) with the peer's loss: every
+// term averaged over features as well as the batch (1/n of ours), so that
+// Adam, whose ε does not scale, takes the same steps.
+type meanOverFeatures struct {
+	graph.Model
+	features int
+}
 
 func (m meanOverFeatures) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
 	t := m.Model.Loss(b, x)
-	t[0].Node = b.Scale(t[0].Node, 1/float64(m.Features))
+	for i := range t {
+		t[i].Node = b.Scale(t[i].Node, 1/float64(m.features))
+	}
 	return t
 }
 
