@@ -21,7 +21,7 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
 	_ = b[k*n-1]
 	_ = c[r*n-1]
 	n8 := n &^ 7
-	tail := &laneMasks[n-n8] // B's and C's last n − n8 columns
+	tail := &laneMasks[n-n8]        // B's and C's last n − n8 columns
 	block := func(c, a []float32) { // 4 full rows of A and C
 		j := 0
 		for ; j+16 <= n; j += 16 {
