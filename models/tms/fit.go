@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 
 	"github.com/toymodels/superposition/graph"
@@ -100,6 +101,11 @@ const evalBatch = 1 << 14
 // DeriveSeed(cfg.Seed, i, r); all restarts of an instance are evaluated on the
 // same fresh samples. Results are identical for the same seed whatever the
 // number of cores.
+//
+// Small linear and ReLU-output models (features × hidden ≤ 1024) of one
+// size are trained stacked, several to a graph ([Stack]), which trains
+// each to the same bits as alone but pays Gorgonia's per-step costs once
+// per graph. Sweeps that keep checkpoints train every job alone.
 func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Option) ([]Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("tms: %w", err)
@@ -118,58 +124,37 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 	if samples == 0 {
 		samples = 1 << 20
 	}
-	type fit struct {
-		seed    uint64
-		loss    float64
-		params  *graph.Params
-		resumed int
-	}
 	k := cfg.Restarts
-	fits, err := graph.Sweep(ctx, len(specs)*k, func(ctx context.Context, job int) (fit, error) {
-		i, r := job/k, job%k
-		spec := specs[i]
-		seed := graph.DeriveSeed(cfg.Seed, uint64(i), uint64(r))
-		m, err := New(spec.Model)
-		if err != nil {
-			return fit{}, err
+	fits := make([]fit, len(specs)*k)
+	units := planUnits(specs, k, cfg.CheckpointDir == "")
+	_, err := graph.Sweep(ctx, len(units), func(ctx context.Context, u int) (struct{}, error) {
+		jobs := units[u]
+		var err error
+		if len(jobs) == 1 {
+			fits[jobs[0]], err = trainAlone(ctx, specs, cfg, jobs[0], opts)
+		} else {
+			err = trainStacked(ctx, specs, cfg, jobs, fits, opts)
 		}
-		src, err := toy.NewSource(spec.Data, graph.NewRand(graph.DeriveSeed(seed, 1), 0))
 		if err != nil {
-			return fit{}, err
+			return struct{}{}, err
 		}
-		p := graph.NewParams(graph.DeriveSeed(seed, 0))
-		jobOpts := opts
-		if cfg.CheckpointDir != "" {
-			key, err := json.Marshal(struct {
-				Spec     Spec
-				Train    graph.Config
-				Seed     uint64
-				Instance int
-				Restart  int
-			}{spec, cfg.Train, cfg.Seed, i, r})
+		for _, job := range jobs {
+			i := job / k
+			evalSrc, err := toy.NewSource(specs[i].Data, graph.NewRand(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
 			if err != nil {
-				return fit{}, err
+				return struct{}{}, err
 			}
-			every := cfg.CheckpointEvery
-			if every == 0 {
-				every = 1000
+			m, err := New(specs[i].Model)
+			if err != nil {
+				return struct{}{}, err
 			}
-			path := filepath.Join(cfg.CheckpointDir, fmt.Sprintf("instance-%04d-restart-%03d.ckpt", i, r))
-			jobOpts = append(slices.Clone(opts), graph.WithCheckpoint(path, string(key), every))
+			loss, err := graph.Evaluate(ctx, m, evalSrc, fits[job].params, samples, evalBatch)
+			if err != nil {
+				return struct{}{}, fmt.Errorf("tms: instance %d restart %d: %w", i, job%k, err)
+			}
+			fits[job].loss = loss[0].Value
 		}
-		hist, err := graph.Train(ctx, m, src, p, cfg.Train, jobOpts...)
-		if err != nil {
-			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
-		}
-		evalSrc, err := toy.NewSource(spec.Data, graph.NewRand(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
-		if err != nil {
-			return fit{}, err
-		}
-		loss, err := graph.Evaluate(ctx, m, evalSrc, p, samples, evalBatch)
-		if err != nil {
-			return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
-		}
-		return fit{seed: seed, loss: loss[0].Value, params: p, resumed: hist.ResumedAt}, nil
+		return struct{}{}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -193,4 +178,148 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		out[i] = res
 	}
 	return out, nil
+}
+
+// fit is the trained state of one job (instance i, restart r = job/k,
+// job%k of a sweep with k restarts).
+type fit struct {
+	seed    uint64
+	loss    float64
+	params  *graph.Params
+	resumed int
+}
+
+// stackMaxSize is the largest features × hidden of the models a sweep
+// stacks into one graph. Small models are dominated by per-op and per-run
+// costs, which stacking shares; large ones are dominated by arithmetic, and
+// training them one per job balances the cores better.
+const stackMaxSize = 1024
+
+// planUnits splits the jobs of a sweep into units, each trained by one
+// goroutine: a stack of small models of one kind and size (when stacking
+// is allowed), or a single job. Each stackable group is dealt round-robin
+// into as many stacks as there are cores, so that dense and sparse
+// instances mix. Stacked instances train to the same bits as alone, so
+// the plan (which depends on GOMAXPROCS) changes the speed, not the results.
+func planUnits(specs []Spec, k int, stack bool) [][]int {
+	type shape struct {
+		kind Kind
+		n, m int
+	}
+	groups := map[shape][]int{}
+	var order []shape
+	var units [][]int
+	for job := 0; job < len(specs)*k; job++ {
+		mc := specs[job/k].Model
+		if !stack || !mc.Kind.Stackable() || mc.Features*mc.Hidden > stackMaxSize {
+			units = append(units, []int{job})
+			continue
+		}
+		key := shape{mc.Kind, mc.Features, mc.Hidden}
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], job)
+	}
+	for _, key := range order {
+		jobs := groups[key]
+		g := min(runtime.GOMAXPROCS(0), len(jobs))
+		for c := range g {
+			var unit []int
+			for j := c; j < len(jobs); j += g {
+				unit = append(unit, jobs[j])
+			}
+			units = append(units, unit)
+		}
+	}
+	return units
+}
+
+// jobSetup returns the model, data source and parameter store of a job,
+// seeded as the sweep documents.
+func jobSetup(specs []Spec, cfg SweepConfig, job int) (*Model, *toy.Source, *graph.Params, uint64, error) {
+	i, r := job/cfg.Restarts, job%cfg.Restarts
+	seed := graph.DeriveSeed(cfg.Seed, uint64(i), uint64(r))
+	m, err := New(specs[i].Model)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	src, err := toy.NewSource(specs[i].Data, graph.NewRand(graph.DeriveSeed(seed, 1), 0))
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	return m, src, graph.NewParams(graph.DeriveSeed(seed, 0)), seed, nil
+}
+
+// trainAlone trains one job in its own graph, with its checkpoint if the
+// sweep keeps them.
+func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opts []graph.Option) (fit, error) {
+	i, r := job/cfg.Restarts, job%cfg.Restarts
+	m, src, p, seed, err := jobSetup(specs, cfg, job)
+	if err != nil {
+		return fit{}, err
+	}
+	jobOpts := opts
+	if cfg.CheckpointDir != "" {
+		key, err := json.Marshal(struct {
+			Spec     Spec
+			Train    graph.Config
+			Seed     uint64
+			Instance int
+			Restart  int
+		}{specs[i], cfg.Train, cfg.Seed, i, r})
+		if err != nil {
+			return fit{}, err
+		}
+		every := cfg.CheckpointEvery
+		if every == 0 {
+			every = 1000
+		}
+		path := filepath.Join(cfg.CheckpointDir, fmt.Sprintf("instance-%04d-restart-%03d.ckpt", i, r))
+		jobOpts = append(slices.Clone(opts), graph.WithCheckpoint(path, string(key), every))
+	}
+	hist, err := graph.Train(ctx, m, src, p, cfg.Train, jobOpts...)
+	if err != nil {
+		return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
+	}
+	return fit{seed: seed, params: p, resumed: hist.ResumedAt}, nil
+}
+
+// trainStacked trains the jobs in one stacked graph and stores their fits.
+func trainStacked(ctx context.Context, specs []Spec, cfg SweepConfig, jobs []int, fits []fit, opts []graph.Option) error {
+	models := make([]*Model, len(jobs))
+	cfgs := make([]Config, len(jobs))
+	srcs := make([]graph.Source, len(jobs))
+	ps := make([]*graph.Params, len(jobs))
+	for j, job := range jobs {
+		m, src, p, seed, err := jobSetup(specs, cfg, job)
+		if err != nil {
+			return err
+		}
+		models[j], cfgs[j], srcs[j], ps[j] = m, m.Config, src, p
+		fits[job] = fit{seed: seed, params: p}
+	}
+	stack, err := NewStack(cfgs)
+	if err != nil {
+		return err
+	}
+	sp, err := StackParams(models, ps)
+	if err != nil {
+		return err
+	}
+	src, err := graph.StackSources(srcs...)
+	if err != nil {
+		return err
+	}
+	tc := cfg.Train
+	tc.Batch *= len(jobs)
+	stackOpts := append(slices.Clone(opts), graph.WithProgressPerStep(len(jobs)))
+	if _, err := graph.Train(ctx, stack, src, sp, tc, stackOpts...); err != nil {
+		var names []string
+		for _, job := range jobs {
+			names = append(names, fmt.Sprintf("%d/%d", job/cfg.Restarts, job%cfg.Restarts))
+		}
+		return fmt.Errorf("tms: stacked instances/restarts %v: %w", names, err)
+	}
+	return UnstackParams(sp, models, ps)
 }

@@ -3,6 +3,7 @@ package tms
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/toymodels/superposition/graph"
@@ -106,6 +107,43 @@ func TestNewStackRejects(t *testing.T) {
 	for _, tt := range tests {
 		if _, err := NewStack(tt.cfgs); err == nil {
 			t.Errorf("NewStack(%s) = nil error; want one", tt.name)
+		}
+	}
+}
+
+// TestSweepStackedMatchesAlone: a sweep whose small models are stacked
+// must keep exactly the fits of the same sweep trained one job per graph
+// (a checkpointed sweep trains every job alone).
+func TestSweepStackedMatchesAlone(t *testing.T) {
+	var specs []Spec
+	for _, p := range []float64{1, 0.3, 0.1, 0.03} {
+		specs = append(specs,
+			Spec{Model: Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{p}}},
+			Spec{Model: Config{Kind: Linear, Features: 6, Hidden: 3, Importance: toy.Geometric(6, 0.8)}, Data: toy.Config{Features: 6, Probability: []float64{p}}},
+			Spec{Model: Config{Kind: Privileged, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{p}}})
+	}
+	cfg := SweepConfig{Train: graph.Config{Steps: 60, Batch: 128, LR: 1e-2}, Restarts: 2, Seed: 3, EvalSamples: 2048}
+	if units := planUnits(specs, cfg.Restarts, true); len(units) >= len(specs)*cfg.Restarts {
+		t.Fatalf("%d units for %d jobs: nothing stacked", len(units), len(specs)*cfg.Restarts)
+	}
+	stacked, err := Sweep(context.Background(), specs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := cfg
+	alone.CheckpointDir = t.TempDir()
+	single, err := Sweep(context.Background(), specs, alone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range specs {
+		if !slices.Equal(stacked[i].RestartLosses, single[i].RestartLosses) {
+			t.Errorf("instance %d: restart losses %v stacked, %v alone", i, stacked[i].RestartLosses, single[i].RestartLosses)
+		}
+		for _, name := range []string{ParamW, ParamB} {
+			if a, s := single[i].Params.Float64s(name), stacked[i].Params.Float64s(name); !slices.Equal(a, s) {
+				t.Errorf("instance %d: %s differs stacked and alone", i, name)
+			}
 		}
 	}
 }
