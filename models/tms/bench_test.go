@@ -61,3 +61,52 @@ func BenchmarkAbsValStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
+
+// BenchmarkStackStep measures one training step of K stacked 5→2 models
+// (batch 1024 each) in one graph; instance-steps/s compares with
+// BenchmarkStep/relu_5x2's steps/s.
+func BenchmarkStackStep(b *testing.B) {
+	for _, k := range []int{1, 5, 10} {
+		b.Run(fmt.Sprintf("relu_5x2_K%d", k), func(b *testing.B) {
+			models := make([]*Model, k)
+			cfgs := make([]Config, k)
+			srcs := make([]graph.Source, k)
+			ps := make([]*graph.Params, k)
+			for i := range k {
+				m, err := New(Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				src, err := toy.NewSource(toy.Config{Features: 5, Probability: []float64{0.1}}, graph.NewRand(1, uint64(i)))
+				if err != nil {
+					b.Fatal(err)
+				}
+				models[i], cfgs[i], srcs[i], ps[i] = m, m.Config, src, graph.NewParams(uint64(i))
+			}
+			stack, err := NewStack(cfgs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sp, err := StackParams(models, ps)
+			if err != nil {
+				b.Fatal(err)
+			}
+			src, err := graph.StackSources(srcs...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := graph.NewTrainer(stack, src, sp, graph.Config{Steps: 1 << 30, Batch: k * 1024, LR: 1e-3})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tr.Step(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(k*b.N)/b.Elapsed().Seconds(), "instance-steps/s")
+		})
+	}
+}
