@@ -6,10 +6,10 @@ import "golang.org/x/sys/cpu"
 var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 //go:noescape
-func sgemm4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+func sgemm4x16(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
 
 //go:noescape
-func sgemm4x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+func sgemm4x8(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
 
 // Elementwise float32 kernels of elem_amd64.s; each handles the first
 // n&^7 elements.

@@ -1,18 +1,21 @@
 #include "textflag.h"
 
-// func sgemm4x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
-// C[0:4, 0:16] += A[0:4, 0:k] · B[0:k, 0:16], row-major, leading dimensions
-// in elements. AVX2 + FMA: eight 8-wide accumulators, one broadcast of A per
+// func sgemm4x16(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+// C[0:4, 0:16] += A[0:4, 0:k] · B[0:k, 0:16], B and C row-major with leading
+// dimensions in elements, A's element (i, kk) at a + i·ars + kk·acs (acs = 1
+// for row-major A, ars = 1 to read A transposed in place). AVX2 + FMA: eight 8-wide accumulators, one broadcast of A per
 // row and two loads of B per step of k.
-TEXT ·sgemm4x16(SB), NOSPLIT, $0-56
+TEXT ·sgemm4x16(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R9
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R10
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
 	SHLQ $2, R8
+	SHLQ $2, AX
 	SHLQ $2, R9
 	SHLQ $2, R10
 	LEAQ (SI)(R8*1), R11
@@ -44,10 +47,10 @@ loop16:
 	VBROADCASTSS (R13), Y13
 	VFMADD231PS  Y8, Y13, Y6
 	VFMADD231PS  Y9, Y13, Y7
-	ADDQ         $4, SI
-	ADDQ         $4, R11
-	ADDQ         $4, R12
-	ADDQ         $4, R13
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
 	ADDQ         R9, DI
 	DECQ         CX
 	JNE          loop16
@@ -75,17 +78,19 @@ store16:
 	VZEROUPPER
 	RET
 
-// func sgemm4x8(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int)
+// func sgemm4x8(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
 // C[0:4, 0:8] += A[0:4, 0:k] · B[0:k, 0:8].
-TEXT ·sgemm4x8(SB), NOSPLIT, $0-56
+TEXT ·sgemm4x8(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R9
-	MOVQ c+40(FP), DX
-	MOVQ ldc+48(FP), R10
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
 	SHLQ $2, R8
+	SHLQ $2, AX
 	SHLQ $2, R9
 	SHLQ $2, R10
 	LEAQ (SI)(R8*1), R11
@@ -108,10 +113,10 @@ loop8:
 	VFMADD231PS  Y8, Y12, Y4
 	VBROADCASTSS (R13), Y13
 	VFMADD231PS  Y8, Y13, Y6
-	ADDQ         $4, SI
-	ADDQ         $4, R11
-	ADDQ         $4, R12
-	ADDQ         $4, R13
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
 	ADDQ         R9, DI
 	DECQ         CX
 	JNE          loop8

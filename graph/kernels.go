@@ -153,8 +153,8 @@ func matMulLoops[T float](c, a, b []T, as, bs tensor.Shape, ta, tb bool) {
 func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *arena) {
 	scratch.reset()
 	r, k := as[0], as[1]
-	if ta && !tb && bs[1] <= 8 { // narrow: read A transposed in place
-		sgemmNarrow(c, a, b, as[1], as[0], bs[1], 1, as[1])
+	if ta && !tb { // read A transposed in place
+		sgemmStrided(c, a, b, as[1], as[0], bs[1], 1, as[1])
 		return
 	}
 	if ta {
@@ -168,7 +168,7 @@ func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *are
 		transpose(bt, b, bs[0], bs[1])
 		b, n = bt, bs[0]
 	}
-	sgemm(c, a, b, r, k, n, scratch)
+	sgemm(c, a, b, r, k, n)
 }
 
 // fmaMin is the smallest dimension for which the FMA kernels beat the Go

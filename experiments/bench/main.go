@@ -8,8 +8,10 @@
 //
 // toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
 // probability 50^(−k/(K−1)), importance 0.9ⁱ, W drawn as the peer's
-// xavier_normal_ on a [K, m, n] tensor (std √(2/(mn + Kn))), Adam; each
-// instance is its own graph, and the instances run on all cores. The loss is
+// xavier_normal_ on a [K, m, n] tensor (std √(2/(mn + Kn))), Adam; the
+// instances are trained as tms.Sweep trains them (small ones stacked into
+// one graph per core, tms.Stack, larger ones one graph each; -graphs
+// overrides), on all cores. The loss is
 // reported in the peer's convention: the importance-weighted squared error
 // averaged over batch and features, summed over instances. sae: d_in-wide
 // activations made of `latents` random unit directions, each active with
@@ -116,7 +118,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&cfg.L1, "l1", cfg.L1, "sae: L1 coefficient")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "random seed")
 	fs.IntVar(&cfg.Threads, "threads", cfg.Threads, "goroutines running instances (0: GOMAXPROCS)")
-	fs.IntVar(&cfg.Graphs, "graphs", cfg.Graphs, "toy: graphs the instances are stacked into (0: one per goroutine; -instances: one graph per instance)")
+	fs.IntVar(&cfg.Graphs, "graphs", cfg.Graphs, "toy: graphs the instances are stacked into (0: as tms.Sweep, one per core when features × hidden ≤ 1024, else one per instance)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed loop to FILE")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -240,8 +242,11 @@ func benchToy(cfg Config) (Result, error) {
 	// Instance i goes to graph i mod g: each graph stacks every g-th
 	// instance, so that dense and sparse instances mix in every graph.
 	g := cfg.Graphs
-	if g == 0 {
-		g = runtime.GOMAXPROCS(0)
+	if g == 0 { // as tms.Sweep: small models stacked, one graph per core
+		g = k
+		if n*m <= tms.StackMaxSize {
+			g = runtime.GOMAXPROCS(0)
+		}
 	}
 	g = min(g, k)
 	trainers := make([]*graph.Trainer, g)

@@ -189,11 +189,11 @@ type fit struct {
 	resumed int
 }
 
-// stackMaxSize is the largest features × hidden of the models a sweep
+// StackMaxSize is the largest features × hidden of the models [Sweep]
 // stacks into one graph. Small models are dominated by per-op and per-run
 // costs, which stacking shares; large ones are dominated by arithmetic, and
 // training them one per job balances the cores better.
-const stackMaxSize = 1024
+const StackMaxSize = 1024
 
 // planUnits splits the jobs of a sweep into units, each trained by one
 // goroutine: a stack of small models of one kind and size (when stacking
@@ -211,7 +211,7 @@ func planUnits(specs []Spec, k int, stack bool) [][]int {
 	var units [][]int
 	for job := 0; job < len(specs)*k; job++ {
 		mc := specs[job/k].Model
-		if !stack || !mc.Kind.Stackable() || mc.Features*mc.Hidden > stackMaxSize {
+		if !stack || !mc.Kind.Stackable() || mc.Features*mc.Hidden > StackMaxSize {
 			units = append(units, []int{job})
 			continue
 		}
