@@ -24,5 +24,12 @@ func splitmix(x uint64) uint64 {
 // NewRand returns a PCG-backed *rand.Rand for (seed, stream). Every source of
 // randomness in the project comes from here; the global source is never used.
 func NewRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, DeriveSeed(seed, stream)))
+	return rand.New(NewPCG(seed, stream))
+}
+
+// NewPCG returns the PCG source behind NewRand(seed, stream), for code that
+// draws from it directly (toy.NewSourcePCG): rand.New(NewPCG(seed, stream))
+// gives the same stream as NewRand(seed, stream).
+func NewPCG(seed, stream uint64) *rand.PCG {
+	return rand.NewPCG(seed, DeriveSeed(seed, stream))
 }

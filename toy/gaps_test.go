@@ -112,17 +112,26 @@ func TestFillMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			direct, err := NewSourcePCG(tt.cfg, rand.NewPCG(3, 7)) // newRand(3)'s source
+			if err != nil {
+				t.Fatal(err)
+			}
 			ref, _ := NewSource(tt.cfg, newRand(3))
 			const rows = 4096
 			got, want := make([]float32, rows*tt.cfg.Features), make([]float32, rows*tt.cfg.Features)
+			gotDirect := make([]float32, rows*tt.cfg.Features)
 			// Enough batches that every probability's table gets built and
 			// is then used for a few batches.
 			built := -1
 			for batch := 0; batch < 1000 && (built < 0 || batch < built+3); batch++ {
 				fast.Fill(got)
+				direct.Fill(gotDirect)
 				referenceFill(ref, want)
 				if i := firstDiff(got, want); i >= 0 {
 					t.Fatalf("batch %d: x[%d] = %v; want %v", batch, i, got[i], want[i])
+				}
+				if i := firstDiff(gotDirect, want); i >= 0 {
+					t.Fatalf("batch %d, drawing from the PCG directly: x[%d] = %v; want %v", batch, i, gotDirect[i], want[i])
 				}
 				if built < 0 && allTables(fast) {
 					built = batch
@@ -159,7 +168,7 @@ func firstDiff(a, b []float32) int {
 func BenchmarkFill(b *testing.B) {
 	for _, p := range []float64{1, 0.3, 0.05} {
 		b.Run(formatP(p), func(b *testing.B) {
-			src, err := NewSource(Config{Features: 200, Probability: []float64{p}}, rand.New(rand.NewPCG(1, 2)))
+			src, err := NewSourcePCG(Config{Features: 200, Probability: []float64{p}}, rand.NewPCG(1, 2))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -182,4 +191,20 @@ func formatP(p float64) string {
 		return "p=0.3"
 	}
 	return "p=0.05"
+}
+
+func BenchmarkFillRand(b *testing.B) {
+	for _, p := range []float64{1, 0.3, 0.05} {
+		b.Run(formatP(p), func(b *testing.B) {
+			src, err := NewSource(Config{Features: 200, Probability: []float64{p}}, rand.New(rand.NewPCG(1, 2)))
+			if err != nil {
+				b.Fatal(err)
+			}
+			x := make([]float32, 1024*200)
+			src.Fill(x)
+			for range b.N {
+				src.Fill(x)
+			}
+		})
+	}
 }

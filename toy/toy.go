@@ -89,6 +89,7 @@ type Source struct {
 	cfg   Config
 	units []unit
 	rng   *rand.Rand
+	pcg   *rand.PCG // rng's source when known: drawn from directly, faster
 	// samplers holds one gap sampler per distinct probability.
 	samplers map[float64]*gapSampler
 }
@@ -118,6 +119,18 @@ func NewSource(cfg Config, rng *rand.Rand) (*Source, error) {
 			s.units = append(s.units, unit{members: []int{f}, p: cfg.prob(f)})
 		}
 	}
+	return s, nil
+}
+
+// NewSourcePCG is NewSource drawing from pcg: the same batches as
+// NewSource(cfg, rand.New(pcg)), drawn without rand.Rand's interface call
+// in the hot loops. The Source takes ownership of pcg.
+func NewSourcePCG(cfg Config, pcg *rand.PCG) (*Source, error) {
+	s, err := NewSource(cfg, rand.New(pcg))
+	if err != nil {
+		return nil, err
+	}
+	s.pcg = pcg
 	return s, nil
 }
 
@@ -169,26 +182,33 @@ func (s *Source) Fill(x []float32) {
 
 // fillDense is Fill's loop for a lone feature f active in every row.
 func (s *Source) fillDense(x []float32, n, f int) {
-	rng, end := s.rng, len(x)/n*n
+	end, pcg, rng := len(x)/n*n, s.pcg, s.rng
+	a, b := float32(1), float32(0) // v ↦ a·v + b: U[0, 1) or U[−1, 1)
 	if s.cfg.Signed {
+		a, b = 2, -1
+	}
+	if pcg != nil {
 		for i := f; i < end; i += n {
-			x[i] = 2*rng.Float32() - 1
+			x[i] = a*unitFloat32(pcg.Uint64()) + b
 		}
 		return
 	}
 	for i := f; i < end; i += n {
-		x[i] = rng.Float32()
+		x[i] = a*rng.Float32() + b
 	}
 }
 
 // fillTabled is Fill's loop for a lone feature f whose gaps come from a
 // table, written out flat: the same draws, in the same order, as
-// g.draw and s.value.
+// g.draw and s.value. Its two copies differ only in where the bits come
+// from: straight from the PCG, or through rand.Rand's interface call.
 func (s *Source) fillTabled(x []float32, n, f int, g *gapSampler) {
-	rng, t, logq, signed := s.rng, g.table, g.logq, s.cfg.Signed
-	rows := len(x) / n
-	for r := -1; ; {
-		u := 1 - rng.Float64()
+	t, logq, rows, pcg, rng := g.table, g.logq, len(x)/n, s.pcg, s.rng
+	a, b := float32(1), float32(0)
+	if s.cfg.Signed {
+		a, b = 2, -1
+	}
+	gap := func(u float64) int {
 		j := min(int(u*gapBuckets), gapBuckets-1)
 		gap := int(t.lo[j])
 		switch {
@@ -197,16 +217,25 @@ func (s *Source) fillTabled(x []float32, n, f int, g *gapSampler) {
 		case u <= t.split[j]:
 			gap++
 		}
-		if r += 1 + gap; r >= rows {
-			return
+		return gap
+	}
+	if pcg != nil {
+		for r := gap(1 - unitFloat64(pcg.Uint64())); r < rows; r += 1 + gap(1-unitFloat64(pcg.Uint64())) {
+			x[r*n+f] = a*unitFloat32(pcg.Uint64()) + b
 		}
-		v := rng.Float32()
-		if signed {
-			v = 2*v - 1
-		}
-		x[r*n+f] = v
+		return
+	}
+	for r := gap(1 - rng.Float64()); r < rows; r += 1 + gap(1-rng.Float64()) {
+		x[r*n+f] = a*rng.Float32() + b
 	}
 }
+
+// unitFloat64 and unitFloat32 turn 64 random bits into rand.Rand's Float64
+// and Float32 of the same draw, so the flat loops can take the bits straight
+// from a PCG.
+func unitFloat64(bits uint64) float64 { return float64(bits<<11>>11) / (1 << 53) }
+
+func unitFloat32(bits uint64) float32 { return float32(uint32(bits>>32)<<8>>8) / (1 << 24) }
 
 // gaps returns the gap sampler of probability p, building its table once
 // enough draws have been made at p to pay for it.

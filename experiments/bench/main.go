@@ -227,7 +227,7 @@ func benchToy(cfg Config) (Result, error) {
 			return Result{}, err
 		}
 		models[i] = tm
-		if srcs[i], err = toy.NewSource(toy.Config{Features: n, Probability: []float64{p}}, graph.NewRand(cfg.Seed, uint64(2*i))); err != nil {
+		if srcs[i], err = toy.NewSourcePCG(toy.Config{Features: n, Probability: []float64{p}}, graph.NewPCG(cfg.Seed, uint64(2*i))); err != nil {
 			return Result{}, err
 		}
 		// The peer draws W [k, m, n] with torch's xavier_normal_, whose fan-in

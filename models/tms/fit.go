@@ -140,7 +140,7 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		}
 		for _, job := range jobs {
 			i := job / k
-			evalSrc, err := toy.NewSource(specs[i].Data, graph.NewRand(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
+			evalSrc, err := toy.NewSourcePCG(specs[i].Data, graph.NewPCG(graph.DeriveSeed(cfg.Seed, uint64(i), math.MaxUint64), 0))
 			if err != nil {
 				return struct{}{}, err
 			}
@@ -244,7 +244,7 @@ func jobSetup(specs []Spec, cfg SweepConfig, job int) (*Model, *toy.Source, *gra
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
-	src, err := toy.NewSource(specs[i].Data, graph.NewRand(graph.DeriveSeed(seed, 1), 0))
+	src, err := toy.NewSourcePCG(specs[i].Data, graph.NewPCG(graph.DeriveSeed(seed, 1), 0))
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
