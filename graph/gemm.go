@@ -27,25 +27,30 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int) {
 	_ = a[(r-1)*ars+(k-1)*acs]
 	_ = b[k*n-1]
 	_ = c[r*n-1]
-	n8 := n &^ 7
-	tail := &laneMasks[n-n8] // B's and C's last n − n8 columns
-	block := func(i int) {   // rows i … i+3 of A and C
+	block := func(i, j0, j1 int) { // rows i … i+3 of A and C, columns [j0, j1)
 		ai, ci := &a[i*ars], c[i*n:(i+4)*n]
-		j := 0
-		for ; j+16 <= n; j += 16 {
+		j := j0
+		for ; j+16 <= j1; j += 16 {
 			sgemm4x16(k, ai, ars, acs, &b[j], n, &ci[j], n)
 		}
-		for ; j+8 <= n; j += 8 {
+		for ; j+8 <= j1; j += 8 {
 			sgemm4x8(k, ai, ars, acs, &b[j], n, &ci[j], n)
 		}
-		if n8 < n {
-			sgemm4x8m(k, ai, ars, acs, &b[n8], n, &ci[n8], n, 4, &tail[0])
+		if j < j1 {
+			sgemm4x8m(k, ai, ars, acs, &b[j], n, &ci[j], n, 4, &laneMasks[j1-j][0])
 		}
 	}
+	// Column panels of B small enough to stay in cache while every block
+	// of rows goes past them: B is then read from memory once, not once
+	// per block of rows. Each entry is still one FMA chain over all of k.
+	panel := max(16, panelFloats/k&^15)
 	r4 := r &^ 3
 	rows := func(from, to int) { // blocks of 4 rows in [from, to)
-		for i := from; i < to; i += 4 {
-			block(i)
+		for j0 := 0; j0 < n; j0 += panel {
+			j1 := min(j0+panel, n)
+			for i := from; i < to; i += 4 {
+				block(i, j0, j1)
+			}
 		}
 	}
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
@@ -80,6 +85,10 @@ var laneMasks = func() (m [9][8]uint32) {
 	}
 	return m
 }()
+
+// panelFloats is the size, in floats, of the column panel of B that a
+// product keeps in cache (128 KiB, half of a small L2).
+const panelFloats = 1 << 15
 
 // parallelMin is the number of multiply-adds from which sgemm splits its rows
 // over the cores: below it, starting goroutines costs more than it saves
