@@ -384,13 +384,20 @@ func weightedSqErrOp() *kernelOp {
 		}
 		return nil
 	}
-	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
+	o.diff = sqErrDiff(o, weightedSqErrGradOp)
+	return o
+}
+
+// sqErrDiff is the diff of a squared-error op over (X, Y, w): grad(+1) in
+// X and grad(−1) in Y, each given X, Y, w and the upstream gradient.
+func sqErrDiff(o *kernelOp, grad func(sign float64) *kernelOp) func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		grads := G.Nodes{nil, nil, nil}
 		for i, sign := range []float64{1, -1} {
 			if !o.diffs[i] {
 				continue
 			}
-			d, err := apply(weightedSqErrGradOp(sign), in[0], in[1], in[2], g)
+			d, err := apply(grad(sign), in[0], in[1], in[2], g)
 			if err != nil {
 				return nil, err
 			}
@@ -398,7 +405,6 @@ func weightedSqErrOp() *kernelOp {
 		}
 		return grads, nil
 	}
-	return o
 }
 
 // weightedSqErrGradOp returns sign·(2g/r)·w ⊙ (X − Y): the gradient of

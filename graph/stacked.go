@@ -177,20 +177,7 @@ func stackedSqErrOp() *kernelOp {
 		}
 		return nil
 	}
-	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
-		grads := G.Nodes{nil, nil, nil}
-		for i, sign := range []float64{1, -1} {
-			if !o.diffs[i] {
-				continue
-			}
-			d, err := apply(stackedSqErrGradOp(sign), in[0], in[1], in[2], g)
-			if err != nil {
-				return nil, err
-			}
-			grads[i] = d
-		}
-		return grads, nil
-	}
+	o.diff = sqErrDiff(o, stackedSqErrGradOp)
 	return o
 }
 
