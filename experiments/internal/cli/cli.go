@@ -12,9 +12,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -261,6 +263,10 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
+	if err := checkOut(*out); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: -out %s: %v\n", name, *out, err)
+		return 2
+	}
 	log := logrus.New()
 	log.SetOutput(os.Stderr)
 	log.SetLevel(logrus.WarnLevel)
@@ -290,6 +296,27 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	log.WithField("seconds", wall).Info("done")
 	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
 	return 0
+}
+
+// checkOut reports, before any work is done, an output folder that could
+// never be created: the path, or the nearest of its ancestors that exists,
+// is not a directory. It creates nothing.
+func checkOut(path string) error {
+	for p := filepath.Clean(path); ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", p)
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if parent := filepath.Dir(p); parent == p {
+			return nil
+		}
+	}
 }
 
 // startCPUProfile starts profiling into path and returns the function that

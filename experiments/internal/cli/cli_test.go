@@ -66,6 +66,17 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"-cpuprofile", "/nonexistent/dir/cpu.prof"}, 2},
 		{[]string{"-h"}, 0},
 	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		args []string
+		want int
+	}{[]string{"-out", file}, 2}, struct {
+		args []string
+		want int
+	}{[]string{"-out", filepath.Join(file, "sub")}, 2})
 	for _, tt := range tests {
 		cfg := testToy(t.TempDir())
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
