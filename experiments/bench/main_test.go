@@ -26,6 +26,28 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 	}
 }
 
+// TestGraphsDoNotChangeTheLoss: stacking the toy instances into 1, 2 or 5
+// graphs must train them to the same final loss, to the bit.
+func TestGraphsDoNotChangeTheLoss(t *testing.T) {
+	var want float64
+	for i, g := range []string{"5", "2", "1"} {
+		args := []string{"-workload", "toy", "-instances", "5", "-features", "9", "-hidden", "3", "-steps", "20", "-batch", "64", "-graphs", g}
+		var out bytes.Buffer
+		if code := exitCode(args, &out, io.Discard); code != 0 {
+			t.Fatalf("exitCode(%q) = %d; want 0", args, code)
+		}
+		var r Result
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			want = r.Loss
+		} else if r.Loss != want {
+			t.Errorf("-graphs %s: loss %v; want %v as with one graph per instance", g, r.Loss, want)
+		}
+	}
+}
+
 func TestBadFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"-workload", "mlp"},
@@ -34,6 +56,7 @@ func TestBadFlags(t *testing.T) {
 		{"-lr", "NaN"},
 		{"-l1", "-1"},
 		{"-batch", "x"},
+		{"-graphs", "-1"},
 	} {
 		var out, errs bytes.Buffer
 		if code := exitCode(args, &out, &errs); code != 2 || out.Len() != 0 {
