@@ -30,6 +30,9 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int) {
 	block := func(i, j0, j1 int) { // rows i … i+3 of A and C, columns [j0, j1)
 		ai, ci := &a[i*ars], c[i*n:(i+4)*n]
 		j := j0
+		for ; j+24 <= j1; j += 24 {
+			sgemm4x24(k, ai, ars, acs, &b[j], n, &ci[j], n)
+		}
 		for ; j+16 <= j1; j += 16 {
 			sgemm4x16(k, ai, ars, acs, &b[j], n, &ci[j], n)
 		}
@@ -43,7 +46,7 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int) {
 	// Column panels of B small enough to stay in cache while every block
 	// of rows goes past them: B is then read from memory once, not once
 	// per block of rows. Each entry is still one FMA chain over all of k.
-	panel := max(16, panelFloats/k&^15)
+	panel := max(48, panelFloats/k/48*48)
 	r4 := r &^ 3
 	rows := func(from, to int) { // blocks of 4 rows in [from, to)
 		for j0 := 0; j0 < n; j0 += panel {

@@ -31,3 +31,6 @@ func sqErrRow32(x, y, w *float32, n int) float32
 
 //go:noescape
 func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, rows int, mask *uint32)
+
+//go:noescape
+func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)

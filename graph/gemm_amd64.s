@@ -226,3 +226,97 @@ storeM:
 doneM:
 	VZEROUPPER
 	RET
+
+// func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+// C[0:4, 0:24] += A[0:4, 0:k] · B[0:k, 0:24], A strided as in sgemm4x16.
+// Twelve accumulators, enough to keep both FMA units busy through their
+// latency; each entry is the same FMA chain as in the narrower kernels.
+TEXT ·sgemm4x24(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, AX
+	SHLQ $2, R9
+	SHLQ $2, R10
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	TESTQ  CX, CX
+	JE     store24
+
+loop24:
+	VMOVUPS      (DI), Y12
+	VMOVUPS      32(DI), Y13
+	VMOVUPS      64(DI), Y14
+	VBROADCASTSS (SI), Y15
+	VFMADD231PS  Y12, Y15, Y0
+	VFMADD231PS  Y13, Y15, Y1
+	VFMADD231PS  Y14, Y15, Y2
+	VBROADCASTSS (R11), Y15
+	VFMADD231PS  Y12, Y15, Y3
+	VFMADD231PS  Y13, Y15, Y4
+	VFMADD231PS  Y14, Y15, Y5
+	VBROADCASTSS (R12), Y15
+	VFMADD231PS  Y12, Y15, Y6
+	VFMADD231PS  Y13, Y15, Y7
+	VFMADD231PS  Y14, Y15, Y8
+	VBROADCASTSS (R13), Y15
+	VFMADD231PS  Y12, Y15, Y9
+	VFMADD231PS  Y13, Y15, Y10
+	VFMADD231PS  Y14, Y15, Y11
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
+	ADDQ         R9, DI
+	DECQ         CX
+	JNE          loop24
+
+store24:
+	VADDPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DX)
+	VADDPS  32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	VADDPS  64(DX), Y2, Y2
+	VMOVUPS Y2, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Y3, Y3
+	VMOVUPS Y3, (DX)
+	VADDPS  32(DX), Y4, Y4
+	VMOVUPS Y4, 32(DX)
+	VADDPS  64(DX), Y5, Y5
+	VMOVUPS Y5, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Y6, Y6
+	VMOVUPS Y6, (DX)
+	VADDPS  32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	VADDPS  64(DX), Y8, Y8
+	VMOVUPS Y8, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Y9, Y9
+	VMOVUPS Y9, (DX)
+	VADDPS  32(DX), Y10, Y10
+	VMOVUPS Y10, 32(DX)
+	VADDPS  64(DX), Y11, Y11
+	VMOVUPS Y11, 64(DX)
+	VZEROUPPER
+	RET

@@ -24,3 +24,7 @@ func sqErrRow32(x, y, w *float32, n int) float32 { panic("graph: sqErrRow32 with
 func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, rows int, mask *uint32) {
 	panic("graph: sgemm4x8m without AVX2")
 }
+
+func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("graph: sgemm4x24 without AVX2")
+}
