@@ -13,40 +13,61 @@ import (
 // The sum over k runs in the same order for every entry, whatever the
 // blocking, so results do not depend on scheduling; they can differ in the
 // last bits from the Go loops (FMA rounds once).
-func sgemm(c, a, b []float32, r, k, n int) {
-	sgemmStrided(c, a, b, r, k, n, k, 1)
+func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
+	sgemmStrided(c, a, b, r, k, n, k, 1, scratch)
 }
 
 // sgemmStrided is sgemm with A's element (i, kk) at a[i·ars + kk·acs]:
 // ars = k, acs = 1 is a row-major A; ars = 1, acs = r reads a row-major
 // [k, r] matrix as its transpose in place, without a transposed copy.
-func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int) {
+func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *arena) {
 	if r == 0 || n == 0 || k == 0 {
 		return
 	}
 	_ = a[(r-1)*ars+(k-1)*acs]
 	_ = b[k*n-1]
 	_ = c[r*n-1]
-	block := func(i, j0, j1 int) { // rows i … i+3 of A and C, columns [j0, j1)
-		ai, ci := &a[i*ars], c[i*n:(i+4)*n]
-		j := j0
-		for ; j+24 <= j1; j += 24 {
-			sgemm4x24(k, ai, ars, acs, &b[j], n, &ci[j], n)
-		}
-		for ; j+16 <= j1; j += 16 {
-			sgemm4x16(k, ai, ars, acs, &b[j], n, &ci[j], n)
-		}
-		for ; j+8 <= j1; j += 8 {
-			sgemm4x8(k, ai, ars, acs, &b[j], n, &ci[j], n)
-		}
-		if j < j1 {
-			sgemm4x8m(k, ai, ars, acs, &b[j], n, &ci[j], n, 4, &laneMasks[j1-j][0])
-		}
-	}
 	// Column panels of B small enough to stay in cache while every block
 	// of rows goes past them: B is then read from memory once, not once
 	// per block of rows. Each entry is still one FMA chain over all of k.
 	panel := max(48, panelFloats/k/48*48)
+	// With many panels and many rows, each panel is first copied to a
+	// contiguous block (packed), so the kernels walk it row after row
+	// instead of striding across B's full width, page after page.
+	var packed []float32
+	if n > panel && r >= packMinRows {
+		packed = scratch.get(k * n)
+		for j0 := 0; j0 < n; j0 += panel {
+			j1 := min(j0+panel, n)
+			w, dst := j1-j0, packed[j0*k:]
+			for kk := range k {
+				copy(dst[kk*w:(kk+1)*w], b[kk*n+j0:kk*n+j1])
+			}
+		}
+	}
+	panelOf := func(j0, j1 int) ([]float32, int) { // column j0 of B onwards, and its row stride
+		if packed != nil {
+			return packed[j0*k:], j1 - j0
+		}
+		return b[j0:], n
+	}
+	block := func(i, j0, j1 int) { // rows i … i+3 of A and C, columns [j0, j1)
+		ai, ci := &a[i*ars], c[i*n+j0:(i+4)*n]
+		bp, ldb := panelOf(j0, j1)
+		j, w := 0, j1-j0
+		for ; j+24 <= w; j += 24 {
+			sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+		for ; j+16 <= w; j += 16 {
+			sgemm4x16(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+		for ; j+8 <= w; j += 8 {
+			sgemm4x8(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+		if j < w {
+			sgemm4x8m(k, ai, ars, acs, &bp[j], ldb, &ci[j], n, 4, &laneMasks[w-j][0])
+		}
+	}
 	r4 := r &^ 3
 	rows := func(from, to int) { // blocks of 4 rows in [from, to)
 		for j0 := 0; j0 < n; j0 += panel {
@@ -92,6 +113,10 @@ var laneMasks = func() (m [9][8]uint32) {
 // panelFloats is the size, in floats, of the column panel of B that a
 // product keeps in cache (128 KiB, half of a small L2).
 const panelFloats = 1 << 15
+
+// packMinRows is the number of rows of A from which sgemm packs B's panels:
+// the copy costs one pass over B and pays off when many row blocks reuse it.
+const packMinRows = 256
 
 // parallelMin is the number of multiply-adds from which sgemm splits its rows
 // over the cores: below it, starting goroutines costs more than it saves

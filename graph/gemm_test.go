@@ -27,7 +27,7 @@ func TestSgemmMatchesLoops(t *testing.T) {
 				got[i] = 1 // sgemm adds to C
 				want[i] = 1
 			}
-			sgemm(got, a, b, r, k, n)
+			sgemm(got, a, b, r, k, n, nil)
 			for i := 0; i < r; i++ {
 				for j := 0; j < n; j++ {
 					var s float64
@@ -68,7 +68,7 @@ func TestSgemmParallelIsExact(t *testing.T) {
 	for _, procs := range []int{1, 2, 3} {
 		prev := runtime.GOMAXPROCS(procs)
 		c := make([]float32, r*n)
-		sgemm(c, a, b, r, k, n)
+		sgemm(c, a, b, r, k, n, nil)
 		runtime.GOMAXPROCS(prev)
 		outs = append(outs, c)
 	}
@@ -90,7 +90,7 @@ func BenchmarkSgemm(b *testing.B) {
 				b.Skip("no AVX2 + FMA")
 			}
 			for b.Loop() {
-				sgemm(c, a, bm, r, k, n)
+				sgemm(c, a, bm, r, k, n, nil)
 			}
 			b.ReportMetric(2*float64(r*k*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -159,7 +159,7 @@ func TestSgemmTailsAreExact(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := NewRand(7, 0)
-	for _, sz := range [][3]int{{7, 5, 13}, {1, 3, 2}, {2, 1024, 5}, {1027, 5, 2}, {6, 9, 8}, {3, 2, 21}, {20, 1024, 200}, {1027, 128, 130}, {9, 2048, 50}} {
+	for _, sz := range [][3]int{{7, 5, 13}, {1, 3, 2}, {2, 1024, 5}, {1027, 5, 2}, {6, 9, 8}, {3, 2, 21}, {20, 1024, 200}, {1027, 128, 130}, {9, 2048, 50}, {260, 700, 130}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		t.Run(fmt.Sprint(sz), func(t *testing.T) {
 			a, b := make([]float32, r*k), make([]float32, k*n)
@@ -177,9 +177,9 @@ func TestSgemmTailsAreExact(t *testing.T) {
 				copy(bp[kk*N:kk*N+n], b[kk*n:(kk+1)*n])
 			}
 			want := make([]float32, R*N)
-			sgemm(want, ap, bp, R, k, N)
+			sgemm(want, ap, bp, R, k, N, nil)
 			got := make([]float32, r*n)
-			sgemm(got, a, b, r, k, n)
+			sgemm(got, a, b, r, k, n, nil)
 			at := make([]float32, k*r) // A stored transposed [k, r], read in place
 			transpose(at, a, r, k)
 			for i := 0; i < r; i++ {
@@ -190,7 +190,7 @@ func TestSgemmTailsAreExact(t *testing.T) {
 				}
 			}
 			strided := make([]float32, r*n)
-			sgemmStrided(strided, at, b, r, k, n, 1, r)
+			sgemmStrided(strided, at, b, r, k, n, 1, r, nil)
 			for i := range strided {
 				if math.Float32bits(strided[i]) != math.Float32bits(got[i]) {
 					t.Fatalf("A read transposed: C[%d, %d] = %v; want %v", i/n, i%n, strided[i], got[i])

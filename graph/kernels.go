@@ -154,7 +154,7 @@ func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *are
 	scratch.reset()
 	r, k := as[0], as[1]
 	if ta && !tb { // read A transposed in place
-		sgemmStrided(c, a, b, as[1], as[0], bs[1], 1, as[1])
+		sgemmStrided(c, a, b, as[1], as[0], bs[1], 1, as[1], scratch)
 		return
 	}
 	if ta {
@@ -168,7 +168,7 @@ func matMulFMA(c, a, b []float32, as, bs tensor.Shape, ta, tb bool, scratch *are
 		transpose(bt, b, bs[0], bs[1])
 		b, n = bt, bs[0]
 	}
-	sgemm(c, a, b, r, k, n)
+	sgemm(c, a, b, r, k, n, scratch)
 }
 
 // fmaMin is the smallest dimension for which the FMA kernels beat the Go
