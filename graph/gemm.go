@@ -45,38 +45,8 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *arena) {
 			}
 		}
 	}
-	panelOf := func(j0, j1 int) ([]float32, int) { // column j0 of B onwards, and its row stride
-		if packed != nil {
-			return packed[j0*k:], j1 - j0
-		}
-		return b[j0:], n
-	}
-	block := func(i, j0, j1 int) { // rows i … i+3 of A and C, columns [j0, j1)
-		ai, ci := &a[i*ars], c[i*n+j0:(i+4)*n]
-		bp, ldb := panelOf(j0, j1)
-		j, w := 0, j1-j0
-		for ; j+24 <= w; j += 24 {
-			sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
-		}
-		for ; j+16 <= w; j += 16 {
-			sgemm4x16(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
-		}
-		for ; j+8 <= w; j += 8 {
-			sgemm4x8(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
-		}
-		if j < w {
-			sgemm4x8m(k, ai, ars, acs, &bp[j], ldb, &ci[j], n, 4, &laneMasks[w-j][0])
-		}
-	}
+	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel}
 	r4 := r &^ 3
-	rows := func(from, to int) { // blocks of 4 rows in [from, to)
-		for j0 := 0; j0 < n; j0 += panel {
-			j1 := min(j0+panel, n)
-			for i := from; i < to; i += 4 {
-				block(i, j0, j1)
-			}
-		}
-	}
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
 		// Each worker owns whole blocks of rows of C, so every entry is
 		// computed exactly as on one core.
@@ -84,19 +54,59 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *arena) {
 		per := (r4/4 + workers - 1) / workers * 4
 		for from := 0; from < r4; from += per {
 			wg.Add(1)
-			go func(from, to int) {
+			go func(g gemm, from, to int) {
 				defer wg.Done()
-				rows(from, to)
-			}(from, min(from+per, r4))
+				g.rows(from, to)
+			}(g, from, min(from+per, r4))
 		}
 		wg.Wait()
 	} else {
-		rows(0, r4)
+		g.rows(0, r4)
 	}
 	if r4 < r { // the last 1–3 rows, 8 columns at a time
 		for j := 0; j < n; j += 8 {
 			sgemm4x8m(k, &a[r4*ars], ars, acs, &b[j], n, &c[r4*n+j], n, r-r4, &laneMasks[min(n-j, 8)][0])
 		}
+	}
+}
+
+// gemm is one product in progress: a value, not closures, so that a call
+// allocates nothing.
+type gemm struct {
+	c, a, b, packed       []float32
+	k, n, ars, acs, panel int
+}
+
+// rows computes the blocks of 4 rows in [from, to), panel by panel.
+func (g gemm) rows(from, to int) {
+	for j0 := 0; j0 < g.n; j0 += g.panel {
+		j1 := min(j0+g.panel, g.n)
+		for i := from; i < to; i += 4 {
+			g.block(i, j0, j1)
+		}
+	}
+}
+
+// block computes rows i … i+3 of C in columns [j0, j1), one panel of B.
+func (g gemm) block(i, j0, j1 int) {
+	k, n, ars, acs := g.k, g.n, g.ars, g.acs
+	ai, ci := &g.a[i*ars], g.c[i*n+j0:(i+4)*n]
+	bp, ldb := g.b[j0:], n
+	if g.packed != nil { // the panel is stored contiguously, row stride j1 − j0
+		bp, ldb = g.packed[j0*k:], j1-j0
+	}
+	j, w := 0, j1-j0
+	for ; j+24 <= w; j += 24 {
+		sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+	}
+	for ; j+16 <= w; j += 16 {
+		sgemm4x16(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+	}
+	for ; j+8 <= w; j += 8 {
+		sgemm4x8(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+	}
+	if j < w {
+		sgemm4x8m(k, ai, ars, acs, &bp[j], ldb, &ci[j], n, 4, &laneMasks[w-j][0])
 	}
 }
 
