@@ -211,7 +211,15 @@ func biasActOp(relu bool) *kernelOp {
 		}
 		return nil
 	}
-	o.diff = func(in G.Nodes, out, g *G.Node) (G.Nodes, error) {
+	o.diff = biasActDiff(o, relu, func(G.Nodes) *kernelOp { return colSumOp(false) })
+	return o
+}
+
+// biasActDiff is the diff of a bias + activation op over (A, v): the
+// upstream gradient through the ReLU (when relu) in A, and its sums by
+// sum(in) in v.
+func biasActDiff(o *kernelOp, relu bool, sum func(in G.Nodes) *kernelOp) func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
+	return func(in G.Nodes, out, g *G.Node) (G.Nodes, error) {
 		dA := g
 		if relu {
 			var err error
@@ -224,7 +232,7 @@ func biasActOp(relu bool) *kernelOp {
 			grads[0] = dA
 		}
 		if o.diffs[1] {
-			dv, err := apply(colSumOp(false), dA)
+			dv, err := apply(sum(in), dA)
 			if err != nil {
 				return nil, err
 			}
@@ -232,7 +240,6 @@ func biasActOp(relu bool) *kernelOp {
 		}
 		return grads, nil
 	}
-	return o
 }
 
 // reluOp returns max(A, 0) elementwise for a matrix A.

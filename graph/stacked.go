@@ -94,27 +94,7 @@ func stackedBiasActOp(relu bool) *kernelOp {
 		}
 		return nil
 	}
-	o.diff = func(in G.Nodes, out, g *G.Node) (G.Nodes, error) {
-		dA := g
-		if relu {
-			var err error
-			if dA, err = apply(reluGradOp(), out, g); err != nil {
-				return nil, err
-			}
-		}
-		grads := G.Nodes{nil, nil}
-		if o.diffs[0] {
-			grads[0] = dA
-		}
-		if o.diffs[1] {
-			dv, err := apply(blockColSumOp(in[1].Shape()[0]), dA)
-			if err != nil {
-				return nil, err
-			}
-			grads[1] = dv
-		}
-		return grads, nil
-	}
+	o.diff = biasActDiff(o, relu, func(in G.Nodes) *kernelOp { return blockColSumOp(in[1].Shape()[0]) })
 	return o
 }
 
