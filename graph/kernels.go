@@ -274,6 +274,18 @@ func nonzeros[T float](x []T, idx []int) []int {
 // and returns +0 for negative inputs, which reluGrad relies on.
 func biasAct[T float](out, a, v []T, relu bool) {
 	n := len(v)
+	if o32, ok := any(out).([]float32); ok && hasFMA && n < 8 && len(a) >= 8*n {
+		// Rows narrower than the 8 lanes: eight rows at a time, against v
+		// repeated eight times.
+		var tiled [64]float32
+		tile(&tiled, any(v).([]float32))
+		a32, chunk := any(a).([]float32), 8*n
+		done := len(a) / chunk * chunk
+		for i := 0; i < done; i += chunk {
+			addRowAct32(&o32[i], &a32[i], &tiled[0], chunk, relu)
+		}
+		a, out = a[done:], out[done:]
+	}
 	vec := 0 // columns done by the AVX2 kernel
 	if hasFMA && n >= 8 {
 		vec = n &^ 7
@@ -306,6 +318,13 @@ func biasAct[T float](out, a, v []T, relu bool) {
 		for j, x := range ai {
 			oi[j] = x + v[j]
 		}
+	}
+}
+
+// tile writes eight copies of v (at most 8 long) into t.
+func tile(t *[64]float32, v []float32) {
+	for r := range 8 {
+		copy(t[r*len(v):], v)
 	}
 }
 
@@ -432,6 +451,17 @@ func weightedSqErr[T float](x, y, w []T) float64 {
 // weightedSqErrGrad writes s·w ⊙ (x − y) into dst.
 func weightedSqErrGrad[T float](dst, x, y, w []T, s T) {
 	n := len(w)
+	if d32, ok := any(dst).([]float32); ok && hasFMA && n < 8 && len(x) >= 8*n {
+		// Rows narrower than the 8 lanes: eight rows at a time.
+		var tiled [64]float32
+		tile(&tiled, any(w).([]float32))
+		x32, y32, chunk := any(x).([]float32), any(y).([]float32), 8*n
+		done := len(x) / chunk * chunk
+		for i := 0; i < done; i += chunk {
+			sqErrGrad32(&d32[i], &x32[i], &y32[i], &tiled[0], chunk, any(s).(float32))
+		}
+		dst, x, y = dst[done:], x[done:], y[done:]
+	}
 	vec := 0 // columns done by the AVX2 kernel
 	if hasFMA && n >= 8 {
 		vec = n &^ 7
