@@ -15,8 +15,15 @@
 // averaged over the batch (the paper's colab also averages over features:
 // divide by n to compare).
 //
-// m = 2 problems have many local minima, so [Fit] trains several restarts and
+// m = 2 problems have many local minima, so [Sweep] trains several restarts and
 // keeps the one with the lowest loss, as the paper does.
+//
+// Sweeps of small linear and ReLU-output models are trained several to a
+// graph ([Stack]): K instances share one Gorgonia graph whose ops compute
+// each instance's block exactly as its own graph would, so every instance
+// reaches the same bits as alone while Gorgonia's per-step costs are paid
+// once per graph. [Sweep] decides this itself; [NewStack], [StackParams],
+// [UnstackParams] and graph.StackSources build a stack by hand.
 //
 // References:
 //   - Elhage et al. (2022), "Toy Models of Superposition", sections
