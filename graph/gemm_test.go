@@ -12,7 +12,7 @@ func TestSgemmMatchesLoops(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := NewRand(5, 0)
-	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {3, 0, 5}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {9, 5000, 21}, {3, 0, 5}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		t.Run(fmt.Sprint(sz), func(t *testing.T) {
 			a, b := make([]float32, r*k), make([]float32, k*n)
@@ -82,7 +82,7 @@ func TestSgemmParallelIsExact(t *testing.T) {
 }
 
 func BenchmarkSgemm(b *testing.B) {
-	for _, sz := range [][3]int{{1024, 20, 200}, {1024, 200, 20}, {20, 1024, 200}, {1024, 64, 512}, {1024, 512, 4096}} {
+	for _, sz := range [][3]int{{1024, 20, 200}, {1024, 200, 20}, {20, 1024, 200}, {1024, 64, 512}, {1024, 512, 4096}, {1024, 4096, 512}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		a, bm, c := make([]float32, r*k), make([]float32, k*n), make([]float32, r*n)
 		b.Run(fmt.Sprintf("fma_%dx%dx%d", r, k, n), func(b *testing.B) {
@@ -159,7 +159,7 @@ func TestSgemmTailsAreExact(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := NewRand(7, 0)
-	for _, sz := range [][3]int{{7, 5, 13}, {1, 3, 2}, {2, 1024, 5}, {1027, 5, 2}, {6, 9, 8}, {3, 2, 21}, {20, 1024, 200}, {1027, 128, 130}, {9, 2048, 50}, {260, 700, 130}} {
+	for _, sz := range [][3]int{{7, 5, 13}, {1, 3, 2}, {2, 1024, 5}, {1027, 5, 2}, {6, 9, 8}, {3, 2, 21}, {20, 1024, 200}, {1027, 128, 130}, {9, 2048, 50}, {260, 700, 130}, {5, 4100, 30}, {262, 4500, 60}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		t.Run(fmt.Sprint(sz), func(t *testing.T) {
 			a, b := make([]float32, r*k), make([]float32, k*n)
