@@ -3,6 +3,8 @@ package graph
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"gorgonia.org/tensor"
 )
@@ -90,13 +92,15 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 		switch w := backing(params[i]).(type) {
 		case []float32:
 			g := backing(grads[i]).([]float32)
-			for j := range w {
-				gj := float64(g[j])
-				m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
-				v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
-				wj := float64(w[j]) * decay
-				w[j] = float32(wj - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps))
-			}
+			parallelFor(len(w), func(lo, hi int) {
+				for j := lo; j < hi; j++ {
+					gj := float64(g[j])
+					m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
+					v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
+					wj := float64(w[j]) * decay
+					w[j] = float32(wj - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps))
+				}
+			})
 		case []float64:
 			g := backing(grads[i]).([]float64)
 			for j := range w {
@@ -137,4 +141,30 @@ func at(t *tensor.Dense, i int) float64 {
 		return d[i]
 	}
 	return math.NaN()
+}
+
+// parallelForMin is the length from which parallelFor splits its range
+// over the cores: an SAE's weight matrices, not a toy model's.
+const parallelForMin = 1 << 18
+
+// parallelFor calls f on consecutive sub-ranges covering [0, n): on one
+// goroutine below parallelForMin, else one range per core. f must treat
+// each index independently of the others, so the result does not depend
+// on the split.
+func parallelFor(n int, f func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if n < parallelForMin || workers < 2 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		wg.Add(1)
+		go func(lo, hi int) {
+			defer wg.Done()
+			f(lo, hi)
+		}(lo, min(lo+per, n))
+	}
+	wg.Wait()
 }

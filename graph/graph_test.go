@@ -247,3 +247,31 @@ func TestSweepReturnsFirstError(t *testing.T) {
 		t.Errorf("Sweep err = %v; want boom", err)
 	}
 }
+
+// TestAdamParallelIsExact: above parallelForMin Adam splits each update over
+// the cores; the parameters must be bit-identical to one core's.
+func TestAdamParallelIsExact(t *testing.T) {
+	const size = parallelForMin + 77
+	rng := NewRand(8, 0)
+	grad := tensor.New(tensor.WithShape(size), tensor.Of(tensor.Float32))
+	for i, g := 0, grad.Float32s(); i < size; i++ {
+		g[i] = float32(rng.NormFloat64())
+	}
+	run := func(procs int) []float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		w := tensor.New(tensor.WithShape(size), tensor.Of(tensor.Float32))
+		a := NewAdam(AdamConfig{})
+		for range 3 {
+			if err := a.Update(1e-3, []string{"w"}, []*tensor.Dense{w}, []*tensor.Dense{grad}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return w.Float32s()
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if math.Float32bits(one[i]) != math.Float32bits(two[i]) {
+			t.Fatalf("w[%d] = %v on one core, %v on two", i, one[i], two[i])
+		}
+	}
+}
