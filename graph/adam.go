@@ -91,16 +91,12 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 		}
 		switch w := backing(params[i]).(type) {
 		case []float32:
-			g := backing(grads[i]).([]float32)
-			parallelFor(len(w), func(lo, hi int) {
-				for j := lo; j < hi; j++ {
-					gj := float64(g[j])
-					m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
-					v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
-					wj := float64(w[j]) * decay
-					w[j] = float32(wj - lr*(m[j]/bc1)/(math.Sqrt(v[j]/bc2)+c.Eps))
-				}
-			})
+			u := adamStep32{w: w, g: backing(grads[i]).([]float32), m: m, v: v, c: c, lr: lr, bc1: bc1, bc2: bc2, decay: decay}
+			if len(w) < parallelForMin {
+				u.run(0, len(w)) // no closure, no allocation
+			} else {
+				parallelFor(len(w), u.run)
+			}
 		case []float64:
 			g := backing(grads[i]).([]float64)
 			for j := range w {
@@ -141,6 +137,26 @@ func at(t *tensor.Dense, i int) float64 {
 		return d[i]
 	}
 	return math.NaN()
+}
+
+// adamStep32 is one Adam update of a float32 parameter, runnable on any
+// sub-range of its elements.
+type adamStep32 struct {
+	w, g                []float32
+	m, v                []float64
+	c                   AdamConfig
+	lr, bc1, bc2, decay float64
+}
+
+func (u adamStep32) run(lo, hi int) {
+	c, w, g, m, v := u.c, u.w, u.g, u.m, u.v
+	for j := lo; j < hi; j++ {
+		gj := float64(g[j])
+		m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
+		v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
+		wj := float64(w[j]) * u.decay
+		w[j] = float32(wj - u.lr*(m[j]/u.bc1)/(math.Sqrt(v[j]/u.bc2)+c.Eps))
+	}
 }
 
 // parallelForMin is the length from which parallelFor splits its range
