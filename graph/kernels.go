@@ -470,10 +470,10 @@ func weightedSqErrGrad[T float](dst, x, y, w []T, s T) {
 		xi, yi, di := x[i:i+n], y[i:i+n], dst[i:i+n]
 		if vec > 0 {
 			if d32, ok := any(di).([]float32); ok {
-				x32, y32, w32 := any(xi).([]float32), any(yi).([]float32), any(w).([]float32)
-				sqErrGrad32(&d32[0], &x32[0], &y32[0], &w32[0], n, any(s).(float32))
+				x32, y32, w32, s32 := any(xi).([]float32), any(yi).([]float32), any(w).([]float32), any(s).(float32)
+				sqErrGrad32(&d32[0], &x32[0], &y32[0], &w32[0], n, s32)
 				for j := vec; j < n; j++ {
-					d32[j] = any(s).(float32) * w32[j] * (x32[j] - y32[j])
+					d32[j] = s32 * w32[j] * (x32[j] - y32[j])
 				}
 				continue
 			}

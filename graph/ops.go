@@ -215,9 +215,9 @@ func biasActOp(relu bool) *kernelOp {
 	return o
 }
 
-// biasActDiff is the diff of a bias + activation op over (A, v): the
-// upstream gradient through the ReLU (when relu) in A, and its sums by
-// sum(in) in v.
+// biasActDiff is the diff of a row-broadcast op over (A, v) — bias +
+// activation, or A − v: the upstream gradient through the ReLU (when relu)
+// in A, and its sums by sum(in) (negated for A − v) in v.
 func biasActDiff(o *kernelOp, relu bool, sum func(in G.Nodes) *kernelOp) func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 	return func(in G.Nodes, out, g *G.Node) (G.Nodes, error) {
 		dA := g
@@ -459,20 +459,7 @@ func subRowOp() *kernelOp {
 		}
 		return nil
 	}
-	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
-		grads := G.Nodes{nil, nil}
-		if o.diffs[0] {
-			grads[0] = g
-		}
-		if o.diffs[1] {
-			d, err := apply(colSumOp(true), g)
-			if err != nil {
-				return nil, err
-			}
-			grads[1] = d
-		}
-		return grads, nil
-	}
+	o.diff = biasActDiff(o, false, func(G.Nodes) *kernelOp { return colSumOp(true) })
 	return o
 }
 

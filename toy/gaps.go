@@ -106,12 +106,12 @@ func newGapTable(logq float64) *gapTable {
 // gap returns gapOf(u, logq) for a draw u in (0, 1].
 func (t *gapTable) gap(u, logq float64) int {
 	j := min(int(u*gapBuckets), gapBuckets-1)
-	lo := t.lo[j]
-	if lo < 0 {
-		return gapOf(u, logq)
+	gap := int(t.lo[j])
+	switch {
+	case gap < 0:
+		gap = gapOf(u, logq)
+	case u <= t.split[j]:
+		gap++
 	}
-	if u <= t.split[j] {
-		return int(lo) + 1
-	}
-	return int(lo)
+	return gap
 }

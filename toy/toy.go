@@ -208,6 +208,9 @@ func (s *Source) fillTabled(x []float32, n, f int, g *gapSampler) {
 	if s.cfg.Signed {
 		a, b = 2, -1
 	}
+	// t.gap written out: the compiler will not inline the method (its
+	// fallback call is over budget), and the call costs a quarter of the
+	// fill at p = 0.3 (go test ./toy -bench Fill). This closure inlines.
 	gap := func(u float64) int {
 		j := min(int(u*gapBuckets), gapBuckets-1)
 		gap := int(t.lo[j])
