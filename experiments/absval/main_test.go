@@ -54,3 +54,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-model", "nope"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "absval", exitCode, "-steps", "20", "-eval-samples", "1024", "-features", "10", "-hidden", "4", "-probabilities", "1,0.1")
+}

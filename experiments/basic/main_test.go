@@ -48,3 +48,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-restarts", "0"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "basic", exitCode, "-steps", "20", "-eval-samples", "1024", "-probabilities", "1,0.01")
+}

@@ -58,3 +58,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-batch", "0"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "correlated", exitCode, "-steps", "20", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "0.05")
+}

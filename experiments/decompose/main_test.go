@@ -205,3 +205,9 @@ func TestSyntheticMMCS(t *testing.T) {
 		t.Errorf("best MMCS (true → learned) %.3f; want ≥ 0.95", best)
 	}
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "decompose", exitCode, "-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "100", "-sae-steps", "20", "-batch", "64", "-eval-samples", "512")
+}

@@ -81,3 +81,9 @@ func TestStickyDimsPerFeature(t *testing.T) {
 		}
 	}
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "geometry", exitCode, "-steps", "20", "-eval-samples", "1024", "-features", "20", "-hidden", "4", "-probabilities", "1,0.1")
+}

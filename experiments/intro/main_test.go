@@ -71,3 +71,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-steps", "-3"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "intro", exitCode, "-steps", "30", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "1,0.05")
+}

@@ -104,3 +104,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-lr", "-1"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "phase", exitCode, "-grid", "2", "-steps", "20", "-restarts", "1", "-eval-samples", "1024")
+}

@@ -59,3 +59,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-grid-variants", "mlp"},
 	)
 }
+
+// TestGolden pins the summary.json of a short run: refactorings must not move
+// results (go test -update records a deliberate change).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "saesweep", exitCode, "-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "200", "-sae-steps", "30", "-batch", "64", "-eval-samples", "1024", "-l1s", "0.1,1", "-ratios", "1,2", "-ks", "1,2", "-l0s", "0.1", "-superposition", "1,2", "-grid-probabilities", "0.1")
+}

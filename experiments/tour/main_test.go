@@ -58,3 +58,9 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-restarts", "-2"},
 	)
 }
+
+// TestGolden pins the summary.json of a short tour, configured by
+// testdata/summaries/tour.config.json (the tour has no flags for sizes).
+func TestGolden(t *testing.T) {
+	clitest.Golden(t, "tour", exitCode, "-config", filepath.Join("..", "..", "testdata", "summaries", "tour.config.json"))
+}
