@@ -59,10 +59,31 @@ type Config struct {
 	LogEvery int `json:"log_every"`
 }
 
-// DefaultConfig returns the paper's training setup: Adam at 1e-3, batch 1024,
-// 10,000 steps, constant rate.
+// DefaultConfig returns the paper's training setup: Adam at 1e-3 (β₁ 0.9,
+// β₂ 0.999, ε 1e-8), batch 1024, 10,000 steps, constant rate.
 func DefaultConfig() Config {
-	return Config{Steps: 10000, Batch: 1024, LR: 1e-3, Schedule: Constant}
+	return Config{Steps: 10000, Batch: 1024, LR: 1e-3, Schedule: Constant, Adam: AdamConfig{}.withDefaults()}
+}
+
+// WithDefaults returns c with every zero field that has a documented default
+// set to it (Steps, Batch, LR, Schedule, Adam's β₁, β₂ and ε), so that a zero
+// Config is [DefaultConfig] and a printed config shows what runs.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
+	if c.Steps == 0 {
+		c.Steps = d.Steps
+	}
+	if c.Batch == 0 {
+		c.Batch = d.Batch
+	}
+	if c.LR == 0 {
+		c.LR = d.LR
+	}
+	if c.Schedule == "" {
+		c.Schedule = d.Schedule
+	}
+	c.Adam = c.Adam.withDefaults()
+	return c
 }
 
 // Validate reports the first bad field.
@@ -93,12 +114,93 @@ type Grads map[string]*tensor.Dense
 
 // Hooks are optional callbacks of the training loop. A nil hook is skipped.
 type Hooks struct {
+	// BeforeStep runs before the forward pass of step (an SAE sets its
+	// sparsity coefficient's warm-up and the dead-latent mask of AuxK here).
+	BeforeStep func(step int) error
 	// EditGrads may change gradients in place before the solver step (an SAE
 	// projects out the decoder-norm direction here).
 	EditGrads func(step int, p *Params, g Grads) error
 	// AfterStep may change parameters in place after the solver step (an SAE
-	// renormalises its decoder here). The next step sees the change.
+	// renormalises its decoder, counts firing latents and resamples dead
+	// ones here). The next step sees the change.
 	AfterStep func(step int, p *Params) error
+	// Save and Load carry the hooks' own state (counters, running
+	// thresholds) through checkpoints: Save's bytes are stored with every
+	// checkpoint, and Load receives them when a run resumes.
+	Save func() ([]byte, error)
+	Load func(state []byte) error
+}
+
+// HookedModel is a model that needs more of the training loop than its loss:
+// constraints on its parameters, counters, schedules of its own coefficients.
+// [NewTrainer] (and so [Train]) installs its hooks before any given with
+// [WithHooks], so a model trained through the generic loop always gets them.
+type HookedModel interface {
+	Model
+	// Hooks returns the hooks of one training run of the trainer t (t is
+	// compiled, its parameters exist and no step has run).
+	Hooks(t *Trainer) (Hooks, error)
+}
+
+// compose returns hooks that run model's hook and then user's at each point.
+// At most one of them may carry state.
+func compose(model, user Hooks) (Hooks, error) {
+	if model.Save != nil && user.Save != nil {
+		return Hooks{}, errors.New("both the model and WithHooks carry checkpoint state")
+	}
+	h := Hooks{Save: model.Save, Load: model.Load}
+	if user.Save != nil {
+		h.Save, h.Load = user.Save, user.Load
+	}
+	h.BeforeStep = seq1(model.BeforeStep, user.BeforeStep)
+	h.EditGrads = seq3(model.EditGrads, user.EditGrads)
+	h.AfterStep = seq2(model.AfterStep, user.AfterStep)
+	return h, nil
+}
+
+func seq1(a, b func(int) error) func(int) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(s int) error {
+		if err := a(s); err != nil {
+			return err
+		}
+		return b(s)
+	}
+}
+
+func seq2(a, b func(int, *Params) error) func(int, *Params) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(s int, p *Params) error {
+		if err := a(s, p); err != nil {
+			return err
+		}
+		return b(s, p)
+	}
+}
+
+func seq3(a, b func(int, *Params, Grads) error) func(int, *Params, Grads) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(s int, p *Params, g Grads) error {
+		if err := a(s, p, g); err != nil {
+			return err
+		}
+		return b(s, p, g)
+	}
 }
 
 // Option sets a rarely used extra of [Train].
@@ -195,6 +297,7 @@ type Trainer struct {
 // NewTrainer compiles the training graph of m over p (parameters are created
 // on first use from p's seeded source) fed by src.
 func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Trainer, error) {
+	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("graph: train: %w", err)
 	}
@@ -221,8 +324,24 @@ func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Tr
 	}
 	t.hist = History{Terms: prog.termNames}
 	t.grads = make(Grads, len(prog.paramNames))
+	if hm, ok := m.(HookedModel); ok {
+		mh, err := hm.Hooks(t)
+		if err == nil {
+			t.opts.hooks, err = compose(mh, t.opts.hooks)
+		}
+		if err != nil {
+			t.Close()
+			return nil, fmt.Errorf("graph: train: %w", err)
+		}
+	}
 	return t, nil
 }
+
+// Params returns the parameters the trainer updates.
+func (t *Trainer) Params() *Params { return t.p }
+
+// Config returns the trainer's configuration, defaults filled in.
+func (t *Trainer) Config() Config { return t.cfg }
 
 // Close stops the data prefetching and releases the graph's machine.
 func (t *Trainer) Close() error {
@@ -262,6 +381,11 @@ func (t *Trainer) History() History { return t.hist }
 // edits, an Adam update, post-step constraints. It returns the loss terms.
 func (t *Trainer) Step() ([]float64, error) {
 	step, prog := t.step, t.prog
+	if h := t.opts.hooks.BeforeStep; h != nil {
+		if err := h(step); err != nil {
+			return nil, fmt.Errorf("graph: train: step %d: before step: %w", step, err)
+		}
+	}
 	vals, err := prog.run(t.src)
 	if err != nil {
 		return nil, fmt.Errorf("graph: train: step %d: %w", step, err)
@@ -322,14 +446,19 @@ func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts
 		return History{}, err
 	}
 	defer t.Close()
-	ck := t.opts.ckpt
+	ck, h := t.opts.ckpt, t.opts.hooks
 	if ck.path != "" {
-		ok, _, err := t.LoadCheckpoint(ck.path, ck.key)
+		ok, extra, err := t.LoadCheckpoint(ck.path, ck.key)
 		if err != nil {
 			return History{}, err
 		}
 		if ok {
 			t.hist.ResumedAt = t.step
+			if h.Load != nil {
+				if err := h.Load(extra); err != nil {
+					return History{}, fmt.Errorf("graph: checkpoint %s: %w: training-loop state: %v", ck.path, ErrCheckpoint, err)
+				}
+			}
 		}
 		t.opts.advance(t.step)
 	}
@@ -341,7 +470,13 @@ func Train(ctx context.Context, m Model, src Source, p *Params, cfg Config, opts
 			return t.hist, err
 		}
 		if ck.path != "" && (t.step%ck.every == 0 || t.Done()) {
-			if err := t.SaveCheckpoint(ck.path, ck.key, nil); err != nil {
+			var extra []byte
+			if h.Save != nil {
+				if extra, err = h.Save(); err != nil {
+					return t.hist, fmt.Errorf("graph: checkpoint %s: training-loop state: %w", ck.path, err)
+				}
+			}
+			if err := t.SaveCheckpoint(ck.path, ck.key, extra); err != nil {
 				return t.hist, err
 			}
 		}

@@ -345,7 +345,7 @@ func benchSAE(cfg Config) (Result, error) {
 		sae.NormaliseDecoder(p)
 		return nil
 	}})
-	t, err := graph.NewTrainer(model, src, p, model.Config().Train, renorm)
+	t, err := graph.NewTrainer(model.Objective(), src, p, model.Config().Train, renorm)
 	if err != nil {
 		return Result{}, err
 	}

@@ -14,6 +14,7 @@ package sae
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/toymodels/superposition/graph"
@@ -90,8 +91,11 @@ type Config struct {
 	// ResampleEvery is the interval, in steps, of dead-latent resampling for
 	// ReLUL1 (default Steps/10; resampling stops after half the steps).
 	ResampleEvery int `json:"resample_every,omitempty"`
-	// Train is the optimiser setup.
+	// Train is the optimiser setup; zero fields take graph.DefaultConfig's.
 	Train graph.Config `json:"train"`
+	// Seed determines the resampling draws of ReLUL1 (the draws of the
+	// resampling at step s come from graph.NewRand(Seed, s)).
+	Seed uint64 `json:"seed,omitempty"`
 	// Checkpoint, when set, is the checkpoint file of [Train], written
 	// every CheckpointEvery steps (default 1000). Not part of the results.
 	Checkpoint      string `json:"-"`
@@ -100,6 +104,7 @@ type Config struct {
 
 // WithDefaults fills the zero fields with the defaults of c's variant.
 func (c Config) WithDefaults() Config {
+	c.Train = c.Train.WithDefaults()
 	if c.L1Warmup == 0 {
 		c.L1Warmup = 0.05
 	}
@@ -173,8 +178,12 @@ func (v Variant) UnitDecoder() bool { return v != ReLUL1Norm }
 // variant's sparsity term ("l1", "auxk" or "l0").
 type Model struct {
 	cfg  Config
-	coef *graph.Coef // L1 or L0 coefficient, changed by Train (warmup)
-	dead []bool      // latents AuxK may use, updated by Train
+	coef *graph.Coef // L1 or L0 coefficient, changed by the recipe (warmup)
+	dead []bool      // latents AuxK may use, updated by the recipe
+	// fallback is set when a builder created a parameter that [Init] should
+	// have set: such a model is not trained (see [Model.Hooks]).
+	fallback bool
+	stats    *Stats // of the last training run
 }
 
 var _ graph.Model = (*Model)(nil)
@@ -204,11 +213,21 @@ func (m *Model) Config() Config { return m.cfg }
 
 func (m *Model) params(b *graph.Builder) (wEnc, bEnc, wDec, bDec *graph.Node) {
 	d, l := m.cfg.Inputs, m.cfg.Latents
-	wEnc = b.Param(ParamWEnc, graph.KaimingUniform, d, l)
-	bEnc = b.Param(ParamBEnc, graph.Zeros, l)
-	wDec = b.Param(ParamWDec, graph.KaimingUniform, l, d)
-	bDec = b.Param(ParamBDec, graph.Zeros, d)
+	wEnc = b.Param(ParamWEnc, m.fallbackInit(graph.KaimingUniform), d, l)
+	bEnc = b.Param(ParamBEnc, m.fallbackInit(graph.Zeros), l)
+	wDec = b.Param(ParamWDec, m.fallbackInit(graph.KaimingUniform), l, d)
+	bDec = b.Param(ParamBDec, m.fallbackInit(graph.Zeros), d)
 	return
+}
+
+// fallbackInit is init, noting that a parameter was not set by [Init]
+// (gradient checks and benchmarks build SAEs on such values; training
+// refuses them).
+func (m *Model) fallbackInit(init graph.Init) graph.Init {
+	return func(rng *rand.Rand, shape []int, vals []float64) {
+		m.fallback = true
+		init(rng, shape, vals)
+	}
 }
 
 // Encode returns the pre-activations [batch, latents] and the latents of x
@@ -235,7 +254,7 @@ func (m *Model) Encode(b *graph.Builder, x *graph.Node, inference bool) (pre, f 
 }
 
 func (m *Model) threshold(b *graph.Builder) *graph.Node {
-	return b.Param(ParamThreshold, graph.Full(m.cfg.InitThreshold), m.cfg.Latents)
+	return b.Param(ParamThreshold, m.fallbackInit(graph.Full(m.cfg.InitThreshold)), m.cfg.Latents)
 }
 
 // Decode returns the reconstruction [batch, d_in] of latents f.

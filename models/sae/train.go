@@ -73,6 +73,7 @@ func Init(p *graph.Params, m *Model, rng *rand.Rand, sample []float32) error {
 			return fmt.Errorf("sae: init: %w", err)
 		}
 	}
+	m.fallback = false
 	return nil
 }
 
@@ -135,8 +136,9 @@ type Stats struct {
 	ResumedAt int `json:"-"`
 }
 
-// loopState is the training loop's own state, saved in checkpoints.
-type loopState struct {
+// recipe is the state of one training run of an SAE: what the loop does
+// besides following the gradient of the loss. It is saved in checkpoints.
+type recipe struct {
 	LastFired                  []int
 	ThresholdSum, ThresholdEMA float64
 	ThresholdN                 int
@@ -144,19 +146,162 @@ type loopState struct {
 	Stats                      Stats
 }
 
+var _ graph.HookedModel = (*Model)(nil)
+
+// Hooks returns the training recipe of m's variant as hooks of the shared
+// training loop, so that graph.Train and [Train] train an SAE the same way:
+// the L1 (or L0) coefficient warms up over the first L1Warmup of the steps;
+// decoder rows stay at unit norm (ReLUL1, TopK, BatchTopK, JumpReLU) by
+// removing the gradient's radial part before each Adam step and
+// renormalising after it; latents that have not fired for DeadAfter steps
+// are AuxK's dead latents and, for ReLUL1, are resampled every
+// ResampleEvery steps in the first half of training (draws from
+// graph.NewRand(cfg.Seed, step)); JumpReLU thresholds are clamped at 0; and
+// BatchTopK's inference threshold follows the smallest kept activation. The
+// parameters must have been set by [Init].
+func (m *Model) Hooks(t *graph.Trainer) (graph.Hooks, error) {
+	cfg := m.cfg
+	p := t.Params()
+	if !m.initialised(p) {
+		return graph.Hooks{}, errors.New("sae: parameters not initialised (call sae.Init before training)")
+	}
+	steps := t.Config().Steps
+	r := &recipe{LastFired: make([]int, cfg.Latents)}
+	m.stats = &r.Stats
+	warm := int(math.Ceil(cfg.L1Warmup * float64(steps)))
+	h := graph.Hooks{
+		BeforeStep: func(step int) error {
+			ramp := math.Min(1, float64(step+1)/float64(max(warm, 1)))
+			switch cfg.Variant {
+			case ReLUL1, ReLUL1Norm:
+				m.coef.Set(cfg.L1 * ramp)
+			case JumpReLU:
+				m.coef.Set(cfg.L0 * ramp)
+			}
+			for j := range m.dead {
+				m.dead[j] = step-r.LastFired[j] >= cfg.DeadAfter
+			}
+			return nil
+		},
+		AfterStep: func(step int, p *graph.Params) error {
+			r.afterStep(m, t, step, steps)
+			return nil
+		},
+		Save: func() ([]byte, error) {
+			var buf bytes.Buffer
+			err := gob.NewEncoder(&buf).Encode(r)
+			return buf.Bytes(), err
+		},
+		Load: func(state []byte) error {
+			var next recipe
+			if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&next); err != nil {
+				return err
+			}
+			if len(next.LastFired) != cfg.Latents {
+				return fmt.Errorf("%d latent counters for %d latents", len(next.LastFired), cfg.Latents)
+			}
+			*r = next
+			return nil
+		},
+	}
+	if cfg.Variant.UnitDecoder() {
+		h.EditGrads = func(_ int, p *graph.Params, g graph.Grads) error {
+			if gd := g[ParamWDec]; gd != nil {
+				projectRadial(gd, p.Tensor(ParamWDec), cfg.Inputs)
+			}
+			return nil
+		}
+	}
+	return h, nil
+}
+
+// Objective returns m's loss alone, as a graph.Model without m's training
+// recipe: no warm-up, no decoder constraint, no dead-latent counters. It is
+// for comparisons with peers that train the bare objective (benchmarks, the
+// PyTorch differential test); train SAEs with [Train] or graph.Train on m.
+func (m *Model) Objective() graph.Model { return objective{m} }
+
+type objective struct{ m *Model }
+
+func (o objective) Loss(b *graph.Builder, x *graph.Node) []graph.Term { return o.m.Loss(b, x) }
+
+// initialised reports whether [Init] (or an import, or the caller) set m's
+// parameters in p, rather than the builder's fallback initialisation.
+func (m *Model) initialised(p *graph.Params) bool {
+	return p.Tensor(ParamWDec) != nil && !m.fallback
+}
+
+// afterStep is the recipe's work after the Adam update of step.
+func (r *recipe) afterStep(m *Model, t *graph.Trainer, step, steps int) {
+	cfg, p := m.cfg, t.Params()
+	var minKept float64
+	switch f := t.Watched(WatchLatents).Data().(type) {
+	case []float32:
+		minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
+	case []float64:
+		minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
+	}
+	if cfg.Variant.UnitDecoder() {
+		normaliseRows(p.Tensor(ParamWDec), cfg.Inputs)
+	}
+	switch cfg.Variant {
+	case JumpReLU:
+		clampMin(p.Tensor(ParamThreshold), 0)
+	case BatchTopK:
+		// The inference threshold is the mean smallest kept activation
+		// over the last quarter of training, when the encoder has
+		// settled; before that, an exponential average stands in.
+		if !math.IsInf(minKept, 1) {
+			if step < steps*3/4 {
+				if !r.ThresholdEMASet {
+					r.ThresholdEMA, r.ThresholdEMASet = minKept, true
+				}
+				r.ThresholdEMA = 0.99*r.ThresholdEMA + 0.01*minKept
+				fill(p.Tensor(ParamThreshold), r.ThresholdEMA)
+			} else {
+				r.ThresholdSum += minKept
+				r.ThresholdN++
+				fill(p.Tensor(ParamThreshold), r.ThresholdSum/float64(r.ThresholdN))
+			}
+		}
+	case ReLUL1:
+		next := step + 1
+		if cfg.ResampleEvery > 0 && next%cfg.ResampleEvery == 0 && next <= steps/2 {
+			var dead []int
+			for j, last := range r.LastFired {
+				if next-last >= min(cfg.DeadAfter, cfg.ResampleEvery) {
+					dead = append(dead, j)
+				}
+			}
+			if len(dead) > 0 {
+				resample(p, t, m, dead, graph.NewRand(cfg.Seed, uint64(next)))
+				r.Stats.Resampled += len(dead)
+				for _, j := range dead {
+					r.LastFired[j] = next
+				}
+			}
+		}
+	}
+	if step == steps-1 {
+		r.Stats.DeadAtEnd = 0
+		for _, last := range r.LastFired {
+			if steps-last >= cfg.DeadAfter {
+				r.Stats.DeadAtEnd++
+			}
+		}
+	}
+}
+
 // Train trains m on batches from src (d_in columns) from the parameters in p,
-// which [Init] must have set. It keeps decoder rows at unit norm (for the
-// variants that need it) by removing the gradient's radial part before each
-// Adam step and renormalising after it, warms the L1 coefficient up, resamples
-// dead latents (ReLUL1), tracks dead latents for AuxK, clamps JumpReLU
-// thresholds at 0, and sets BatchTopK's inference threshold to the running
-// mean of the smallest kept activation.
+// which [Init] must have set, through graph.Train with m's recipe ([Model.Hooks]),
+// and returns what the recipe observed.
 //
-// seed determines the resampling draws (event at step s draws from
-// graph.NewRand(seed, s)). With cfg.Checkpoint set, training resumes from
-// that checkpoint file when it exists and saves one every CheckpointEvery
-// steps and at the end; a resumed run ends exactly as an uninterrupted one.
+// seed determines the resampling draws (it sets the config's Seed). With
+// cfg.Checkpoint set, training resumes from that checkpoint file when it
+// exists and saves one every CheckpointEvery steps and at the end; a resumed
+// run ends exactly as an uninterrupted one.
 func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, seed uint64, opts ...graph.Option) (graph.History, Stats, error) {
+	m.cfg.Seed = seed
 	cfg := m.cfg
 	if src.Width() != cfg.Inputs {
 		return graph.History{}, Stats{}, fmt.Errorf("sae: train: source width %d, d_in %d", src.Width(), cfg.Inputs)
@@ -164,28 +309,6 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 	if p.Tensor(ParamWDec) == nil {
 		return graph.History{}, Stats{}, errors.New("sae: train: parameters not initialised (call Init)")
 	}
-	hooks := graph.Hooks{}
-	if cfg.Variant.UnitDecoder() {
-		hooks.EditGrads = func(_ int, p *graph.Params, g graph.Grads) error {
-			if gd := g[ParamWDec]; gd != nil {
-				projectRadial(gd, p.Tensor(ParamWDec), cfg.Inputs)
-			}
-			return nil
-		}
-	}
-	t, err := graph.NewTrainer(m, src, p, cfg.Train, append(opts, graph.WithHooks(hooks))...)
-	if err != nil {
-		return graph.History{}, Stats{}, fmt.Errorf("sae: %w", err)
-	}
-	defer t.Close()
-	var st Stats
-	lastFired := make([]int, cfg.Latents)
-	warm := int(math.Ceil(cfg.L1Warmup * float64(cfg.Train.Steps)))
-	var thresholdSum, thresholdEMA float64
-	var thresholdN int
-	var thresholdEMASet bool
-	var key string
-	save := func() error { return nil }
 	if cfg.Checkpoint != "" {
 		k := cfg
 		k.Checkpoint, k.CheckpointEvery = "", 0
@@ -194,112 +317,21 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 			Seed   uint64
 		}{k, seed})
 		if err != nil {
-			return graph.History{}, st, err
+			return graph.History{}, Stats{}, err
 		}
-		key = string(kj)
-		ok, extra, err := t.LoadCheckpoint(cfg.Checkpoint, key)
-		if err != nil {
-			return graph.History{}, st, fmt.Errorf("sae: %w", err)
-		}
-		if ok {
-			var ls loopState
-			if err := gob.NewDecoder(bytes.NewReader(extra)).Decode(&ls); err != nil || len(ls.LastFired) != cfg.Latents {
-				return graph.History{}, st, fmt.Errorf("sae: checkpoint %s: %w: training-loop state unreadable", cfg.Checkpoint, graph.ErrCheckpoint)
-			}
-			lastFired, thresholdSum, thresholdEMA, thresholdN, thresholdEMASet, st = ls.LastFired, ls.ThresholdSum, ls.ThresholdEMA, ls.ThresholdN, ls.ThresholdEMASet, ls.Stats
-			st.ResumedAt = t.StepsDone()
-		}
-		every := max(cfg.CheckpointEvery, 1)
-		save = func() error {
-			if t.StepsDone()%every != 0 && !t.Done() {
-				return nil
-			}
-			var buf bytes.Buffer
-			ls := loopState{LastFired: lastFired, ThresholdSum: thresholdSum, ThresholdEMA: thresholdEMA, ThresholdN: thresholdN,
-				ThresholdEMASet: thresholdEMASet, Stats: st}
-			if err := gob.NewEncoder(&buf).Encode(ls); err != nil {
-				return err
-			}
-			return t.SaveCheckpoint(cfg.Checkpoint, key, buf.Bytes())
-		}
+		opts = append(opts, graph.WithCheckpoint(cfg.Checkpoint, string(kj), cfg.CheckpointEvery))
 	}
-	for !t.Done() {
-		if err := ctx.Err(); err != nil {
-			return t.History(), st, fmt.Errorf("sae: train: stopped at step %d: %w", t.StepsDone(), err)
-		}
-		step := t.StepsDone()
-		ramp := math.Min(1, float64(step+1)/float64(max(warm, 1)))
-		switch cfg.Variant {
-		case ReLUL1, ReLUL1Norm:
-			m.coef.Set(cfg.L1 * ramp)
-		case JumpReLU:
-			m.coef.Set(cfg.L0 * ramp)
-		}
-		for j := range m.dead {
-			m.dead[j] = step-lastFired[j] >= cfg.DeadAfter
-		}
-		if _, err := t.Step(); err != nil {
-			return t.History(), st, fmt.Errorf("sae: %w", err)
-		}
-		var minKept float64
-		switch f := t.Watched(WatchLatents).Data().(type) {
-		case []float32:
-			minKept = markFired(f, cfg.Latents, lastFired, step+1)
-		case []float64:
-			minKept = markFired(f, cfg.Latents, lastFired, step+1)
-		}
-		if cfg.Variant.UnitDecoder() {
-			normaliseRows(p.Tensor(ParamWDec), cfg.Inputs)
-		}
-		switch cfg.Variant {
-		case JumpReLU:
-			clampMin(p.Tensor(ParamThreshold), 0)
-		case BatchTopK:
-			// The inference threshold is the mean smallest kept activation
-			// over the last quarter of training, when the encoder has
-			// settled; before that, an exponential average stands in.
-			if !math.IsInf(minKept, 1) {
-				if step < cfg.Train.Steps*3/4 {
-					if !thresholdEMASet {
-						thresholdEMA, thresholdEMASet = minKept, true
-					}
-					thresholdEMA = 0.99*thresholdEMA + 0.01*minKept
-					fill(p.Tensor(ParamThreshold), thresholdEMA)
-				} else {
-					thresholdSum += minKept
-					thresholdN++
-					fill(p.Tensor(ParamThreshold), thresholdSum/float64(thresholdN))
-				}
-			}
-		case ReLUL1:
-			next := step + 1
-			if cfg.ResampleEvery > 0 && next%cfg.ResampleEvery == 0 && next <= cfg.Train.Steps/2 {
-				var dead []int
-				for j, last := range lastFired {
-					if next-last >= min(cfg.DeadAfter, cfg.ResampleEvery) {
-						dead = append(dead, j)
-					}
-				}
-				if len(dead) > 0 {
-					resample(p, t, m, dead, graph.NewRand(seed, uint64(next)))
-					st.Resampled += len(dead)
-					for _, j := range dead {
-						lastFired[j] = next
-					}
-				}
-			}
-		}
-		if err := save(); err != nil {
-			return t.History(), st, fmt.Errorf("sae: %w", err)
-		}
+	m.stats = nil
+	hist, err := graph.Train(ctx, m, src, p, cfg.Train, opts...)
+	var st Stats
+	if m.stats != nil {
+		st = *m.stats
 	}
-	st.DeadAtEnd = 0
-	for _, last := range lastFired {
-		if cfg.Train.Steps-last >= cfg.DeadAfter {
-			st.DeadAtEnd++
-		}
+	st.ResumedAt = hist.ResumedAt
+	if err != nil {
+		return hist, st, fmt.Errorf("sae: %w", err)
 	}
-	return t.History(), st, nil
+	return hist, st, nil
 }
 
 // markFired sets lastFired[j] = now for every latent j active in some row
