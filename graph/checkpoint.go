@@ -137,7 +137,7 @@ func (t *Trainer) Restore(data []byte, key string) ([]byte, error) {
 	if t.hist.Terms == nil {
 		t.hist.Terms = t.prog.termNames
 	}
-	scratch := make([]float32, t.prog.x.Size())
+	scratch := NewBatch(t.prog.batch.Rows, t.src.Inputs())
 	for s := t.step; s < st.Step; s++ {
 		t.src.Fill(scratch)
 	}

@@ -14,7 +14,8 @@ import (
 // ckModel is a small ReLU autoencoder over random sparse data.
 type ckModel struct{}
 
-func (ckModel) Loss(b *Builder, x *Node) []Term {
+func (ckModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	W := b.Param("W", Normal(0.5), 3, 6)
 	bias := b.Param("b", Zeros, 6)
 	out := b.AddRowReLU(b.MatMul(b.MatMulT(x, W), W), bias)
@@ -37,7 +38,7 @@ func (s ckSource) Fill(x []float32) {
 func TestCheckpointResumeIsExact(t *testing.T) {
 	cfg := Config{Steps: 50, Batch: 16, LR: 1e-2, LogEvery: 5}
 	full := NewParams(3)
-	wantHist, err := Train(context.Background(), ckModel{}, ckSource{NewRand(4, 0)}, full, cfg)
+	wantHist, err := Train(context.Background(), ckModel{}, FromFeatures(ckSource{NewRand(4, 0)}), full, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +51,11 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 		}
 		return nil
 	}})
-	if _, err := Train(ctx, ckModel{}, ckSource{NewRand(4, 0)}, NewParams(3), cfg, WithCheckpoint(path, "k", 7), stop); !errors.Is(err, context.Canceled) {
+	if _, err := Train(ctx, ckModel{}, FromFeatures(ckSource{NewRand(4, 0)}), NewParams(3), cfg, WithCheckpoint(path, "k", 7), stop); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run: %v; want context.Canceled", err)
 	}
 	resumed := NewParams(3)
-	gotHist, err := Train(context.Background(), ckModel{}, ckSource{NewRand(4, 0)}, resumed, cfg, WithCheckpoint(path, "k", 7))
+	gotHist, err := Train(context.Background(), ckModel{}, FromFeatures(ckSource{NewRand(4, 0)}), resumed, cfg, WithCheckpoint(path, "k", 7))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 	}
 	// A finished run's checkpoint makes a rerun a no-op with the same result.
 	again := NewParams(3)
-	if _, err := Train(context.Background(), ckModel{}, ckSource{NewRand(4, 0)}, again, cfg, WithCheckpoint(path, "k", 7)); err != nil {
+	if _, err := Train(context.Background(), ckModel{}, FromFeatures(ckSource{NewRand(4, 0)}), again, cfg, WithCheckpoint(path, "k", 7)); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(again.Float64s("W"), full.Float64s("W")) {
@@ -78,7 +79,7 @@ func TestCheckpointResumeIsExact(t *testing.T) {
 
 func TestCheckpointRejectsBadFiles(t *testing.T) {
 	cfg := Config{Steps: 10, Batch: 8, LR: 1e-2}
-	tr, err := NewTrainer(ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), cfg)
+	tr, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestCheckpointRejectsBadFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	fresh := func() *Trainer {
-		f, err := NewTrainer(ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), cfg)
+		f, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +107,7 @@ func TestCheckpointRejectsBadFiles(t *testing.T) {
 	if _, err := fresh().Restore(good, "other"); !errors.Is(err, ErrCheckpoint) {
 		t.Errorf("Restore with another key: %v; want ErrCheckpoint", err)
 	}
-	other, err := NewTrainer(ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), Config{Steps: 2, Batch: 8, LR: 1e-2})
+	other, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), Config{Steps: 2, Batch: 8, LR: 1e-2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestCheckpointRejectsBadFiles(t *testing.T) {
 	if err := os.WriteFile(path, good[:10], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Train(context.Background(), ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), cfg, WithCheckpoint(path, "k", 1)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(path)) {
+	if _, err := Train(context.Background(), ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg, WithCheckpoint(path, "k", 1)); err == nil || !bytes.Contains([]byte(err.Error()), []byte(path)) {
 		t.Errorf("Train from a truncated checkpoint: %v; want an error naming %s", err, path)
 	}
 	if data, _ := os.ReadFile(path); len(data) != 10 {
@@ -141,7 +142,7 @@ func TestCheckpointRejectsBadFiles(t *testing.T) {
 
 func FuzzRestore(f *testing.F) {
 	cfg := Config{Steps: 10, Batch: 8, LR: 1e-2}
-	tr, err := NewTrainer(ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), cfg)
+	tr, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -156,7 +157,7 @@ func FuzzRestore(f *testing.F) {
 	f.Add(good)
 	f.Add([]byte(checkpointMagic))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		tr, err := NewTrainer(ckModel{}, ckSource{NewRand(1, 0)}, NewParams(1), cfg)
+		tr, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,7 +17,8 @@ type Untied struct {
 	Importance []float64 // Iᵢ
 }
 
-func (u Untied) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+func (u Untied) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	x := in.X()
 	W1 := b.Param("W1", graph.XavierNormal, u.M, u.N) // [hidden, features]
 	W2 := b.Param("W2", graph.XavierNormal, u.N, u.M) // [features, hidden]
 	bias := b.Param("b", graph.Zeros, u.N)            // [features]
@@ -37,10 +38,10 @@ func Example_untied() {
 	cfg := graph.DefaultConfig() // Adam 1e-3, batch 1024
 	cfg.Steps = 3000
 	model := Untied{N: 5, M: 2, Importance: toy.Geometric(5, 0.9)}
-	if _, err := graph.Train(context.Background(), model, src, params, cfg); err != nil {
+	if _, err := graph.Train(context.Background(), model, graph.FromFeatures(src), params, cfg); err != nil {
 		log.Fatal(err)
 	}
-	loss, err := graph.Evaluate(context.Background(), model, src, params, 1<<18, 1<<14)
+	loss, err := graph.Evaluate(context.Background(), model, graph.FromFeatures(src), params, 1<<18, 1<<14)
 	if err != nil {
 		log.Fatal(err)
 	}

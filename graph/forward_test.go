@@ -39,7 +39,8 @@ func TestForwardRejectsRaggedInput(t *testing.T) {
 
 type watchModel struct{}
 
-func (watchModel) Loss(b *Builder, x *Node) []Term {
+func (watchModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	h := b.ReLU(b.MatMul(x, b.Param("W", Full(1), 2, 2)))
 	b.Watch("h", h)
 	return []Term{{Name: "loss", Node: b.Sum(h)}}
@@ -47,7 +48,7 @@ func (watchModel) Loss(b *Builder, x *Node) []Term {
 
 func TestTrainerWatched(t *testing.T) {
 	src := fixedSource{width: 2, x: []float64{1, -2}}
-	tr, err := NewTrainer(watchModel{}, src, NewParams(1), Config{Steps: 1, Batch: 1, LR: 1e-3})
+	tr, err := NewTrainer(watchModel{}, FromFeatures(src), NewParams(1), Config{Steps: 1, Batch: 1, LR: 1e-3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func GradCheck(m Model, x []float64, width int, p *Params, eps float64) (GradChe
 		return GradCheckResult{}, fmt.Errorf("graph: gradcheck: parameters are %v; want float64", p.Dtype())
 	}
 	rows := len(x) / width
-	src := fixedSource{width: width, x: x}
+	src := FromFeatures(fixedSource{width: width, x: x})
 	prog, err := compile(m, src, p, rows, true)
 	if err != nil {
 		return GradCheckResult{}, fmt.Errorf("graph: gradcheck: %w", err)
@@ -79,7 +79,7 @@ func GradCheck(m Model, x []float64, width int, p *Params, eps float64) (GradChe
 // LossAndGrads returns the total loss of m at the fixed batch x (row-major,
 // width columns) and its gradient in every parameter, by name.
 func LossAndGrads(m Model, x []float64, width int, p *Params) (float64, map[string][]float64, error) {
-	src := fixedSource{width: width, x: x}
+	src := FromFeatures(fixedSource{width: width, x: x})
 	prog, err := compile(m, src, p, len(x)/width, true)
 	if err != nil {
 		return 0, nil, fmt.Errorf("graph: loss and grads: %w", err)

@@ -15,7 +15,8 @@ import (
 // with one weight per input column.
 type quadratic struct{ width int }
 
-func (q quadratic) Loss(b *Builder, x *Node) []Term {
+func (q quadratic) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	w := b.Param("w", Full(0.5), q.width)
 	c := b.Param("c", Zeros, 1)
 	r := b.MulRow(x, w)
@@ -105,7 +106,7 @@ func TestAdamRejectsNaNGradient(t *testing.T) {
 func TestTrainConverges(t *testing.T) {
 	p := NewParams(1)
 	cfg := Config{Steps: 2000, Batch: 4, LR: 0.01}
-	hist, err := Train(context.Background(), quadratic{width: 2}, ones{2}, p, cfg)
+	hist, err := Train(context.Background(), quadratic{width: 2}, FromFeatures(ones{2}), p, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestTrainConverges(t *testing.T) {
 			t.Errorf("w[%d] = %v; want 1", i, w)
 		}
 	}
-	ev, err := Evaluate(context.Background(), quadratic{width: 2}, ones{2}, p, 100, 16)
+	ev, err := Evaluate(context.Background(), quadratic{width: 2}, FromFeatures(ones{2}), p, 100, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +130,7 @@ func TestTrainConverges(t *testing.T) {
 func TestTrainStopsOnNonFinite(t *testing.T) {
 	p := NewParams(1)
 	cfg := Config{Steps: 100, Batch: 4, LR: 1e38}
-	_, err := Train(context.Background(), quadratic{width: 2}, ones{2}, p, cfg)
+	_, err := Train(context.Background(), quadratic{width: 2}, FromFeatures(ones{2}), p, cfg)
 	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "step ") {
 		t.Fatalf("Train with lr 1e38: err = %v; want ErrNonFinite naming the step", err)
 	}
@@ -138,7 +139,7 @@ func TestTrainStopsOnNonFinite(t *testing.T) {
 func TestTrainCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Train(ctx, quadratic{width: 2}, ones{2}, NewParams(1), Config{Steps: 10, Batch: 1, LR: 1e-3})
+	_, err := Train(ctx, quadratic{width: 2}, FromFeatures(ones{2}), NewParams(1), Config{Steps: 10, Batch: 1, LR: 1e-3})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Train on a cancelled context: err = %v; want context.Canceled", err)
 	}
@@ -211,7 +212,7 @@ func TestSweepDeterministicAcrossGOMAXPROCS(t *testing.T) {
 		out, err := Sweep(context.Background(), 5, func(ctx context.Context, i int) ([]float64, error) {
 			seed := DeriveSeed(42, uint64(i))
 			p := NewParams(seed)
-			_, err := Train(ctx, quadratic{width: 3}, &noisy{width: 3, seed: DeriveSeed(seed, 1)}, p, Config{Steps: 50, Batch: 64, LR: 0.01})
+			_, err := Train(ctx, quadratic{width: 3}, FromFeatures(&noisy{width: 3, seed: DeriveSeed(seed, 1)}), p, Config{Steps: 50, Batch: 64, LR: 0.01})
 			return p.Float64s("w"), err
 		})
 		if err != nil {

@@ -16,7 +16,8 @@ type opModel struct {
 	fused bool
 }
 
-func (o opModel) Loss(b *Builder, x *Node) []Term {
+func (o opModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	const r, k, n = 6, 4, 3
 	var out *Node
 	switch o.name {

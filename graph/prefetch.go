@@ -6,17 +6,17 @@ package graph
 // data (and every result) are exactly those of calling it directly.
 type prefetcher struct {
 	src   Source
-	ready chan []float32
-	free  chan []float32
+	ready chan *Batch
+	free  chan *Batch
 }
 
 // prefetchDepth is the number of batches drawn ahead.
 const prefetchDepth = 2
 
-func newPrefetcher(src Source, size int) *prefetcher {
-	p := &prefetcher{src: src, ready: make(chan []float32, prefetchDepth), free: make(chan []float32, prefetchDepth)}
+func newPrefetcher(src Source, rows int) *prefetcher {
+	p := &prefetcher{src: src, ready: make(chan *Batch, prefetchDepth), free: make(chan *Batch, prefetchDepth)}
 	for range prefetchDepth {
-		p.free <- make([]float32, size)
+		p.free <- NewBatch(rows, src.Inputs())
 	}
 	go func() {
 		for buf := range p.free {
@@ -28,12 +28,12 @@ func newPrefetcher(src Source, size int) *prefetcher {
 	return p
 }
 
-func (p *prefetcher) Width() int { return p.src.Width() }
+func (p *prefetcher) Inputs() []Input { return p.src.Inputs() }
 
-// Fill copies the next batch into x, which must have the prefetched size.
-func (p *prefetcher) Fill(x []float32) {
+// Fill copies the next batch into b, which must have the prefetched size.
+func (p *prefetcher) Fill(b *Batch) {
 	buf := <-p.ready
-	copy(x, buf)
+	b.copyFrom(buf)
 	p.free <- buf
 }
 

@@ -12,7 +12,9 @@ import (
 // sparseOpModel is Σ f(params) ⊙ R for the SAE ops, R fixed and random.
 type sparseOpModel struct{ name string }
 
-func (o sparseOpModel) Loss(b *Builder, x *Node) []Term {
+func (o sparseOpModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
+	_ = x
 	const r, n = 6, 8
 	A := b.Param("A", Normal(1), r, n)
 	var out *Node
@@ -117,7 +119,8 @@ type stepModel struct{ l0 bool }
 
 const stepBandwidth = 0.05
 
-func (s stepModel) Loss(b *Builder, x *Node) []Term {
+func (s stepModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	theta := b.Param("theta", Full(0.5), 1)
 	if s.l0 {
 		return []Term{{Name: "l0", Node: b.L0(x, theta, stepBandwidth)}}
@@ -176,7 +179,8 @@ func TestCoefChangesBetweenRuns(t *testing.T) {
 
 type coefModel struct{ c *Coef }
 
-func (m coefModel) Loss(b *Builder, x *Node) []Term {
+func (m coefModel) Loss(b *Builder, in Inputs) []Term {
+	x := in.X()
 	w := b.Param("w", Full(1), 3)
 	return []Term{{Name: "l1", Node: b.L1(x, w, m.c)}}
 }

@@ -5,15 +5,15 @@ import "fmt"
 // stackedSource fills a [K·r, n] batch block by block, block k from source
 // k: the input of a graph of K stacked instances ([Builder.StackedTiedProduct]).
 type stackedSource struct {
-	srcs  []Source
+	srcs  []Features
 	width int
 }
 
-// StackSources returns the Source of K stacked instances: each batch is K
+// StackSources returns the feature source of K stacked instances: each batch is K
 // row blocks of equal size, block k drawn from srcs[k], so every instance
 // sees exactly the batches its own source would give it alone. The sources
 // must have the same width.
-func StackSources(srcs ...Source) (Source, error) {
+func StackSources(srcs ...Features) (Features, error) {
 	if len(srcs) == 0 {
 		return nil, fmt.Errorf("graph: stack sources: none given")
 	}

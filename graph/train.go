@@ -23,21 +23,11 @@ type Term struct {
 // Model is anything trainable by [Train]: its parameters are declared inside
 // Loss through [Builder.Param], so a new model needs only this method.
 type Model interface {
-	// Loss builds the objective for one batch x [batch, inputs] and returns
-	// its named terms. Loss must be deterministic: it is called once per graph
-	// (training, evaluation) and must declare the same parameters each time.
-	Loss(b *Builder, x *Node) []Term
-}
-
-// Source writes batches of training data.
-type Source interface {
-	// Width is the number of columns of a batch row.
-	Width() int
-	// Fill overwrites x, a row-major [len(x)/Width(), Width()] batch, with
-	// fresh samples. It must draw only from the source's own seeded generator.
-	// A Trainer calls it from its own prefetching goroutine, one batch after
-	// the other, up to two batches ahead of the step being computed.
-	Fill(x []float32)
+	// Loss builds the objective for one batch of named inputs (in.X() for a
+	// [Features] source: [batch, inputs]) and returns its named terms. Loss
+	// must be deterministic: it is called once per graph (training,
+	// evaluation) and must declare the same parameters each time.
+	Loss(b *Builder, in Inputs) []Term
 }
 
 // Config configures [Train].
@@ -319,7 +309,7 @@ func NewTrainer(m Model, src Source, p *Params, cfg Config, opts ...Option) (*Tr
 	// would only add wake-ups. Either way the data are the same.
 	t.live = true
 	if n := liveTrainers.Add(1); 2*n <= int64(runtime.GOMAXPROCS(0)) {
-		t.pre = newPrefetcher(src, prog.x.Size())
+		t.pre = newPrefetcher(src, prog.batch.Rows)
 		t.src = t.pre
 	}
 	t.hist = History{Terms: prog.termNames}
@@ -364,8 +354,9 @@ func (t *Trainer) Done() bool { return t.step >= t.cfg.Steps }
 // own buffer: read it before the next step, do not keep it.
 func (t *Trainer) Watched(name string) *tensor.Dense { return t.prog.watched(name) }
 
-// Input returns the batch of the last step (the graph's own buffer).
-func (t *Trainer) Input() *tensor.Dense { return t.prog.x }
+// Input returns the named input of the last step (the graph's own buffer),
+// or nil.
+func (t *Trainer) Input(name string) *tensor.Dense { return t.prog.input(name) }
 
 // Solver returns the trainer's Adam state (an SAE resets the moments of the
 // latents it resamples).
@@ -524,12 +515,12 @@ func Evaluate(ctx context.Context, m Model, src Source, p *Params, samples, batc
 	return out, nil
 }
 
-// program is one compiled graph: the input tensor, the loss terms, the
+// program is one compiled graph: the input tensors, the loss terms, the
 // parameters and (for training) their gradients, on a TapeMachine.
 type program struct {
 	vm           G.VM
-	x            *tensor.Dense
-	xbuf         []float32 // staging for float64 graphs
+	batch        *Batch          // the source fills this
+	inputs       []*tensor.Dense // by input; share batch's buffers when they can
 	termNames    []string
 	terms        []*Node
 	termVals     []G.Value
@@ -542,15 +533,27 @@ type program struct {
 
 func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*program, error) {
 	b := NewBuilder(p)
-	x, xt := b.Input("x", batch, src.Width())
-	terms := m.Loss(b, x)
+	in, ts := b.inputNodes(src, batch)
+	if b.Err() != nil {
+		return nil, b.Err()
+	}
+	terms := m.Loss(b, in)
 	if b.Err() != nil {
 		return nil, b.Err()
 	}
 	if len(terms) == 0 {
 		return nil, errors.New("model returned no loss terms")
 	}
-	prog := &program{x: xt}
+	prog := &program{batch: NewBatch(batch, src.Inputs()), inputs: ts}
+	// Float32 and int inputs are filled in place; float64 ones are staged.
+	for i, t := range ts {
+		switch d := t.Data().(type) {
+		case []float32:
+			prog.batch.floats[i] = d
+		case []int:
+			prog.batch.ints[i] = d
+		}
+	}
 	var total *Node
 	for _, t := range terms {
 		if t.Node == nil || !t.Node.IsScalar() {
@@ -591,23 +594,19 @@ func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*progra
 	if b.Err() != nil {
 		return nil, b.Err()
 	}
-	if xt.Dtype() == tensor.Float64 {
-		prog.xbuf = make([]float32, xt.Size())
-	}
 	prog.vm = G.NewTapeMachine(b.Graph())
 	return prog, nil
 }
 
 // run fills a fresh batch, runs the tape once and returns the term values.
 func (prog *program) run(src Source) ([]float64, error) {
-	if prog.xbuf != nil {
-		src.Fill(prog.xbuf)
-		d := prog.x.Float64s()
-		for i, v := range prog.xbuf {
-			d[i] = float64(v)
+	src.Fill(prog.batch)
+	for i, t := range prog.inputs {
+		if d, ok := t.Data().([]float64); ok {
+			for j, v := range prog.batch.floats[i] {
+				d[j] = float64(v)
+			}
 		}
-	} else {
-		src.Fill(prog.x.Float32s())
 	}
 	prog.vm.Reset()
 	if err := prog.vm.RunAll(); err != nil {
@@ -618,6 +617,16 @@ func (prog *program) run(src Source) ([]float64, error) {
 		vals[i] = scalarOf(v)
 	}
 	return vals, nil
+}
+
+// input returns the tensor of the named input, or nil.
+func (prog *program) input(name string) *tensor.Dense {
+	for i, in := range prog.batch.inputs {
+		if in.Name == name {
+			return prog.inputs[i]
+		}
+	}
+	return nil
 }
 
 // watched returns the last value of the node watched under name, or nil.

@@ -215,7 +215,7 @@ func benchToy(cfg Config) (Result, error) {
 	n, m, k := cfg.Features, cfg.Hidden, cfg.Instances
 	imp := toy.Geometric(n, 0.9)
 	models := make([]*tms.Model, k)
-	srcs := make([]graph.Source, k)
+	srcs := make([]graph.Features, k)
 	params := make([]*graph.Params, k)
 	for i := range k {
 		p := 1.0
@@ -252,7 +252,7 @@ func benchToy(cfg Config) (Result, error) {
 	trainers := make([]*graph.Trainer, g)
 	for j := range g {
 		var gm []*tms.Model
-		var gs []graph.Source
+		var gs []graph.Features
 		var gp []*graph.Params
 		for i := j; i < k; i += g {
 			gm, gs, gp = append(gm, models[i]), append(gs, srcs[i]), append(gp, params[i])
@@ -276,7 +276,7 @@ func benchToy(cfg Config) (Result, error) {
 			}
 			model = stack
 		}
-		t, err := graph.NewTrainer(meanOverFeatures{model, n}, src, p, graph.Config{Steps: cfg.Steps, Batch: len(gm) * cfg.Batch, LR: cfg.LR})
+		t, err := graph.NewTrainer(meanOverFeatures{model, n}, graph.FromFeatures(src), p, graph.Config{Steps: cfg.Steps, Batch: len(gm) * cfg.Batch, LR: cfg.LR})
 		if err != nil {
 			return Result{}, err
 		}
@@ -302,8 +302,8 @@ type meanOverFeatures struct {
 	features int
 }
 
-func (m meanOverFeatures) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
-	t := m.Model.Loss(b, x)
+func (m meanOverFeatures) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	t := m.Model.Loss(b, in)
 	for i := range t {
 		t[i].Node = b.Scale(t[i].Node, 1/float64(m.features))
 	}
@@ -345,7 +345,7 @@ func benchSAE(cfg Config) (Result, error) {
 		sae.NormaliseDecoder(p)
 		return nil
 	}})
-	t, err := graph.NewTrainer(model.Objective(), src, p, model.Config().Train, renorm)
+	t, err := graph.NewTrainer(model.Objective(), graph.FromFeatures(src), p, model.Config().Train, renorm)
 	if err != nil {
 		return Result{}, err
 	}

@@ -29,7 +29,7 @@ func BenchmarkStep(b *testing.B) {
 			if err := Init(p, m, graph.NewRand(1, 1), nil); err != nil {
 				b.Fatal(err)
 			}
-			t, err := graph.NewTrainer(m.Objective(), src, p, m.Config().Train, graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
+			t, err := graph.NewTrainer(m.Objective(), graph.FromFeatures(src), p, m.Config().Train, graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
 				NormaliseDecoder(p)
 				return nil
 			}}))

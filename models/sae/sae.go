@@ -264,7 +264,8 @@ func (m *Model) Decode(b *graph.Builder, f *graph.Node) *graph.Node {
 }
 
 // Loss is the training objective on a batch x [batch, d_in].
-func (m *Model) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+func (m *Model) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	x := in.X()
 	pre, f := m.Encode(b, x, false)
 	xh := m.Decode(b, f)
 	ones := b.Const(slices.Repeat([]float64{1}, m.cfg.Inputs))

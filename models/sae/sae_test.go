@@ -101,8 +101,8 @@ func TestGradients(t *testing.T) {
 // auxOnly is the AuxK term of an SAE alone.
 type auxOnly struct{ *Model }
 
-func (a auxOnly) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
-	for _, t := range a.Model.Loss(b, x) {
+func (a auxOnly) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	for _, t := range a.Model.Loss(b, in) {
 		if t.Name == "auxk" {
 			return []graph.Term{t}
 		}

@@ -16,7 +16,7 @@ import (
 // isolation for the privileged-basis one, whose ReLU mixes co-active
 // features).
 type ActivationSource interface {
-	graph.Source
+	graph.Features
 	// Truth returns the ground-truth directions, one row per feature, each
 	// of Width() entries: the activation of that feature alone at 1.
 	Truth() [][]float64

@@ -65,7 +65,7 @@ func TestTorchPeerSteps(t *testing.T) {
 		return nil
 	}})
 	src := &replay{width: ref.D, batches: ref.Batches}
-	tr, err := graph.NewTrainer(m.Objective(), src, p, m.Config().Train, renorm)
+	tr, err := graph.NewTrainer(m.Objective(), graph.FromFeatures(src), p, m.Config().Train, renorm)
 	if err != nil {
 		t.Fatal(err)
 	}

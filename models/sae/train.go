@@ -223,7 +223,7 @@ func (m *Model) Objective() graph.Model { return objective{m} }
 
 type objective struct{ m *Model }
 
-func (o objective) Loss(b *graph.Builder, x *graph.Node) []graph.Term { return o.m.Loss(b, x) }
+func (o objective) Loss(b *graph.Builder, in graph.Inputs) []graph.Term { return o.m.Loss(b, in) }
 
 // initialised reports whether [Init] (or an import, or the caller) set m's
 // parameters in p, rather than the builder's fallback initialisation.
@@ -300,7 +300,7 @@ func (r *recipe) afterStep(m *Model, t *graph.Trainer, step, steps int) {
 // cfg.Checkpoint set, training resumes from that checkpoint file when it
 // exists and saves one every CheckpointEvery steps and at the end; a resumed
 // run ends exactly as an uninterrupted one.
-func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, seed uint64, opts ...graph.Option) (graph.History, Stats, error) {
+func Train(ctx context.Context, m *Model, src graph.Features, p *graph.Params, seed uint64, opts ...graph.Option) (graph.History, Stats, error) {
 	m.cfg.Seed = seed
 	cfg := m.cfg
 	if src.Width() != cfg.Inputs {
@@ -322,7 +322,7 @@ func Train(ctx context.Context, m *Model, src graph.Source, p *graph.Params, see
 		opts = append(opts, graph.WithCheckpoint(cfg.Checkpoint, string(kj), cfg.CheckpointEvery))
 	}
 	m.stats = nil
-	hist, err := graph.Train(ctx, m, src, p, cfg.Train, opts...)
+	hist, err := graph.Train(ctx, m, graph.FromFeatures(src), p, cfg.Train, opts...)
 	var st Stats
 	if m.stats != nil {
 		st = *m.stats
@@ -356,7 +356,7 @@ func markFired[T float32 | float64](f []T, latents int, lastFired []int, now int
 // b_enc = 0 and fresh Adam moments.
 func resample(p *graph.Params, t *graph.Trainer, m *Model, dead []int, rng *rand.Rand) {
 	d, l := m.cfg.Inputs, m.cfg.Latents
-	x := graph.Values(t.Input())
+	x := graph.Values(t.Input(graph.X))
 	xh := graph.Values(t.Watched(WatchRecon))
 	bDec := p.Float64s(ParamBDec)
 	rows := len(x) / d

@@ -31,7 +31,7 @@ func TestGenericLoopTrainsTheRecipe(t *testing.T) {
 					t.Fatal(err)
 				}
 				if generic {
-					_, err = graph.Train(context.Background(), m, src, p, m.Config().Train)
+					_, err = graph.Train(context.Background(), m, graph.FromFeatures(src), p, m.Config().Train)
 				} else {
 					_, _, err = Train(context.Background(), m, src, p, 7)
 				}
@@ -61,7 +61,7 @@ func TestTrainRefusesUninitialised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = graph.Train(context.Background(), m, src, graph.NewParams(1), m.Config().Train)
+	_, err = graph.Train(context.Background(), m, graph.FromFeatures(src), graph.NewParams(1), m.Config().Train)
 	if err == nil || !strings.Contains(err.Error(), "not initialised") {
 		t.Errorf("graph.Train without Init: %v; want an error saying the parameters are not initialised", err)
 	}

@@ -21,7 +21,7 @@ func BenchmarkStep(b *testing.B) {
 				b.Fatal(err)
 			}
 			p := graph.NewParams(1)
-			tr, err := graph.NewTrainer(m, src, p, graph.Config{Steps: 1 << 30, Batch: 1024, LR: 1e-3})
+			tr, err := graph.NewTrainer(m, graph.FromFeatures(src), p, graph.Config{Steps: 1 << 30, Batch: 1024, LR: 1e-3})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -48,7 +48,7 @@ func BenchmarkAbsValStep(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tr, err := graph.NewTrainer(m, src, graph.NewParams(1), graph.Config{Steps: 1 << 30, Batch: 1024, LR: 1e-3})
+	tr, err := graph.NewTrainer(m, graph.FromFeatures(src), graph.NewParams(1), graph.Config{Steps: 1 << 30, Batch: 1024, LR: 1e-3})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func BenchmarkStackStep(b *testing.B) {
 		b.Run(fmt.Sprintf("relu_5x2_K%d", k), func(b *testing.B) {
 			models := make([]*Model, k)
 			cfgs := make([]Config, k)
-			srcs := make([]graph.Source, k)
+			srcs := make([]graph.Features, k)
 			ps := make([]*graph.Params, k)
 			for i := range k {
 				m, err := New(Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)})
@@ -95,7 +95,7 @@ func BenchmarkStackStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			tr, err := graph.NewTrainer(stack, src, sp, graph.Config{Steps: 1 << 30, Batch: k * 1024, LR: 1e-3})
+			tr, err := graph.NewTrainer(stack, graph.FromFeatures(src), sp, graph.Config{Steps: 1 << 30, Batch: k * 1024, LR: 1e-3})
 			if err != nil {
 				b.Fatal(err)
 			}

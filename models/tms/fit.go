@@ -148,7 +148,7 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 			if err != nil {
 				return struct{}{}, err
 			}
-			loss, err := graph.Evaluate(ctx, m, evalSrc, fits[job].params, samples, evalBatch)
+			loss, err := graph.Evaluate(ctx, m, graph.FromFeatures(evalSrc), fits[job].params, samples, evalBatch)
 			if err != nil {
 				return struct{}{}, fmt.Errorf("tms: instance %d restart %d: %w", i, job%k, err)
 			}
@@ -278,7 +278,7 @@ func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opt
 		path := filepath.Join(cfg.CheckpointDir, fmt.Sprintf("instance-%04d-restart-%03d.ckpt", i, r))
 		jobOpts = append(slices.Clone(opts), graph.WithCheckpoint(path, string(key), every))
 	}
-	hist, err := graph.Train(ctx, m, src, p, cfg.Train, jobOpts...)
+	hist, err := graph.Train(ctx, m, graph.FromFeatures(src), p, cfg.Train, jobOpts...)
 	if err != nil {
 		return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
 	}
@@ -289,7 +289,7 @@ func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opt
 func trainStacked(ctx context.Context, specs []Spec, cfg SweepConfig, jobs []int, fits []fit, opts []graph.Option) error {
 	models := make([]*Model, len(jobs))
 	cfgs := make([]Config, len(jobs))
-	srcs := make([]graph.Source, len(jobs))
+	srcs := make([]graph.Features, len(jobs))
 	ps := make([]*graph.Params, len(jobs))
 	for j, job := range jobs {
 		m, src, p, seed, err := jobSetup(specs, cfg, job)
@@ -314,7 +314,7 @@ func trainStacked(ctx context.Context, specs []Spec, cfg SweepConfig, jobs []int
 	tc := cfg.Train
 	tc.Batch *= len(jobs)
 	stackOpts := append(slices.Clone(opts), graph.WithProgressPerStep(len(jobs)))
-	if _, err := graph.Train(ctx, stack, src, sp, tc, stackOpts...); err != nil {
+	if _, err := graph.Train(ctx, stack, graph.FromFeatures(src), sp, tc, stackOpts...); err != nil {
 		var names []string
 		for _, job := range jobs {
 			names = append(names, fmt.Sprintf("%d/%d", job/cfg.Restarts, job%cfg.Restarts))

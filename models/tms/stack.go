@@ -55,7 +55,8 @@ func (s *Stack) Instances() int { return s.instances }
 
 // Loss returns one term per instance, "loss[k]": instance k's Σᵢ Iᵢ(xᵢ − x′ᵢ)²
 // averaged over its own rows of x [K·batch, n].
-func (s *Stack) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+func (s *Stack) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	x := in.X()
 	k, n, m := s.instances, s.Features, s.Hidden
 	// The parameters come from StackParams; these initialisers only name
 	// the shapes.

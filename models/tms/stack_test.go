@@ -31,7 +31,7 @@ func TestStackTrainsLikeAlone(t *testing.T) {
 			probs := []float64{1, 0.3, 0.05}
 			models := make([]*Model, k)
 			srcs := make([]graph.Source, k)
-			stackSrcs := make([]graph.Source, k)
+			stackSrcs := make([]graph.Features, k)
 			alone := make([]*graph.Params, k)
 			stacked := make([]*graph.Params, k)
 			cfgs := make([]Config, k)
@@ -46,7 +46,7 @@ func TestStackTrainsLikeAlone(t *testing.T) {
 				data := toy.Config{Features: tt.n, Probability: []float64{probs[i]}}
 				s1, _ := toy.NewSource(data, graph.NewRand(11, uint64(i)))
 				s2, _ := toy.NewSource(data, graph.NewRand(11, uint64(i)))
-				srcs[i], stackSrcs[i] = s1, s2
+				srcs[i], stackSrcs[i] = graph.FromFeatures(s1), s2
 				alone[i], stacked[i] = graph.NewParams(uint64(100+i)), graph.NewParams(uint64(100+i))
 				hist, err := graph.Train(context.Background(), m, srcs[i], alone[i], cfg)
 				if err != nil {
@@ -62,7 +62,8 @@ func TestStackTrainsLikeAlone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := graph.StackSources(stackSrcs...)
+			fsrc, err := graph.StackSources(stackSrcs...)
+			src := graph.FromFeatures(fsrc)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -137,6 +137,7 @@ func (m *Model) Target(b *graph.Builder, x *graph.Node) *graph.Node {
 }
 
 // Loss is Σᵢ Iᵢ (yᵢ − x′ᵢ)², averaged over the batch, with y the target.
-func (m *Model) Loss(b *graph.Builder, x *graph.Node) []graph.Term {
+func (m *Model) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	x := in.X()
 	return []graph.Term{{Name: "loss", Node: b.WeightedSqErr(m.Target(b, x), m.Forward(b, x), b.Const(m.Importance))}}
 }
