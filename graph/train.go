@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
@@ -197,11 +198,13 @@ func seq3(a, b func(int, *Params, Grads) error) func(int, *Params, Grads) error 
 type Option func(*options)
 
 type options struct {
-	hooks    Hooks
-	log      logrus.FieldLogger
-	progress *Progress
-	perStep  int // progress units per step; 0 means 1
-	ckpt     checkpointOption
+	hooks      Hooks
+	log        logrus.FieldLogger
+	fields     logrus.Fields
+	termFields []logrus.Fields
+	progress   *Progress
+	perStep    int // progress units per step; 0 means 1
+	ckpt       checkpointOption
 }
 
 type checkpointOption struct {
@@ -222,6 +225,24 @@ func WithHooks(h Hooks) Option { return func(o *options) { o.hooks = h } }
 
 // WithLogger sends per-step debug lines (every LogEvery steps) to log.
 func WithLogger(log logrus.FieldLogger) Option { return func(o *options) { o.log = log } }
+
+// WithLogFields names the run in every log line, as wandb and tqdm users
+// expect: model=relu p=0.05 restart=1, variant=topk. Fields add up over
+// several options.
+func WithLogFields(f logrus.Fields) Option {
+	return func(o *options) {
+		if o.fields == nil {
+			o.fields = logrus.Fields{}
+		}
+		for k, v := range f {
+			o.fields[k] = v
+		}
+	}
+}
+
+// WithTermFields names, for a graph of stacked instances, the instance of
+// each loss term: each term is logged on a line of its own with its fields.
+func WithTermFields(f []logrus.Fields) Option { return func(o *options) { o.termFields = f } }
 
 // WithProgress advances p by one per step.
 func WithProgress(p *Progress) Option { return func(o *options) { o.progress = p } }
@@ -413,18 +434,48 @@ func (t *Trainer) Step() ([]float64, error) {
 	}
 	if step%t.logEvery == 0 || step == t.cfg.Steps-1 {
 		t.hist.Records = append(t.hist.Records, Record{Step: step, Terms: vals})
-		if t.opts.log != nil {
-			f := logrus.Fields{"step": step, "lr": lr}
-			for i, v := range vals {
-				f[prog.termNames[i]] = v
-			}
-			t.opts.log.WithFields(f).Debug("train")
+		t.logStep(step, lr, vals)
+	}
+	if t.opts.progress != nil {
+		var total float64
+		for _, v := range vals {
+			total += v
 		}
+		t.opts.progress.SetLoss(total / float64(max(t.opts.perStep, 1)))
 	}
 	t.opts.advance(1)
 	t.step++
 	return vals, nil
 }
+
+// logStep writes the debug line of a step: the run's fields (model, p,
+// restart, variant...), the step, the rate and every term at 4 significant
+// digits. A graph of stacked instances writes one line per instance, each
+// with its own fields.
+func (t *Trainer) logStep(step int, lr float64, vals []float64) {
+	log := t.opts.log
+	if log == nil {
+		return
+	}
+	if len(t.opts.fields) > 0 {
+		log = log.WithFields(t.opts.fields)
+	}
+	base := logrus.Fields{"step": step, "lr": sig4(lr)}
+	if tf := t.opts.termFields; len(tf) == len(vals) {
+		for i, v := range vals {
+			log.WithFields(tf[i]).WithFields(base).WithField("loss", sig4(v)).Debug("train")
+		}
+		return
+	}
+	f := logrus.Fields{}
+	for i, v := range vals {
+		f[t.prog.termNames[i]] = sig4(v)
+	}
+	log.WithFields(base).WithFields(f).Debug("train")
+}
+
+// sig4 formats v with 4 significant digits, for log lines.
+func sig4(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
 
 // Train optimises the parameters of m in p (created on first use from p's
 // seeded source) with Adam on fresh batches from src, one per step. The

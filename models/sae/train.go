@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/graph"
 	"gorgonia.org/tensor"
 )
@@ -322,6 +323,7 @@ func Train(ctx context.Context, m *Model, src graph.Features, p *graph.Params, s
 		opts = append(opts, graph.WithCheckpoint(cfg.Checkpoint, string(kj), cfg.CheckpointEvery))
 	}
 	m.stats = nil
+	opts = append(opts, graph.WithLogFields(logrus.Fields{"variant": string(cfg.Variant), "d_sae": cfg.Latents}))
 	hist, err := graph.Train(ctx, m, graph.FromFeatures(src), p, cfg.Train, opts...)
 	var st Stats
 	if m.stats != nil {

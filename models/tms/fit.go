@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 
+	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/toy"
 )
@@ -251,6 +253,19 @@ func jobSetup(specs []Spec, cfg SweepConfig, job int) (*Model, *toy.Source, *gra
 	return m, src, graph.NewParams(graph.DeriveSeed(seed, 0)), seed, nil
 }
 
+// jobFields names a job in log lines: model kind, shape, feature
+// probability (p = 1 − S; the first feature's when they differ), instance and
+// restart.
+func jobFields(specs []Spec, cfg SweepConfig, job int) logrus.Fields {
+	i, r := job/cfg.Restarts, job%cfg.Restarts
+	s := specs[i]
+	f := logrus.Fields{"model": string(s.Model.Kind), "n": s.Model.Features, "m": s.Model.Hidden, "instance": i, "restart": r}
+	if len(s.Data.Probability) > 0 {
+		f["p"] = strconv.FormatFloat(s.Data.Probability[0], 'g', 4, 64)
+	}
+	return f
+}
+
 // trainAlone trains one job in its own graph, with its checkpoint if the
 // sweep keeps them.
 func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opts []graph.Option) (fit, error) {
@@ -278,6 +293,7 @@ func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opt
 		path := filepath.Join(cfg.CheckpointDir, fmt.Sprintf("instance-%04d-restart-%03d.ckpt", i, r))
 		jobOpts = append(slices.Clone(opts), graph.WithCheckpoint(path, string(key), every))
 	}
+	jobOpts = append(slices.Clone(jobOpts), graph.WithLogFields(jobFields(specs, cfg, job)))
 	hist, err := graph.Train(ctx, m, graph.FromFeatures(src), p, cfg.Train, jobOpts...)
 	if err != nil {
 		return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
@@ -313,7 +329,11 @@ func trainStacked(ctx context.Context, specs []Spec, cfg SweepConfig, jobs []int
 	}
 	tc := cfg.Train
 	tc.Batch *= len(jobs)
-	stackOpts := append(slices.Clone(opts), graph.WithProgressPerStep(len(jobs)))
+	fields := make([]logrus.Fields, len(jobs))
+	for j, job := range jobs {
+		fields[j] = jobFields(specs, cfg, job)
+	}
+	stackOpts := append(slices.Clone(opts), graph.WithProgressPerStep(len(jobs)), graph.WithTermFields(fields))
 	if _, err := graph.Train(ctx, stack, graph.FromFeatures(src), sp, tc, stackOpts...); err != nil {
 		var names []string
 		for _, job := range jobs {
