@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
 )
 
@@ -21,7 +20,7 @@ type GeometryPoint struct {
 // GeometrySummary is geometry's summary.json.
 type GeometrySummary struct {
 	Experiment string          `json:"experiment"`
-	Config     cli.Toy         `json:"config"`
+	Config     Toy             `json:"config"`
 	Points     []GeometryPoint `json:"points"`
 	Runs       []interp.ToyRun `json:"runs"`
 }
