@@ -159,7 +159,7 @@ type DecomposeSummary struct {
 type Activations struct {
 	cfg       DecomposeConfig
 	newSource func(rng *rand.Rand) (sae.ActivationSource, error)
-	toyLoss   func(x, h []float32) float64
+	toy       *tms.Weights
 	// Toy is the toy model's record (nil for the synthetic source).
 	Toy   *DecomposeToy
 	truth [][]float64
@@ -244,7 +244,9 @@ func PrepareActivations(ctx context.Context, run Run, label string, cfg Decompos
 		a.newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
 			return sae.NewToySource(kind, toyRun.W, data, rng)
 		}
-		a.toyLoss = func(x, h []float32) float64 { return toyOutputLoss(x, h, toyRun.W, toyRun.B, toyRun.Importance) }
+		if a.toy, err = tms.NewWeights(kind, toyRun.W, toyRun.B, toyRun.Importance); err != nil {
+			return nil, err
+		}
 		a.Toy = &DecomposeToy{NeuronRun: ReadNeurons(toyRun, false)}
 	}
 	probe, err := a.newSource(graph.NewRand(cfg.Seed, 8))
@@ -387,11 +389,22 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 				return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 			}
 		}
-		r, hh, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
+		var loss sae.DownstreamLoss
+		if a.toy != nil {
+			loss = func(h []float32) float64 { return a.toy.OutputLoss(a.evalX, h) }
+		}
+		ms, _, err := sae.Measure(m, p, a.truth, a.evalH, cfg.Batch, loss)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
-		r.Resampled = st.Resampled
+		r := SAEResult{
+			Variant: string(m.Config().Variant), Latents: m.Config().Latents,
+			L0: ms.L0, FVU: ms.FVU, DeadFraction: ms.DeadFraction, DenseFraction: ms.DenseFraction,
+			MMCSTrueToLearned: ms.MMCSTrueToLearned, MMCSLearnedToTrue: ms.MMCSLearnedToTrue,
+			MatchedCosine: ms.MatchedCosine, RecoveredFraction: ms.RecoveredFraction,
+			FeaturesPerLatent: ms.FeaturesPerLatent, LossRecovered: ms.LossRecovered,
+			Resampled: st.Resampled, Frequencies: ms.Frequencies, Responses: ms.Responses,
+		}
 		if st.ResumedAt > 0 {
 			run.log().Warnf("%s: resumed from its checkpoint at step %d", sp.Variant, st.ResumedAt)
 		}
@@ -399,10 +412,6 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 		r.FinalTerms = map[string]float64{}
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
-		}
-		if a.toyLoss != nil {
-			lr := interp.LossRecovered(a.toyLoss(a.evalX, a.evalH), a.toyLoss(a.evalX, hh), a.toyLoss(a.evalX, make([]float32, len(a.evalH))))
-			r.LossRecovered = &lr
 		}
 		return r, nil
 	})
@@ -446,70 +455,6 @@ func Decompose(ctx context.Context, run Run, cfg DecomposeConfig, ex DecomposeEx
 	}
 	sum.SAEs, err = a.TrainSAEs(ctx, run, "SAEs", cfg.Specs())
 	return sum, err
-}
-
-// MeasureSAE measures a trained SAE on activations h (row-major, d_in
-// columns) against the true directions, and returns its reconstruction of h.
-func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, batch int) (SAEResult, []float32, error) {
-	cfg := m.Config()
-	out, err := graph.Forward(p, h, cfg.Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
-		_, f := m.Encode(b, x, true)
-		return []*graph.Node{f, m.Decode(b, f)}
-	})
-	if err != nil {
-		return SAEResult{}, nil, err
-	}
-	r := SAEResult{Variant: string(cfg.Variant), Latents: cfg.Latents}
-	r.L0, r.Frequencies = interp.Firing(out[0], cfg.Latents)
-	r.DeadFraction, r.DenseFraction = interp.DeadDense(r.Frequencies)
-	r.FVU = interp.FVU(h, out[1], cfg.Inputs)
-	cos := interp.Cosines(truth, p.Matrix(sae.ParamWDec))
-	r.MMCSTrueToLearned, r.MMCSLearnedToTrue = interp.MMCS(cos)
-	r.MatchedCosine, _ = interp.MatchedCosine(cos)
-	r.RecoveredFraction = interp.Recovered(cos, 0.9)
-	// Each latent's response to each true feature alone.
-	flat := make([]float32, 0, len(truth)*cfg.Inputs)
-	for _, t := range truth {
-		for _, v := range t {
-			flat = append(flat, float32(v))
-		}
-	}
-	resp, err := graph.Forward(p, flat, cfg.Inputs, len(truth), func(b *graph.Builder, x *graph.Node) []*graph.Node {
-		_, f := m.Encode(b, x, true)
-		return []*graph.Node{f}
-	})
-	if err != nil {
-		return SAEResult{}, nil, err
-	}
-	r.Responses = make([][]float64, cfg.Latents)
-	for j := range r.Responses {
-		r.Responses[j] = make([]float64, len(truth))
-		for i := range truth {
-			r.Responses[j][i] = float64(resp[0][i*cfg.Latents+j])
-		}
-	}
-	r.FeaturesPerLatent = interp.Neurons(r.Responses, false).FeaturesPerNeuron
-	return r, out[1], nil
-}
-
-// toyOutputLoss is the toy model's loss Σᵢ Iᵢ (xᵢ − ReLU(Wᵀh + b)ᵢ)²,
-// averaged over rows, with the hidden layer h given.
-func toyOutputLoss(x, h []float32, W [][]float64, b, imp []float64) float64 {
-	m, n := len(W), len(b)
-	rows := len(x) / n
-	var total float64
-	for r := 0; r < rows; r++ {
-		hr, xr := h[r*m:(r+1)*m], x[r*n:(r+1)*n]
-		for i := 0; i < n; i++ {
-			s := b[i]
-			for j := 0; j < m; j++ {
-				s += W[j][i] * float64(hr[j])
-			}
-			d := float64(xr[i]) - math.Max(s, 0)
-			total += imp[i] * d * d
-		}
-	}
-	return total / float64(rows)
 }
 
 func norm(v []float64) float64 {
