@@ -28,6 +28,8 @@ type GeometrySummary struct {
 // clusterTol is how close Dᵢ must be to a sticky fraction to count.
 const clusterTol = 0.01
 
+// MeasureGeometry reads the per-p summary of one trained run: D*, Σᵢ Dᵢ,
+// the represented features and how the Dᵢ cluster at the sticky fractions.
 func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 	return GeometryPoint{
 		FeatureProbability: r.FeatureProbability,
