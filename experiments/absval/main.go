@@ -20,11 +20,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 // Config is absval's configuration.
@@ -32,6 +31,12 @@ type Config struct {
 	cli.Toy
 	// Small also trains the n = 3, m = 6 model (with -steps, at most 10,000).
 	Small bool `json:"small"`
+}
+
+// Register adds the toy flags and -small to fs.
+func (c *Config) Register(fs *flag.FlagSet) {
+	c.Toy.Register(fs)
+	fs.BoolVar(&c.Small, "small", c.Small, "also train the n = 3, m = 6 model")
 }
 
 // Small is the reading of the n = 3, m = 6 model.
@@ -61,22 +66,17 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := Config{Toy: paper.DefaultAbsValConfig(), Small: true}
-	fs := flag.NewFlagSet("absval", flag.ContinueOnError)
-	cfg.Register(fs)
-	fs.BoolVar(&cfg.Small, "small", cfg.Small, "also train the n = 3, m = 6 model")
-	return cli.Main("absval", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := Config{Toy: cli.Toy{Toy: paper.DefaultAbsValConfig()}, Small: true}
+	return cli.Command("absval", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg Config) error {
+func run(ctx context.Context, r paper.Run, cfg Config) error {
 	sum := Summary{Experiment: "absval", Config: cfg}
 	var sections []interp.Section
 	if cfg.Small {
 		sc := paper.SmallAbsValConfig(min(cfg.Steps, 10000))
 		sc.Out, sc.Seed = cfg.Out, cfg.Seed
-		runs, err := paper.RunToy(ctx, env, "absval n=3", sc)
+		runs, err := paper.RunToy(ctx, r, "absval n=3", sc)
 		if err != nil {
 			return err
 		}
@@ -90,7 +90,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 		secs[0].Paragraphs = append(secs[0].Paragraphs, fmt.Sprintf("Loss %.2g; %s.", small.Run.Loss, small.Why))
 		sections = append(sections, secs...)
 	}
-	runs, err := paper.RunToy(ctx, env, "absval", cfg.Toy)
+	runs, err := paper.RunToy(ctx, r, "absval", cfg.Toy.Toy)
 	if err != nil {
 		return err
 	}
@@ -100,23 +100,20 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 		neuronRuns = append(neuronRuns, nr)
 		sum.Runs = append(sum.Runs, Large{NeuronRun: nr, Top5Monosemantic: paper.Top5Monosemantic(nr)})
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	secs, err := paper.NeuronSections(cfg.Out, "absval", fmt.Sprintf("n = %d, m = %d, Iᵢ = %.2gⁱ", cfg.Features, cfg.Hidden, cfg.Importance), neuronRuns, true)
-	if err != nil {
-		return err
-	}
-	var poly []string
-	for _, r := range sum.Runs {
-		poly = append(poly, fmt.Sprintf("p = %.3g: %.0f%% (top five alone on neurons: %v)", r.FeatureProbability, 100*r.PolysemanticFraction, r.Top5Monosemantic))
-	}
-	secs[0].Paragraphs = append([]string{fmt.Sprintf("Polysemantic neurons: %v.", poly)}, secs[0].Paragraphs...)
-	sections = append(sections, secs...)
-	return interp.Report{
-		Title:    "Toy Models of Superposition: computation in superposition (|x|)",
-		Intro:    "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). Dense, each feature gets two neurons; sparse, neurons are shared.",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
+		Title:  "Toy Models of Superposition: computation in superposition (|x|)",
+		Intro:  "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). Dense, each feature gets two neurons; sparse, neurons are shared.",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) {
+		secs, err := paper.NeuronSections(out, "absval", fmt.Sprintf("n = %d, m = %d, Iᵢ = %.2gⁱ", cfg.Features, cfg.Hidden, cfg.Importance), neuronRuns, true)
+		if err != nil {
+			return nil, err
+		}
+		var poly []string
+		for _, r := range sum.Runs {
+			poly = append(poly, fmt.Sprintf("p = %.3g: %.0f%% (top five alone on neurons: %v)", r.FeatureProbability, 100*r.PolysemanticFraction, r.Top5Monosemantic))
+		}
+		secs[0].Paragraphs = append([]string{fmt.Sprintf("Polysemantic neurons: %v.", poly)}, secs[0].Paragraphs...)
+		return append(sections, secs...), nil
+	})
 }

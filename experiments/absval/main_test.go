@@ -8,14 +8,14 @@ import (
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
-	cfg := Config{Toy: paper.DefaultAbsValConfig(), Small: true}
+	cfg := Config{Toy: cli.Toy{Toy: paper.DefaultAbsValConfig()}, Small: true}
 	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 	cfg.Features, cfg.Hidden, cfg.Probabilities = 10, 4, []float64{1, 0.1}
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"summary.json", "absval_neurons.png", "absval_small_neurons.png", "report.html"} {
@@ -34,7 +34,7 @@ func TestSmallModel(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		cfg := paper.SmallAbsValConfig(6000)
 		cfg.Seed, cfg.LR = seed, 3e-3
-		runs, err := paper.RunToy(context.Background(), cli.QuietEnv(), "test", cfg)
+		runs, err := paper.RunToy(context.Background(), paper.Run{}, "test", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

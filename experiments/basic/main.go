@@ -12,25 +12,24 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 // DefaultConfig is the paper's setup.
-func DefaultConfig() cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: "out/basic", Seed: 1, Steps: 10000, Restarts: 1},
+func DefaultConfig() paper.Toy {
+	return paper.Toy{
+		Common:        paper.Common{Out: "out/basic", Seed: 1, Steps: 10000, Restarts: 1},
 		Features:      20,
 		Hidden:        5,
 		Importance:    0.7,
 		Probabilities: []float64{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001},
 		Model:         "both",
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
+		Training:      paper.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
 	}
 }
 
@@ -38,16 +37,12 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := DefaultConfig()
-	fs := flag.NewFlagSet("basic", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("basic", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Toy{Toy: DefaultConfig()}
+	return cli.Command("basic", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	return paper.ToyExperiment(ctx, env, "basic", cfg, "Toy Models of Superposition: basic results", func(runs []interp.ToyRun) string {
+func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
+	return paper.ToyExperiment(ctx, r, "basic", cfg, "Toy Models of Superposition: basic results", func(runs []interp.ToyRun) string {
 		var counts []string
 		for _, r := range runs {
 			counts = append(counts, fmt.Sprintf("%s p=%.3g: %d", r.Model, r.FeatureProbability, r.Represented))

@@ -19,43 +19,29 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := paper.DefaultCorrelatedConfig()
-	fs := flag.NewFlagSet("correlated", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("correlated", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Correlated{CorrelatedConfig: paper.DefaultCorrelatedConfig()}
+	return cli.Command("correlated", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.CorrelatedConfig) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.CorrelatedConfig) error {
-	sum, err := paper.TrainCorrelated(ctx, env, "correlated", cfg, paper.CorrelatedSetups)
+func run(ctx context.Context, r paper.Run, cfg paper.CorrelatedConfig) error {
+	sum, err := paper.TrainCorrelated(ctx, r, "correlated", cfg, paper.CorrelatedSetups)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	sections, err := paper.CorrelatedFigures(cfg.Out, "correlated", sum)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
-		Title:    "Toy Models of Superposition: correlated and anticorrelated features",
-		Intro:    "Four or six features of equal importance in two dimensions, grouped in sets that are active together (correlated) or never together (anticorrelated).",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
+		Title:  "Toy Models of Superposition: correlated and anticorrelated features",
+		Intro:  "Four or six features of equal importance in two dimensions, grouped in sets that are active together (correlated) or never together (anticorrelated).",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return paper.CorrelatedFigures(out, "correlated", sum) })
 }

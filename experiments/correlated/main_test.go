@@ -6,16 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultCorrelatedConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
 	cfg.Probabilities = []float64{0.05}
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"summary.json", "correlated_0.png", "correlated_1.png", "correlated_2.png", "report.html"} {
@@ -36,7 +35,7 @@ func TestSparsestInstance(t *testing.T) {
 		cfg := paper.DefaultCorrelatedConfig()
 		cfg.Seed, cfg.Steps, cfg.LR, cfg.EvalSamples = seed, 4000, 5e-3, 1<<17
 		cfg.Probabilities = cfg.Probabilities[len(cfg.Probabilities)-1:]
-		sum, err := paper.TrainCorrelated(context.Background(), cli.QuietEnv(), "test", cfg, paper.CorrelatedSetups[:2])
+		sum, err := paper.TrainCorrelated(context.Background(), paper.Run{}, "test", cfg, paper.CorrelatedSetups[:2])
 		if err != nil {
 			t.Fatal(err)
 		}

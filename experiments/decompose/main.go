@@ -25,52 +25,43 @@ import (
 	"context"
 	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := paper.DefaultDecomposeConfig()
+	cfg := cli.Decompose{DecomposeConfig: paper.DefaultDecomposeConfig()}
 	fs := flag.NewFlagSet("decompose", flag.ContinueOnError)
 	cfg.Register(fs)
 	var ex paper.DecomposeExports
 	fs.StringVar(&ex.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
 	fs.StringVar(&ex.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
 	return cli.Main("decompose", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg, ex)
+		return run(ctx, env.Run(), cfg.DecomposeConfig, ex)
 	})
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.DecomposeConfig, ex paper.DecomposeExports) error {
-	sum, err := paper.Decompose(ctx, env, cfg, ex)
+func run(ctx context.Context, r paper.Run, cfg paper.DecomposeConfig, ex paper.DecomposeExports) error {
+	sum, err := paper.Decompose(ctx, r, cfg, ex)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	sections, err := paper.DecomposeFigures(cfg.Out, "decompose", sum)
-	if err != nil {
-		return err
-	}
-	if sum.Toy != nil {
-		neurons, err := paper.NeuronSections(cfg.Out, "decompose", "The toy model's neurons", []paper.NeuronRun{sum.Toy.NeuronRun}, false)
-		if err != nil {
-			return err
-		}
-		sections = append(sections, neurons...)
-	}
-	return interp.Report{
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
 		Title: "Towards Monosemanticity on a toy model: SAE latents against polysemantic neurons",
 		Intro: "A toy model packs more features than it has neurons, so its neurons are polysemantic. " +
 			"Sparse autoencoders trained on its hidden layer find one latent per feature. Every variant is reported, including the ones that do worse.",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) {
+		sections, err := paper.DecomposeFigures(out, "decompose", sum)
+		if err != nil || sum.Toy == nil {
+			return sections, err
+		}
+		neurons, err := paper.NeuronSections(out, "decompose", "The toy model's neurons", []paper.NeuronRun{sum.Toy.NeuronRun}, false)
+		return append(sections, neurons...), err
+	})
 }

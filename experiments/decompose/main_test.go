@@ -9,10 +9,9 @@ import (
 	"runtime"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/models/sae"
+	"github.com/toymodels/superposition/paper"
 )
 
 func tiny(t *testing.T, source string) paper.DecomposeConfig {
@@ -27,7 +26,7 @@ func TestRunTiny(t *testing.T) {
 	for _, source := range []string{paper.SourcePrivileged, paper.SourceSynthetic} {
 		t.Run(source, func(t *testing.T) {
 			cfg := tiny(t, source)
-			if err := run(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{}); err != nil {
+			if err := run(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -75,7 +74,7 @@ func TestSameSeedSameSummary(t *testing.T) {
 	for _, procs := range []int{1, 2} {
 		prev := runtime.GOMAXPROCS(procs)
 		cfg := tiny(t, paper.SourcePrivileged)
-		err := run(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{})
+		err := run(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{})
 		runtime.GOMAXPROCS(prev)
 		if err != nil {
 			t.Fatal(err)
@@ -108,7 +107,7 @@ func TestSAEsFindTheFeatures(t *testing.T) {
 		cfg.Out, cfg.Source, cfg.Seed = t.TempDir(), tc.source, tc.seed
 		cfg.EvalSamples = 1 << 15
 		cfg.Variants = []string{tc.variant}
-		s, err := paper.Decompose(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{})
+		s, err := paper.Decompose(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,7 +192,7 @@ func TestSyntheticMMCS(t *testing.T) {
 	cfg := paper.DefaultDecomposeConfig()
 	cfg.Out, cfg.Source, cfg.Features, cfg.Hidden, cfg.Active = t.TempDir(), paper.SourceSynthetic, 128, 32, 2
 	cfg.SAESteps, cfg.EvalSamples, cfg.Variants = 3000, 1<<14, []string{"relu-l1", "topk"}
-	s, err := paper.Decompose(context.Background(), cli.QuietEnv(), cfg, paper.DecomposeExports{})
+	s, err := paper.Decompose(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,27 +15,25 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 	"github.com/toymodels/superposition/toy"
 )
 
 // DefaultConfig is the paper's setup.
-func DefaultConfig() cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: "out/geometry", Seed: 1, Steps: 10000, Restarts: 1},
+func DefaultConfig() paper.Toy {
+	return paper.Toy{
+		Common:        paper.Common{Out: "out/geometry", Seed: 1, Steps: 10000, Restarts: 1},
 		Features:      200,
 		Hidden:        20,
 		Importance:    1,
 		Probabilities: toy.Powers(20, 0, 1, 20),
 		Model:         "relu",
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
+		Training:      paper.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
 	}
 }
 
@@ -43,16 +41,12 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := DefaultConfig()
-	fs := flag.NewFlagSet("geometry", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("geometry", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Toy{Toy: DefaultConfig()}
+	return cli.Command("geometry", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	runs, err := paper.RunToy(ctx, env, "geometry", cfg)
+func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
+	runs, err := paper.RunToy(ctx, r, "geometry", cfg)
 	if err != nil {
 		return err
 	}
@@ -60,18 +54,10 @@ func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
 	for _, r := range runs {
 		sum.Points = append(sum.Points, paper.MeasureGeometry(r))
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	sections, err := paper.GeometryFigures(cfg.Out, "geometry", runs)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
 		Title: "Toy Models of Superposition: the geometry of superposition",
 		Intro: fmt.Sprintf("%d features of equal importance in %d dimensions, one ReLU-output model per feature probability (%d steps).",
 			cfg.Features, cfg.Hidden, cfg.Steps),
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return paper.GeometryFigures(out, "geometry", runs) })
 }

@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
@@ -17,7 +16,7 @@ func TestRunTiny(t *testing.T) {
 	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 	cfg.Features, cfg.Hidden = 20, 4
 	cfg.Probabilities = []float64{1, 0.1}
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -66,7 +65,7 @@ func TestStickyDimsPerFeature(t *testing.T) {
 	cfg.Probabilities = []float64{1, 0.35}
 	for _, seed := range []uint64{1, 2} {
 		cfg.Seed = seed
-		runs, err := paper.RunToy(context.Background(), cli.QuietEnv(), "test", cfg)
+		runs, err := paper.RunToy(context.Background(), paper.Run{}, "test", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

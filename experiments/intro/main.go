@@ -11,25 +11,24 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 	"github.com/toymodels/superposition/toy"
 )
 
 // DefaultConfig is the paper's setup.
-func DefaultConfig() cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: "out/intro", Seed: 1, Steps: 10000, Restarts: 3},
+func DefaultConfig() paper.Toy {
+	return paper.Toy{
+		Common:        paper.Common{Out: "out/intro", Seed: 1, Steps: 10000, Restarts: 3},
 		Features:      5,
 		Hidden:        2,
 		Importance:    0.9,
 		Probabilities: toy.Powers(20, 0, 1, 10),
 		Model:         "both",
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
+		Training:      paper.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
 	}
 }
 
@@ -37,16 +36,12 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := DefaultConfig()
-	fs := flag.NewFlagSet("intro", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("intro", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Toy{Toy: DefaultConfig()}
+	return cli.Command("intro", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	return paper.ToyExperiment(ctx, env, "intro", cfg, "Toy Models of Superposition: the intro figure", func([]interp.ToyRun) string {
+func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
+	return paper.ToyExperiment(ctx, r, "intro", cfg, "Toy Models of Superposition: the intro figure", func([]interp.ToyRun) string {
 		return "Five features of decreasing importance (Iᵢ = 0.9ⁱ) squeezed into two hidden dimensions. " +
 			"When features are dense the ReLU-output model keeps the two most important ones, orthogonal, like the linear model does; " +
 			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon."

@@ -8,11 +8,11 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
+	"github.com/toymodels/superposition/paper"
 )
 
-func tiny(out string) cli.Toy {
+func tiny(out string) paper.Toy {
 	cfg := DefaultConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = out, 30, 1, 1024
 	cfg.Probabilities = []float64{1, 0.05}
@@ -25,7 +25,7 @@ func TestRunWritesContract(t *testing.T) {
 	var summaries [][]byte
 	for range 2 {
 		out := t.TempDir()
-		if err := run(context.Background(), cli.QuietEnv(), tiny(out)); err != nil {
+		if err := run(context.Background(), paper.Run{}, tiny(out)); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(filepath.Join(out, "summary.json"))

@@ -17,43 +17,29 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := paper.DefaultPhaseConfig()
-	fs := flag.NewFlagSet("phase", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("phase", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Phase{PhaseConfig: paper.DefaultPhaseConfig()}
+	return cli.Command("phase", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.PhaseConfig) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.PhaseConfig) error {
-	sum, err := paper.TrainPhase(ctx, env, "phase", cfg)
+func run(ctx context.Context, r paper.Run, cfg paper.PhaseConfig) error {
+	sum, err := paper.TrainPhase(ctx, r, "phase", cfg)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	sections, err := paper.PhaseFigures(cfg.Out, "phase", sum)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
-		Title:    "Toy Models of Superposition: superposition as a phase change",
-		Intro:    "Two features, one dimension: is the extra feature ignored, given the dimension, or stored in superposition with the first?",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
+		Title:  "Toy Models of Superposition: superposition as a phase change",
+		Intro:  "Two features, one dimension: is the extra feature ignored, given the dimension, or stored in superposition with the first?",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return paper.PhaseFigures(out, "phase", sum) })
 }

@@ -10,13 +10,13 @@ import (
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultPhaseConfig()
 	cfg.Out, cfg.Grid, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 2, 20, 1, 1024
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -55,7 +55,7 @@ func TestValidate(t *testing.T) {
 	} {
 		c := paper.DefaultPhaseConfig()
 		edit(&c)
-		if err := c.Validate(); err == nil {
+		if err := (cli.Phase{PhaseConfig: c}).Validate(); err == nil {
 			t.Errorf("Validate(%+v) = nil; want an error", c)
 		}
 	}
@@ -69,7 +69,7 @@ func TestAgreesWithTheory(t *testing.T) {
 	}
 	cfg := paper.DefaultPhaseConfig()
 	cfg.Grid, cfg.Steps, cfg.Three, cfg.EvalSamples = 4, 3000, false, 1<<15
-	sum, err := paper.TrainPhase(context.Background(), cli.QuietEnv(), "test", cfg)
+	sum, err := paper.TrainPhase(context.Background(), paper.Run{}, "test", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestAgreesWithTheory(t *testing.T) {
 }
 
 func TestFlags(t *testing.T) {
-	cfg := paper.DefaultPhaseConfig()
+	cfg := cli.Phase{PhaseConfig: paper.DefaultPhaseConfig()}
 	fs := flag.NewFlagSet("phase", flag.ContinueOnError)
 	cfg.Register(fs)
 	if err := fs.Parse([]string{"-grid", "3", "-r-max", "5", "-three=false", "-lr", "0.01"}); err != nil {

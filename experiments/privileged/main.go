@@ -14,29 +14,23 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := paper.DefaultPrivilegedConfig()
-	fs := flag.NewFlagSet("privileged", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("privileged", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.Toy{Toy: paper.DefaultPrivilegedConfig()}
+	return cli.Command("privileged", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
-	toyRuns, err := paper.RunToy(ctx, env, "privileged", cfg)
+func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
+	toyRuns, err := paper.RunToy(ctx, r, "privileged", cfg)
 	if err != nil {
 		return err
 	}
@@ -44,22 +38,17 @@ func run(ctx context.Context, env cli.Env, cfg cli.Toy) error {
 	for i, r := range toyRuns {
 		runs[i] = paper.ReadNeurons(r, false)
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: "privileged", Config: cfg, Runs: runs}); err != nil {
-		return err
-	}
-	sections, err := paper.NeuronSections(cfg.Out, "privileged", "Neurons of the privileged-basis model", runs, false)
-	if err != nil {
-		return err
-	}
-	gram, err := paper.ToySections(cfg.Out, "privileged", toyRuns)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
+	return paper.WriteOutputs(cfg.Out, interp.Summary{Experiment: "privileged", Config: cfg, Runs: runs}, interp.Report{
 		Title: "Toy Models of Superposition: superposition in a privileged basis",
 		Intro: "A ReLU on the hidden layer gives its neurons meaning. Dense features get one neuron each; " +
 			"sparse features are packed into superposition and the neurons become polysemantic.",
-		Sections: append(sections, gram...),
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) {
+		sections, err := paper.NeuronSections(out, "privileged", "Neurons of the privileged-basis model", runs, false)
+		if err != nil {
+			return nil, err
+		}
+		gram, err := paper.ToySections(out, "privileged", toyRuns)
+		return append(sections, gram...), err
+	})
 }

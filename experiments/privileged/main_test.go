@@ -7,16 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultPrivilegedConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
 	cfg.Probabilities = []float64{0.75, 0.02}
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -51,7 +50,7 @@ func TestPolysemanticNeurons(t *testing.T) {
 		cfg := paper.DefaultPrivilegedConfig()
 		cfg.Seed, cfg.Steps, cfg.Restarts, cfg.LR, cfg.EvalSamples = seed, 5000, 5, 3e-3, 1<<16
 		cfg.Probabilities = []float64{0.75, 0.02}
-		toyRuns, err := paper.RunToy(context.Background(), cli.QuietEnv(), "test", cfg)
+		toyRuns, err := paper.RunToy(context.Background(), paper.Run{}, "test", cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

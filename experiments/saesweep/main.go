@@ -16,44 +16,30 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
-	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := paper.DefaultSAESweepConfig()
-	fs := flag.NewFlagSet("saesweep", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("saesweep", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	cfg := cli.SAESweep{SAESweepConfig: paper.DefaultSAESweepConfig()}
+	return cli.Command("saesweep", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.SAESweepConfig) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg paper.SAESweepConfig) error {
-	sum, err := paper.SAESweep(ctx, env, cfg)
+func run(ctx context.Context, r paper.Run, cfg paper.SAESweepConfig) error {
+	sum, err := paper.SAESweep(ctx, r, cfg)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
-		return err
-	}
-	sections, err := paper.SAESweepFigures(cfg.Out, sum)
-	if err != nil {
-		return err
-	}
-	return interp.Report{
+	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
 		Title: "Sparse autoencoders on a toy model: sweeps",
 		Intro: "How the L1 coefficient, the dictionary size and the sparsity setting of each variant change what an SAE finds " +
 			"in a toy model's activations, and how much superposition it can undo.",
-		Sections: sections,
-		Config:   cfg,
-	}.Write(filepath.Join(cfg.Out, "report.html"))
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return paper.SAESweepFigures(out, sum) })
 }

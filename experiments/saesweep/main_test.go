@@ -9,7 +9,7 @@ import (
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
-	"github.com/toymodels/superposition/experiments/internal/paper"
+	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
@@ -19,10 +19,10 @@ func TestRunTiny(t *testing.T) {
 	cfg.ToySteps, cfg.SAESteps, cfg.Batch, cfg.EvalSamples = 200, 30, 64, 1024
 	cfg.L1s, cfg.Ratios, cfg.Ks, cfg.L0s = []float64{0.1, 1}, []float64{1, 2}, []int{1, 2}, []float64{0.1}
 	cfg.Superposition, cfg.GridProbabilities = []float64{1, 2}, []float64{0.1}
-	if err := cfg.Validate(); err != nil {
+	if err := (cli.SAESweep{SAESweepConfig: cfg}).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := run(context.Background(), cli.QuietEnv(), cfg); err != nil {
+	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

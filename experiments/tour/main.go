@@ -23,8 +23,8 @@ import (
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/experiments/internal/paper"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/paper"
 	"github.com/toymodels/superposition/toy"
 )
 
@@ -39,28 +39,28 @@ type Config struct {
 	Restarts int  `json:"restarts_override,omitempty"`
 	Verbose  bool `json:"-"`
 
-	Intro      cli.Toy                `json:"intro"`
-	Geometry   cli.Toy                `json:"geometry"`
+	Intro      paper.Toy              `json:"intro"`
+	Geometry   paper.Toy              `json:"geometry"`
 	Phase      paper.PhaseConfig      `json:"phase"`
 	Correlated paper.CorrelatedConfig `json:"correlated"`
-	Privileged cli.Toy                `json:"privileged"`
-	AbsVal     cli.Toy                `json:"absval"`
+	Privileged paper.Toy              `json:"privileged"`
+	AbsVal     paper.Toy              `json:"absval"`
 	Decompose  paper.DecomposeConfig  `json:"decompose"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
 func DefaultConfig() Config {
-	intro := cli.Toy{
-		Common:   cli.Common{Steps: 4000, Restarts: 3},
+	intro := paper.Toy{
+		Common:   paper.Common{Steps: 4000, Restarts: 3},
 		Features: 5, Hidden: 2, Importance: 0.9,
 		Probabilities: toy.Powers(20, 0, 1, 10),
-		Model:         "both", Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 17},
+		Model:         "both", Training: paper.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 17},
 	}
-	geometry := cli.Toy{
-		Common:   cli.Common{Steps: 3000, Restarts: 1},
+	geometry := paper.Toy{
+		Common:   paper.Common{Steps: 3000, Restarts: 1},
 		Features: 100, Hidden: 10, Importance: 1,
 		Probabilities: toy.Powers(20, 0, 1, 10),
-		Model:         "relu", Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 15},
+		Model:         "relu", Training: paper.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 15},
 	}
 	phase := paper.DefaultPhaseConfig()
 	phase.Grid, phase.Steps, phase.Restarts, phase.EvalSamples = 6, 2000, 2, 1<<15
@@ -90,7 +90,7 @@ func (c *Config) Register(fs *flag.FlagSet) {
 
 // resolve copies the shared flags into every stage.
 func (c Config) resolve() Config {
-	for _, s := range []*cli.Common{&c.Intro.Common, &c.Geometry.Common, &c.Phase.Common, &c.Correlated.Common, &c.Privileged.Common, &c.AbsVal.Common} {
+	for _, s := range []*paper.Common{&c.Intro.Common, &c.Geometry.Common, &c.Phase.Common, &c.Correlated.Common, &c.Privileged.Common, &c.AbsVal.Common} {
 		s.Out, s.Seed, s.Verbose = c.Out, c.Seed, c.Verbose
 		if c.Steps > 0 {
 			s.Steps = c.Steps
@@ -118,8 +118,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-restarts %d: must not be negative", c.Restarts)
 	}
 	r := c.resolve()
-	return errors.Join(r.Intro.Validate(), r.Geometry.Validate(), r.Phase.Validate(), r.Correlated.Validate(),
-		r.Privileged.Validate(), r.AbsVal.Validate(), r.Decompose.Validate())
+	return errors.Join(cli.Toy{Toy: r.Intro}.Validate(), cli.Toy{Toy: r.Geometry}.Validate(), cli.Phase{PhaseConfig: r.Phase}.Validate(),
+		cli.Correlated{CorrelatedConfig: r.Correlated}.Validate(), cli.Toy{Toy: r.Privileged}.Validate(), cli.Toy{Toy: r.AbsVal}.Validate(),
+		cli.Decompose{DecomposeConfig: r.Decompose}.Validate())
 }
 
 // Summary is the tour's summary.json.
@@ -140,19 +141,15 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := DefaultConfig()
-	fs := flag.NewFlagSet("tour", flag.ContinueOnError)
-	cfg.Register(fs)
-	return cli.Main("tour", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env, cfg)
-	})
+	return cli.Command("tour", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg) })
 }
 
-func run(ctx context.Context, env cli.Env, cfg Config) error {
+func run(ctx context.Context, r paper.Run, cfg Config) error {
 	cfg = cfg.resolve()
 	sum := Summary{Experiment: "tour", Config: cfg}
 	var sections []interp.Section
 
-	intro, err := paper.RunToy(ctx, env, "tour 1/6: intro", cfg.Intro)
+	intro, err := paper.RunToy(ctx, r, "tour 1/6: intro", cfg.Intro)
 	if err != nil {
 		return err
 	}
@@ -177,7 +174,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	})
 	sections = append(sections, introSections...)
 
-	geom, err := paper.RunToy(ctx, env, "tour 2/6: geometry", cfg.Geometry)
+	geom, err := paper.RunToy(ctx, r, "tour 2/6: geometry", cfg.Geometry)
 	if err != nil {
 		return err
 	}
@@ -191,7 +188,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	geomSections[0].Heading = fmt.Sprintf("2. The geometry of superposition (n = %d, m = %d)", cfg.Geometry.Features, cfg.Geometry.Hidden)
 	sections = append(sections, geomSections...)
 
-	phase, err := paper.TrainPhase(ctx, env, "tour 3/6: phase", cfg.Phase)
+	phase, err := paper.TrainPhase(ctx, r, "tour 3/6: phase", cfg.Phase)
 	if err != nil {
 		return err
 	}
@@ -203,7 +200,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
 	sections = append(sections, phaseSections...)
 
-	corr, err := paper.TrainCorrelated(ctx, env, "tour 4/6: correlated", cfg.Correlated, paper.CorrelatedSetups)
+	corr, err := paper.TrainCorrelated(ctx, r, "tour 4/6: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
 		return err
 	}
@@ -215,14 +212,14 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
 	sections = append(sections, corrSections...)
 
-	priv, err := paper.RunToy(ctx, env, "tour 5/6: privileged basis", cfg.Privileged)
+	priv, err := paper.RunToy(ctx, r, "tour 5/6: privileged basis", cfg.Privileged)
 	if err != nil {
 		return err
 	}
 	for _, r := range priv {
 		sum.Privileged = append(sum.Privileged, paper.ReadNeurons(r, false))
 	}
-	abs, err := paper.RunToy(ctx, env, "tour 5/6: |x|", cfg.AbsVal)
+	abs, err := paper.RunToy(ctx, r, "tour 5/6: |x|", cfg.AbsVal)
 	if err != nil {
 		return err
 	}
@@ -247,7 +244,7 @@ func run(ctx context.Context, env cli.Env, cfg Config) error {
 	}
 	sections = append(sections, absSections...)
 
-	dec, err := paper.Decompose(ctx, env, cfg.Decompose, paper.DecomposeExports{})
+	dec, err := paper.Decompose(ctx, r, cfg.Decompose, paper.DecomposeExports{})
 	if err != nil {
 		return err
 	}

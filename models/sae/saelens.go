@@ -73,7 +73,7 @@ func ExportSAELens(dir string, m *Model, p *graph.Params, modelName, hookName st
 		c.Architecture = "jumprelu"
 		names = append(names, ParamThreshold)
 	}
-	tensors := make([]namedTensor, 0, len(names))
+	tensors := make([]Tensor, 0, len(names))
 	for _, n := range names {
 		t := p.Tensor(n)
 		if t == nil {
@@ -84,7 +84,7 @@ func ExportSAELens(dir string, m *Model, p *graph.Params, modelName, hookName st
 		for i, v := range vals {
 			f[i] = float32(v)
 		}
-		tensors = append(tensors, namedTensor{name: n, shape: t.Shape().Clone(), data: f})
+		tensors = append(tensors, Tensor{Name: n, Shape: t.Shape().Clone(), Data: f})
 	}
 	data, err := EncodeSafetensors(tensors, map[string]string{"format": "pt"})
 	if err != nil {
@@ -165,28 +165,31 @@ func ImportSAELens(dir string) (*Model, *graph.Params, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("sae: import: %s: tensor %s missing", wpath, n)
 		}
-		if !slices.Equal(t.shape, want[n]) {
-			return nil, nil, fmt.Errorf("sae: import: %s: tensor %s has shape %v; cfg.json says %v", wpath, n, t.shape, want[n])
+		if !slices.Equal(t.Shape, want[n]) {
+			return nil, nil, fmt.Errorf("sae: import: %s: tensor %s has shape %v; cfg.json says %v", wpath, n, t.Shape, want[n])
 		}
-		vals := make([]float64, len(t.data))
-		for i, v := range t.data {
+		vals := make([]float64, len(t.Data))
+		for i, v := range t.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				return nil, nil, fmt.Errorf("sae: import: %s: tensor %s[%d] is %v", wpath, n, i, v)
 			}
 			vals[i] = float64(v)
 		}
-		if err := p.Set(n, t.shape, vals); err != nil {
+		if err := p.Set(n, t.Shape, vals); err != nil {
 			return nil, nil, err
 		}
 	}
 	return m, p, nil
 }
 
-// namedTensor is one float32 tensor of a safetensors file.
-type namedTensor struct {
-	name  string
-	shape []int
-	data  []float32
+// Tensor is one named float32 tensor of a safetensors file.
+type Tensor struct {
+	// Name is the tensor's key in the file's header.
+	Name string
+	// Shape is the tensor's shape, outermost axis first.
+	Shape []int
+	// Data are the values in row-major order, len(Data) = ∏ Shape.
+	Data []float32
 }
 
 type safetensorsEntry struct {
@@ -206,22 +209,22 @@ const maxHeader = 100 << 20
 // little-endian header length, the JSON header (names, dtypes F32, shapes,
 // byte offsets, metadata, padded with spaces to a multiple of 8), then the
 // raw little-endian data in the given order.
-func EncodeSafetensors(tensors []namedTensor, metadata map[string]string) ([]byte, error) {
+func EncodeSafetensors(tensors []Tensor, metadata map[string]string) ([]byte, error) {
 	var body bytes.Buffer
 	header := map[string]any{}
 	for _, t := range tensors {
 		n := 1
-		for _, d := range t.shape {
+		for _, d := range t.Shape {
 			n *= d
 		}
-		if n != len(t.data) {
-			return nil, fmt.Errorf("safetensors: %s: %d values for shape %v", t.name, len(t.data), t.shape)
+		if n != len(t.Data) {
+			return nil, fmt.Errorf("safetensors: %s: %d values for shape %v", t.Name, len(t.Data), t.Shape)
 		}
 		start := body.Len()
-		if err := binary.Write(&body, binary.LittleEndian, t.data); err != nil {
+		if err := binary.Write(&body, binary.LittleEndian, t.Data); err != nil {
 			return nil, err
 		}
-		header[t.name] = safetensorsEntry{Dtype: "F32", Shape: t.shape, DataOffsets: [2]int{start, body.Len()}}
+		header[t.Name] = safetensorsEntry{Dtype: "F32", Shape: t.Shape, DataOffsets: [2]int{start, body.Len()}}
 	}
 	meta := map[string]string{}
 	for k, v := range metadata {
@@ -249,7 +252,7 @@ func EncodeSafetensors(tensors []namedTensor, metadata map[string]string) ([]byt
 // DecodeSafetensors parses a safetensors file of F32 (or F64, converted)
 // tensors, checking every length, offset and shape, and the data checksum
 // when the metadata carries one. It never panics on bad input.
-func DecodeSafetensors(data []byte) (map[string]namedTensor, error) {
+func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 	if len(data) < 8 {
 		return nil, fmt.Errorf("safetensors: %d bytes: too short for the header length", len(data))
 	}
@@ -269,7 +272,7 @@ func DecodeSafetensors(data []byte) (map[string]namedTensor, error) {
 		}
 	}
 	body := data[8+hl:]
-	out := map[string]namedTensor{}
+	out := map[string]Tensor{}
 	type span struct{ lo, hi int }
 	var spans []span
 	entries := map[string]safetensorsEntry{}
@@ -320,7 +323,7 @@ func DecodeSafetensors(data []byte) (map[string]namedTensor, error) {
 				vals[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(body[lo+8*i:])))
 			}
 		}
-		out[name] = namedTensor{name: name, shape: e.Shape, data: vals}
+		out[name] = Tensor{Name: name, Shape: e.Shape, Data: vals}
 	}
 	// The tensors must tile the data section exactly.
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })

@@ -145,17 +145,17 @@ func TestSafetensorsCorruption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	same := func(got map[string]namedTensor) bool {
+	same := func(got map[string]Tensor) bool {
 		if len(got) != len(ref) {
 			return false
 		}
 		for n, r := range ref {
 			g, ok := got[n]
-			if !ok || !slices.Equal(g.shape, r.shape) || len(g.data) != len(r.data) {
+			if !ok || !slices.Equal(g.Shape, r.Shape) || len(g.Data) != len(r.Data) {
 				return false
 			}
-			for i := range r.data {
-				if math.Float32bits(g.data[i]) != math.Float32bits(r.data[i]) {
+			for i := range r.Data {
+				if math.Float32bits(g.Data[i]) != math.Float32bits(r.Data[i]) {
 					return false
 				}
 			}
@@ -182,7 +182,7 @@ func TestSafetensorsCorruption(t *testing.T) {
 func FuzzDecodeSafetensors(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte("\x02\x00\x00\x00\x00\x00\x00\x00{}"))
-	tensors := []namedTensor{{name: "a", shape: []int{2, 2}, data: []float32{1, 2, 3, 4}}}
+	tensors := []Tensor{{Name: "a", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}}
 	good, err := EncodeSafetensors(tensors, nil)
 	if err != nil {
 		f.Fatal(err)
@@ -195,11 +195,11 @@ func FuzzDecodeSafetensors(f *testing.F) {
 		}
 		for name, tt := range got {
 			n := 1
-			for _, d := range tt.shape {
+			for _, d := range tt.Shape {
 				n *= d
 			}
-			if n != len(tt.data) {
-				t.Fatalf("tensor %s: %d values for shape %v", name, len(tt.data), tt.shape)
+			if n != len(tt.Data) {
+				t.Fatalf("tensor %s: %d values for shape %v", name, len(tt.Data), tt.Shape)
 			}
 		}
 	})

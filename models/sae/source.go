@@ -26,11 +26,10 @@ type ActivationSource interface {
 // each batch: h = ReLU(W x) for the privileged-basis model, h = W x for the
 // ReLU-output and linear ones.
 type ToySource struct {
-	kind tms.Kind
-	n, m int
-	w    []float32 // [m, n]
-	data *toy.Source
-	x    []float32
+	weights *tms.Weights
+	n, m    int
+	data    *toy.Source
+	x       []float32
 }
 
 var _ ActivationSource = (*ToySource)(nil)
@@ -50,17 +49,11 @@ func NewToySource(kind tms.Kind, W [][]float64, data toy.Config, rng *rand.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("sae: toy source: %w", err)
 	}
-	m, n := len(W), len(W[0])
-	w := make([]float32, 0, m*n)
-	for _, row := range W {
-		if len(row) != n {
-			return nil, fmt.Errorf("sae: toy source: ragged W")
-		}
-		for _, v := range row {
-			w = append(w, float32(v))
-		}
+	weights, err := tms.NewWeights(kind, W, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sae: toy source: %w", err)
 	}
-	return &ToySource{kind: kind, n: n, m: m, w: w, data: src}, nil
+	return &ToySource{weights: weights, n: weights.Features(), m: weights.Hidden(), data: src}, nil
 }
 
 // Width is the number of hidden neurons.
@@ -74,7 +67,7 @@ func (s *ToySource) Fill(h []float32) {
 	}
 	x := s.x[:rows*s.n]
 	s.data.Fill(x)
-	s.hidden(h, x)
+	s.weights.HiddenLayer(h, x)
 }
 
 // Sample returns rows fresh toy inputs x [rows, n] and their activations h
@@ -83,40 +76,21 @@ func (s *ToySource) Sample(rows int) (x, h []float32) {
 	x = make([]float32, rows*s.n)
 	h = make([]float32, rows*s.m)
 	s.data.Fill(x)
-	s.hidden(h, x)
+	s.weights.HiddenLayer(h, x)
 	return x, h
 }
 
-func (s *ToySource) hidden(h, x []float32) {
-	n, m := s.n, s.m
-	clear(h)
-	for r := 0; r*n < len(x); r++ {
-		xr, hr := x[r*n:(r+1)*n], h[r*m:(r+1)*m]
-		for i, v := range xr {
-			if v == 0 {
-				continue
-			}
-			for j := range hr {
-				hr[j] += s.w[j*n+i] * v
-			}
-		}
-		if s.kind == tms.Privileged {
-			for j, v := range hr {
-				hr[j] = max(v, 0)
-			}
-		}
-	}
-}
-
 // Truth returns, for every feature, its activation alone at 1: column i of
-// W, through the ReLU for the privileged-basis model.
+// W (rounded to float32, as the activations use it), through the ReLU for
+// the privileged-basis model.
 func (s *ToySource) Truth() [][]float64 {
+	w := s.weights.W32()
 	out := make([][]float64, s.n)
 	for i := range out {
 		out[i] = make([]float64, s.m)
 		for j := range out[i] {
-			v := float64(s.w[j*s.n+i])
-			if s.kind == tms.Privileged {
+			v := float64(w[j*s.n+i])
+			if s.weights.Kind == tms.Privileged {
 				v = math.Max(v, 0)
 			}
 			out[i][j] = v

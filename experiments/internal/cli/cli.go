@@ -26,154 +26,8 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/paper"
 )
-
-// Common holds the flags of every experiment.
-type Common struct {
-	// Out is the output folder; default out/NAME.
-	Out string `json:"-"`
-	// Seed determines every random draw of the run.
-	Seed uint64 `json:"seed"`
-	// Steps is the number of training steps per model.
-	Steps int `json:"steps"`
-	// Restarts is k of best-of-k fits.
-	Restarts int `json:"restarts"`
-	// Verbose turns on per-step debug logging.
-	Verbose bool `json:"-"`
-}
-
-// Register adds the common flags to fs with c's values as defaults.
-func (c *Common) Register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Out, "out", c.Out, "output folder")
-	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
-	fs.IntVar(&c.Steps, "steps", c.Steps, "training steps per model")
-	fs.IntVar(&c.Restarts, "restarts", c.Restarts, "fits per instance; the lowest loss is kept")
-	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
-}
-
-// Validate names the first bad common flag.
-func (c Common) Validate() error {
-	switch {
-	case c.Out == "":
-		return errors.New("-out: must not be empty")
-	case c.Steps < 1:
-		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
-	case c.Restarts < 1:
-		return fmt.Errorf("-restarts %d: must be at least 1", c.Restarts)
-	}
-	return nil
-}
-
-// Toy holds the flags of a toy-model sweep (intro, basic).
-type Toy struct {
-	Common
-	// Features is n.
-	Features int `json:"features"`
-	// Hidden is m.
-	Hidden int `json:"hidden"`
-	// Importance is the decay r of Iᵢ = rⁱ.
-	Importance float64 `json:"importance_decay"`
-	// Probabilities are the feature probabilities p = 1 − S, one instance each.
-	Probabilities []float64 `json:"probabilities"`
-	// Model is linear, relu, privileged, absval, or both (relu and linear).
-	Model string `json:"model"`
-	Training
-	// Checkpoint is a folder of training checkpoints (one per model, every
-	// CheckpointEvery steps); running the same command again resumes.
-	Checkpoint      string `json:"-"`
-	CheckpointEvery int    `json:"-"`
-}
-
-// Training holds the training flags shared by the toy-model experiments.
-type Training struct {
-	// Batch is the batch size.
-	Batch int `json:"batch"`
-	// LR is Adam's learning rate.
-	LR float64 `json:"lr"`
-	// EvalSamples is the number of fresh samples each reported loss (and the
-	// choice of the best restart) is averaged over.
-	EvalSamples int `json:"eval_samples"`
-}
-
-// Register adds -batch, -lr and -eval-samples to fs.
-func (t *Training) Register(fs *flag.FlagSet) {
-	fs.IntVar(&t.Batch, "batch", t.Batch, "batch size")
-	fs.Float64Var(&t.LR, "lr", t.LR, "Adam learning rate")
-	fs.IntVar(&t.EvalSamples, "eval-samples", t.EvalSamples, "fresh samples per reported loss")
-}
-
-// Validate names the first bad training flag.
-func (t Training) Validate() error {
-	switch {
-	case t.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", t.Batch)
-	case !(t.LR > 0) || math.IsInf(t.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", t.LR)
-	case t.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", t.EvalSamples)
-	}
-	return nil
-}
-
-// Register adds the common and toy flags to fs with t's values as defaults.
-func (t *Toy) Register(fs *flag.FlagSet) {
-	t.Common.Register(fs)
-	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
-	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden dimensions m")
-	fs.Float64Var(&t.Importance, "importance", t.Importance, "importance decay r: feature i has importance rⁱ")
-	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
-	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu, privileged, absval, or both (relu and linear)")
-	t.Training.Register(fs)
-	fs.StringVar(&t.Checkpoint, "checkpoint", t.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
-	fs.IntVar(&t.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
-}
-
-// Validate names the first bad flag.
-func (t Toy) Validate() error {
-	if err := t.Common.Validate(); err != nil {
-		return err
-	}
-	switch {
-	case t.Features < 1:
-		return fmt.Errorf("-features %d: must be at least 1", t.Features)
-	case t.Hidden < 1:
-		return fmt.Errorf("-hidden %d: must be at least 1", t.Hidden)
-	case !(t.Importance > 0) || math.IsInf(t.Importance, 0):
-		return fmt.Errorf("-importance %v: must be a positive number", t.Importance)
-	case len(t.Probabilities) == 0:
-		return errors.New("-probabilities: need at least one value")
-	}
-	if err := t.Training.Validate(); err != nil {
-		return err
-	}
-	if t.Checkpoint != "" && t.CheckpointEvery < 1 {
-		return fmt.Errorf("-checkpoint-every %d: must be at least 1", t.CheckpointEvery)
-	}
-	for _, p := range t.Probabilities {
-		if !(p > 0 && p <= 1) {
-			return fmt.Errorf("-probabilities: %v outside (0, 1]", p)
-		}
-	}
-	if _, err := t.Kinds(); err != nil {
-		return err
-	}
-	return nil
-}
-
-// Kinds returns the model kinds selected by -model.
-func (t Toy) Kinds() ([]tms.Kind, error) {
-	switch t.Model {
-	case "both":
-		return []tms.Kind{tms.ReLUOutput, tms.Linear}, nil
-	}
-	for _, k := range tms.Kinds {
-		if t.Model == string(k) {
-			return []tms.Kind{k}, nil
-		}
-	}
-	return nil, fmt.Errorf("-model %q: want one of %v, or both (relu and linear)", t.Model, tms.Kinds)
-}
 
 // floatList is a comma-separated list of floats as a flag.Value.
 type floatList []float64
@@ -219,10 +73,9 @@ func (e Env) Progress(label string, total int) *graph.Progress {
 	return graph.NewProgress(e.Stderr, label, total)
 }
 
-// TrainOptions returns the graph.Train options for a run: logging and a
-// progress bar.
-func (e Env) TrainOptions(p *graph.Progress) []graph.Option {
-	return []graph.Option{graph.WithLogger(e.Log), graph.WithProgress(p)}
+// Run returns the paper.Run of e: its logger and progress bars.
+func (e Env) Run() paper.Run {
+	return paper.Run{Log: e.Log, Progress: e.Progress}
 }
 
 // Main parses args into the flags registered on fs, validates cfg (a pointer
@@ -393,4 +246,19 @@ func QuietEnv() Env {
 	log.SetOutput(os.Stderr)
 	log.SetLevel(logrus.WarnLevel)
 	return Env{Log: log, Stderr: os.Stderr}
+}
+
+// Flags is a configuration that registers its own flags and validates them.
+type Flags interface {
+	Register(fs *flag.FlagSet)
+	Validate() error
+}
+
+// Command is Main for an experiment whose flags are cfg's (a pointer, so
+// that run sees the parsed values): it registers them on a fresh flag set
+// named name, and runs run with the paper.Run of the command line.
+func Command(name string, args []string, cfg Flags, out *string, run func(ctx context.Context, r paper.Run) error) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg.Register(fs)
+	return Main(name, fs, args, cfg, out, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
 }

@@ -8,18 +8,20 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/toymodels/superposition/paper"
 )
 
 func testToy(out string) Toy {
-	return Toy{
-		Common:        Common{Out: out, Seed: 3, Steps: 20, Restarts: 2},
+	return Toy{paper.Toy{
+		Common:        paper.Common{Out: out, Seed: 3, Steps: 20, Restarts: 2},
 		Features:      4,
 		Hidden:        2,
 		Importance:    0.9,
 		Probabilities: []float64{1, 0.1},
 		Model:         "both",
-		Training:      Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
-	}
+		Training:      paper.Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
+	}}
 }
 
 func TestToyValidateNamesFlag(t *testing.T) {

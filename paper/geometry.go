@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
 )
 
@@ -21,7 +20,7 @@ type GeometryPoint struct {
 // GeometrySummary is geometry's summary.json.
 type GeometrySummary struct {
 	Experiment string          `json:"experiment"`
-	Config     cli.Toy         `json:"config"`
+	Config     Toy             `json:"config"`
 	Points     []GeometryPoint `json:"points"`
 	Runs       []interp.ToyRun `json:"runs"`
 }
@@ -29,6 +28,8 @@ type GeometrySummary struct {
 // clusterTol is how close Dᵢ must be to a sticky fraction to count.
 const clusterTol = 0.01
 
+// MeasureGeometry reads the per-p summary of one trained run: D*, Σᵢ Dᵢ,
+// the represented features and how the Dᵢ cluster at the sticky fractions.
 func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 	return GeometryPoint{
 		FeatureProbability: r.FeatureProbability,

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
 )
 
@@ -46,15 +45,15 @@ func ReadNeurons(r interp.ToyRun, signed bool) NeuronRun {
 // DefaultPrivilegedConfig is the privileged-basis experiment of the paper:
 // n = 10, m = 5, Iᵢ = 0.75ⁱ, best of 10 restarts (the paper kept the best of
 // 1000).
-func DefaultPrivilegedConfig() cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: "out/privileged", Seed: 1, Steps: 10000, Restarts: 10},
+func DefaultPrivilegedConfig() Toy {
+	return Toy{
+		Common:        Common{Out: "out/privileged", Seed: 1, Steps: 10000, Restarts: 10},
 		Features:      10,
 		Hidden:        5,
 		Importance:    0.75,
 		Probabilities: []float64{0.75, 0.35, 0.15, 0.1, 0.06, 0.04, 0.02, 0.01},
 		Model:         "privileged",
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
 	}
 }
 
@@ -109,21 +108,21 @@ func Top5Monosemantic(r NeuronRun) bool {
 // Iᵢ = 0.8ⁱ, inputs U[−1, 1], 30,000 steps, best of 3: about one run in three
 // stalls in a poor minimum (loss ten times higher, the most important
 // features sharing neurons), so a single run is not enough.
-func DefaultAbsValConfig() cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: "out/absval", Seed: 1, Steps: 30000, Restarts: 3},
+func DefaultAbsValConfig() Toy {
+	return Toy{
+		Common:        Common{Out: "out/absval", Seed: 1, Steps: 30000, Restarts: 3},
 		Features:      100,
 		Hidden:        40,
 		Importance:    0.8,
 		Probabilities: []float64{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001},
 		Model:         "absval",
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16},
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16},
 	}
 }
 
 // SmallAbsValConfig is the n = 3, m = 6 |x| model: every feature should get
 // a ReLU(x) and a ReLU(−x) neuron.
-func SmallAbsValConfig(steps int) cli.Toy {
+func SmallAbsValConfig(steps int) Toy {
 	c := DefaultAbsValConfig()
 	c.Features, c.Hidden, c.Importance, c.Probabilities, c.Steps, c.Restarts = 3, 6, 1, []float64{1}, steps, 3
 	c.EvalSamples = 1 << 18

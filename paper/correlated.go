@@ -2,13 +2,11 @@ package paper
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"image/color"
 	"math"
 	"path/filepath"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/tms"
@@ -17,42 +15,19 @@ import (
 
 // CorrelatedConfig is correlated's configuration.
 type CorrelatedConfig struct {
-	cli.Common
+	Common
 	// Probabilities are the feature probabilities, one instance each.
 	Probabilities []float64 `json:"probabilities"`
-	cli.Training
+	Training
 }
 
 // DefaultCorrelatedConfig is the paper's setup.
 func DefaultCorrelatedConfig() CorrelatedConfig {
 	return CorrelatedConfig{
-		Common:        cli.Common{Out: "out/correlated", Seed: 1, Steps: 10000, Restarts: 10},
+		Common:        Common{Out: "out/correlated", Seed: 1, Steps: 10000, Restarts: 10},
 		Probabilities: toy.Powers(400, 0.5, 1, 5),
-		Training:      cli.Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
 	}
-}
-
-// Register adds correlated's flags to fs.
-func (c *CorrelatedConfig) Register(fs *flag.FlagSet) {
-	c.Common.Register(fs)
-	fs.Var(cli.FloatList(&c.Probabilities), "probabilities", "comma-separated feature probabilities, each in (0, 0.5]")
-	c.Training.Register(fs)
-}
-
-// Validate names the first bad flag.
-func (c CorrelatedConfig) Validate() error {
-	if err := c.Common.Validate(); err != nil {
-		return err
-	}
-	if len(c.Probabilities) == 0 {
-		return fmt.Errorf("-probabilities: need at least one value")
-	}
-	for _, p := range c.Probabilities {
-		if !(p > 0 && p <= 0.5) {
-			return fmt.Errorf("-probabilities: %v outside (0, 0.5] (an anticorrelated pair needs 2p ≤ 1)", p)
-		}
-	}
-	return c.Training.Validate()
 }
 
 // CorrelatedSetup is one arrangement of feature sets.
@@ -105,7 +80,7 @@ type CorrelatedSummary struct {
 }
 
 // TrainCorrelated trains every setup at every probability, best of cfg.Restarts.
-func TrainCorrelated(ctx context.Context, env cli.Env, label string, cfg CorrelatedConfig, setups []CorrelatedSetup) (CorrelatedSummary, error) {
+func TrainCorrelated(ctx context.Context, run Run, label string, cfg CorrelatedConfig, setups []CorrelatedSetup) (CorrelatedSummary, error) {
 	var specs []tms.Spec
 	for _, s := range setups {
 		imp := make([]float64, s.Features)
@@ -123,8 +98,8 @@ func TrainCorrelated(ctx context.Context, env cli.Env, label string, cfg Correla
 		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
 		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
 	}
-	prog := env.Progress(label, len(specs)*cfg.Restarts*cfg.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
+	prog := run.progress(label, len(specs)*cfg.Restarts*cfg.Steps)
+	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
 	prog.Finish()
 	if err != nil {
 		return CorrelatedSummary{}, err

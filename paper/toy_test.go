@@ -5,29 +5,27 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"github.com/toymodels/superposition/experiments/internal/cli"
 )
 
-func testToy(out string) cli.Toy {
-	return cli.Toy{
-		Common:        cli.Common{Out: out, Seed: 3, Steps: 20, Restarts: 2},
+func testToy(out string) Toy {
+	return Toy{
+		Common:        Common{Out: out, Seed: 3, Steps: 20, Restarts: 2},
 		Features:      4,
 		Hidden:        2,
 		Importance:    0.9,
 		Probabilities: []float64{1, 0.1},
 		Model:         "both",
-		Training:      cli.Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
+		Training:      Training{Batch: 64, LR: 1e-3, EvalSamples: 256},
 	}
 }
 
 func TestRunToyDeterministic(t *testing.T) {
-	env := cli.QuietEnv()
-	a, err := RunToy(context.Background(), env, "a", testToy(""))
+	var run Run
+	a, err := RunToy(context.Background(), run, "a", testToy(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := RunToy(context.Background(), env, "b", testToy(""))
+	b, err := RunToy(context.Background(), run, "b", testToy(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,10 @@ package paper
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/tms"
@@ -16,7 +14,7 @@ import (
 
 // PhaseConfig is phase's configuration.
 type PhaseConfig struct {
-	cli.Common
+	Common
 	// Grid is the number of values per axis (≥ 2).
 	Grid int `json:"grid"`
 	// RMin and RMax bound the relative importance r of the extra feature.
@@ -25,7 +23,7 @@ type PhaseConfig struct {
 	// PMin and PMax bound the feature probability.
 	PMin float64 `json:"p_min"`
 	PMax float64 `json:"p_max"`
-	cli.Training
+	Training
 	// Three also draws the n = 3, m = 2 diagram.
 	Three bool `json:"three"`
 }
@@ -33,38 +31,10 @@ type PhaseConfig struct {
 // DefaultPhaseConfig is the paper's grid at a size that runs in minutes.
 func DefaultPhaseConfig() PhaseConfig {
 	return PhaseConfig{
-		Common: cli.Common{Out: "out/phase", Seed: 1, Steps: 6000, Restarts: 3},
+		Common: Common{Out: "out/phase", Seed: 1, Steps: 6000, Restarts: 3},
 		Grid:   12, RMin: 0.1, RMax: 10, PMin: 0.01, PMax: 1,
-		Training: cli.Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 16}, Three: true,
+		Training: Training{Batch: 1024, LR: 3e-3, EvalSamples: 1 << 16}, Three: true,
 	}
-}
-
-// Register adds phase's flags to fs.
-func (c *PhaseConfig) Register(fs *flag.FlagSet) {
-	c.Common.Register(fs)
-	fs.IntVar(&c.Grid, "grid", c.Grid, "values per axis of the (r, p) grid")
-	fs.Float64Var(&c.RMin, "r-min", c.RMin, "smallest relative importance r")
-	fs.Float64Var(&c.RMax, "r-max", c.RMax, "largest relative importance r")
-	fs.Float64Var(&c.PMin, "p-min", c.PMin, "smallest feature probability")
-	fs.Float64Var(&c.PMax, "p-max", c.PMax, "largest feature probability")
-	c.Training.Register(fs)
-	fs.BoolVar(&c.Three, "three", c.Three, "also draw the n = 3, m = 2 diagram")
-}
-
-// Validate names the first bad flag.
-func (c PhaseConfig) Validate() error {
-	if err := c.Common.Validate(); err != nil {
-		return err
-	}
-	switch {
-	case c.Grid < 2:
-		return fmt.Errorf("-grid %d: must be at least 2", c.Grid)
-	case !(c.RMin > 0) || !(c.RMax > c.RMin) || math.IsInf(c.RMax, 0):
-		return fmt.Errorf("-r-min %v, -r-max %v: need 0 < r-min < r-max", c.RMin, c.RMax)
-	case !(c.PMin > 0) || !(c.PMax > c.PMin) || c.PMax > 1:
-		return fmt.Errorf("-p-min %v, -p-max %v: need 0 < p-min < p-max ≤ 1", c.PMin, c.PMax)
-	}
-	return c.Training.Validate()
 }
 
 // PhaseCell is one trained grid cell.
@@ -110,7 +80,7 @@ func logGrid(lo, hi float64, k int) []float64 {
 }
 
 // TrainPhase trains every cell of the n = 2 (and, with cfg.Three, n = 3) diagram.
-func TrainPhase(ctx context.Context, env cli.Env, label string, cfg PhaseConfig) (PhaseSummary, error) {
+func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (PhaseSummary, error) {
 	rs, ps := logGrid(cfg.RMin, cfg.RMax, cfg.Grid), logGrid(cfg.PMin, cfg.PMax, cfg.Grid)
 	var specs []tms.Spec
 	sizes := []int{2}
@@ -136,8 +106,8 @@ func TrainPhase(ctx context.Context, env cli.Env, label string, cfg PhaseConfig)
 		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
 		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
 	}
-	prog := env.Progress(label, len(specs)*cfg.Restarts*cfg.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
+	prog := run.progress(label, len(specs)*cfg.Restarts*cfg.Steps)
+	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
 	prog.Finish()
 	if err != nil {
 		return PhaseSummary{}, err

@@ -3,7 +3,6 @@ package paper
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -11,9 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
@@ -97,88 +94,9 @@ func variantNames(vs []sae.Variant) []string {
 	return out
 }
 
-// Register adds the flags to fs with c's values as defaults.
-func (c *DecomposeConfig) Register(fs *flag.FlagSet) {
-	fs.StringVar(&c.Out, "out", c.Out, "output folder")
-	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
-	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
-	fs.StringVar(&c.Source, "source", c.Source, "activations: privileged (h = ReLU(Wx)), relu-output (h = Wx) or synthetic")
-	fs.IntVar(&c.Features, "features", c.Features, "toy features n, or true synthetic features")
-	fs.IntVar(&c.Hidden, "hidden", c.Hidden, "toy neurons m, or synthetic activation width d")
-	fs.Float64Var(&c.Probability, "probability", c.Probability, "toy feature probability p")
-	fs.Float64Var(&c.Importance, "importance", c.Importance, "toy importance decay r: feature i has importance rⁱ")
-	fs.Float64Var(&c.Active, "active", c.Active, "synthetic source: expected active features per sample")
-	fs.IntVar(&c.ToySteps, "toy-steps", c.ToySteps, "toy-model training steps")
-	fs.IntVar(&c.ToyRestarts, "toy-restarts", c.ToyRestarts, "toy-model fits; the lowest loss is kept")
-	fs.IntVar(&c.Latents, "latents", c.Latents, "SAE dictionary size (0: 1.5 × features)")
-	fs.Func("variants", fmt.Sprintf("comma-separated SAE variants from %v (default all)", sae.Variants), func(s string) error {
-		c.Variants = strings.Split(s, ",")
-		return nil
-	})
-	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
-	fs.IntVar(&c.K, "k", c.K, "active latents per sample of topk (0: expected active features, rounded, at least 1)")
-	fs.IntVar(&c.BatchK, "batchtopk-k", c.BatchK, "mean active latents per sample of batchtopk (0: expected active features, rounded, at least 1)")
-	fs.Float64Var(&c.L0, "l0", c.L0, "L0 coefficient of jumprelu")
-	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "SAE training steps")
-	fs.IntVar(&c.Batch, "batch", c.Batch, "batch size (toy and SAEs)")
-	fs.Float64Var(&c.LR, "lr", c.LR, "Adam learning rate (toy and SAEs)")
-	fs.IntVar(&c.EvalSamples, "eval-samples", c.EvalSamples, "fresh samples every metric is measured on")
-	fs.StringVar(&c.Checkpoint, "checkpoint", c.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
-	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
-}
-
-// Validate names the first bad flag.
-func (c DecomposeConfig) Validate() error {
-	switch {
-	case c.Out == "":
-		return errors.New("-out: must not be empty")
-	case c.Source != SourcePrivileged && c.Source != SourceReLUOutput && c.Source != SourceSynthetic:
-		return fmt.Errorf("-source %q: want privileged, relu-output or synthetic", c.Source)
-	case c.Features < 1:
-		return fmt.Errorf("-features %d: must be at least 1", c.Features)
-	case c.Hidden < 1:
-		return fmt.Errorf("-hidden %d: must be at least 1", c.Hidden)
-	case !(c.Probability > 0 && c.Probability <= 1):
-		return fmt.Errorf("-probability %v: must be in (0, 1]", c.Probability)
-	case !(c.Importance > 0) || math.IsInf(c.Importance, 0):
-		return fmt.Errorf("-importance %v: must be a positive number", c.Importance)
-	case c.Source == SourceSynthetic && !(c.Active > 0 && c.Active <= float64(c.Features)):
-		return fmt.Errorf("-active %v: must be in (0, features=%d]", c.Active, c.Features)
-	case c.ToySteps < 1:
-		return fmt.Errorf("-toy-steps %d: must be at least 1", c.ToySteps)
-	case c.ToyRestarts < 1:
-		return fmt.Errorf("-toy-restarts %d: must be at least 1", c.ToyRestarts)
-	case c.K < 0 || c.BatchK < 0:
-		return fmt.Errorf("-k %d, -batchtopk-k %d: must not be negative (0: automatic)", c.K, c.BatchK)
-	case c.Latents < 0:
-		return fmt.Errorf("-latents %d: must not be negative", c.Latents)
-	case len(c.Variants) == 0:
-		return errors.New("-variants: name at least one")
-	case c.SAESteps < 1:
-		return fmt.Errorf("-sae-steps %d: must be at least 1", c.SAESteps)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
-	case c.Checkpoint != "" && c.CheckpointEvery < 1:
-		return fmt.Errorf("-checkpoint-every %d: must be at least 1", c.CheckpointEvery)
-	}
-	for _, v := range c.Variants {
-		if !slices.Contains(sae.Variants, sae.Variant(v)) {
-			return fmt.Errorf("-variants: %q is not one of %v", v, sae.Variants)
-		}
-	}
-	for _, sp := range c.Specs() {
-		if _, err := sp.Config(c); err != nil {
-			return fmt.Errorf("-variants %s: %w", sp.Variant, err)
-		}
-	}
-	return nil
-}
-
-func (c DecomposeConfig) latents() int {
+// DictionarySize is the resolved dictionary size: Latents, or 3/2 × Features
+// (at least 1) when Latents is 0.
+func (c DecomposeConfig) DictionarySize() int {
 	if c.Latents == 0 {
 		return max(3*c.Features/2, 1)
 	}
@@ -241,7 +159,7 @@ type DecomposeSummary struct {
 type Activations struct {
 	cfg       DecomposeConfig
 	newSource func(rng *rand.Rand) (sae.ActivationSource, error)
-	toyLoss   func(x, h []float32) float64
+	toy       *tms.Weights
 	// Toy is the toy model's record (nil for the synthetic source).
 	Toy   *DecomposeToy
 	truth [][]float64
@@ -287,7 +205,7 @@ func (a *Activations) ExportNPY(dir string) error {
 
 // PrepareActivations trains the toy model of cfg (unless the source is
 // synthetic) and draws the samples every SAE shares.
-func PrepareActivations(ctx context.Context, env cli.Env, label string, cfg DecomposeConfig) (*Activations, error) {
+func PrepareActivations(ctx context.Context, run Run, label string, cfg DecomposeConfig) (*Activations, error) {
 	a := &Activations{cfg: cfg}
 	switch cfg.Source {
 	case SourceSynthetic:
@@ -303,31 +221,33 @@ func PrepareActivations(ctx context.Context, env cli.Env, label string, cfg Deco
 			kind = tms.ReLUOutput
 		}
 		if cfg.Hidden >= cfg.Features {
-			env.Log.Warnf("-hidden %d ≥ -features %d: expect no superposition to decompose", cfg.Hidden, cfg.Features)
+			run.log().Warnf("hidden m = %d ≥ features n = %d: expect no superposition to decompose", cfg.Hidden, cfg.Features)
 		}
-		t := cli.Toy{
-			Common:        cli.Common{Out: cfg.Out, Seed: cfg.Seed, Steps: cfg.ToySteps, Restarts: cfg.ToyRestarts},
+		t := Toy{
+			Common:        Common{Out: cfg.Out, Seed: cfg.Seed, Steps: cfg.ToySteps, Restarts: cfg.ToyRestarts},
 			Features:      cfg.Features,
 			Hidden:        cfg.Hidden,
 			Importance:    cfg.Importance,
 			Probabilities: []float64{cfg.Probability},
 			Model:         string(kind),
-			Training:      cli.Training{Batch: cfg.Batch, LR: cfg.LR, EvalSamples: cfg.EvalSamples},
+			Training:      Training{Batch: cfg.Batch, LR: cfg.LR, EvalSamples: cfg.EvalSamples},
 		}
 		if cfg.Checkpoint != "" {
 			t.Checkpoint, t.CheckpointEvery = cfg.Checkpoint, cfg.CheckpointEvery
 		}
-		runs, err := RunToy(ctx, env, label, t)
+		runs, err := RunToy(ctx, run, label, t)
 		if err != nil {
 			return nil, err
 		}
-		run := runs[0]
+		toyRun := runs[0]
 		data := toy.Config{Features: cfg.Features, Probability: []float64{cfg.Probability}}
 		a.newSource = func(rng *rand.Rand) (sae.ActivationSource, error) {
-			return sae.NewToySource(kind, run.W, data, rng)
+			return sae.NewToySource(kind, toyRun.W, data, rng)
 		}
-		a.toyLoss = func(x, h []float32) float64 { return toyOutputLoss(x, h, run.W, run.B, run.Importance) }
-		a.Toy = &DecomposeToy{NeuronRun: ReadNeurons(run, false)}
+		if a.toy, err = tms.NewWeights(kind, toyRun.W, toyRun.B, toyRun.Importance); err != nil {
+			return nil, err
+		}
+		a.Toy = &DecomposeToy{NeuronRun: ReadNeurons(toyRun, false)}
 	}
 	probe, err := a.newSource(graph.NewRand(cfg.Seed, 8))
 	if err != nil {
@@ -383,15 +303,15 @@ type SAESpec struct {
 func (c DecomposeConfig) Specs() []SAESpec {
 	var out []SAESpec
 	for _, v := range c.Variants {
-		out = append(out, c.spec(sae.Variant(v), c.latents()))
+		out = append(out, c.Spec(sae.Variant(v), c.DictionarySize()))
 	}
 	return out
 }
 
-// spec is the SAE of variant v with the given dictionary size and c's
+// Spec is the SAE of variant v with the given dictionary size and c's
 // sparsity settings (K and BatchK 0: the expected number of active features
 // per sample, a = n·p or -active, rounded, at least 1).
-func (c DecomposeConfig) spec(v sae.Variant, latents int) SAESpec {
+func (c DecomposeConfig) Spec(v sae.Variant, latents int) SAESpec {
 	active := float64(c.Features) * c.Probability
 	if c.Source == SourceSynthetic {
 		active = c.Active
@@ -431,9 +351,9 @@ func (sp SAESpec) Config(cfg DecomposeConfig) (sae.Config, error) {
 // TrainSAEs trains and measures one SAE per spec on a's activations,
 // concurrently; results are in spec order and do not depend on GOMAXPROCS.
 // Spec k draws from the seed streams of index k.
-func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, specs []SAESpec) ([]SAEResult, error) {
+func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, specs []SAESpec) ([]SAEResult, error) {
 	cfg := a.cfg
-	prog := env.Progress(label, len(specs)*cfg.SAESteps)
+	prog := run.progress(label, len(specs)*cfg.SAESteps)
 	defer prog.Finish()
 	return graph.Sweep(ctx, len(specs), func(ctx context.Context, k int) (SAEResult, error) {
 		sp := specs[k]
@@ -460,7 +380,7 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 			}
 			m.SetCheckpoint(filepath.Join(dir, fmt.Sprintf("sae-%03d-%s.ckpt", k, sp.Variant)), cfg.CheckpointEvery)
 		}
-		hist, st, err := sae.Train(ctx, m, src, p, graph.DeriveSeed(cfg.Seed, 600+uint64(k)), env.TrainOptions(prog)...)
+		hist, st, err := sae.Train(ctx, m, src, p, graph.DeriveSeed(cfg.Seed, 600+uint64(k)), run.trainOptions(prog)...)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
@@ -469,22 +389,29 @@ func (a *Activations) TrainSAEs(ctx context.Context, env cli.Env, label string, 
 				return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 			}
 		}
-		r, hh, err := MeasureSAE(m, p, a.truth, a.evalH, cfg.Batch)
+		var loss sae.DownstreamLoss
+		if a.toy != nil {
+			loss = func(h []float32) float64 { return a.toy.OutputLoss(a.evalX, h) }
+		}
+		ms, _, err := sae.Measure(m, p, a.truth, a.evalH, cfg.Batch, loss)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
-		r.Resampled = st.Resampled
+		r := SAEResult{
+			Variant: string(m.Config().Variant), Latents: m.Config().Latents,
+			L0: ms.L0, FVU: ms.FVU, DeadFraction: ms.DeadFraction, DenseFraction: ms.DenseFraction,
+			MMCSTrueToLearned: ms.MMCSTrueToLearned, MMCSLearnedToTrue: ms.MMCSLearnedToTrue,
+			MatchedCosine: ms.MatchedCosine, RecoveredFraction: ms.RecoveredFraction,
+			FeaturesPerLatent: ms.FeaturesPerLatent, LossRecovered: ms.LossRecovered,
+			Resampled: st.Resampled, Frequencies: ms.Frequencies, Responses: ms.Responses,
+		}
 		if st.ResumedAt > 0 {
-			env.Log.Warnf("%s: resumed from its checkpoint at step %d", sp.Variant, st.ResumedAt)
+			run.log().Warnf("%s: resumed from its checkpoint at step %d", sp.Variant, st.ResumedAt)
 		}
 		r.Coefficient = sc.L1 + sc.L0 + float64(sc.K)
 		r.FinalTerms = map[string]float64{}
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
-		}
-		if a.toyLoss != nil {
-			lr := interp.LossRecovered(a.toyLoss(a.evalX, a.evalH), a.toyLoss(a.evalX, hh), a.toyLoss(a.evalX, make([]float32, len(a.evalH))))
-			r.LossRecovered = &lr
 		}
 		return r, nil
 	})
@@ -501,9 +428,9 @@ type DecomposeExports struct {
 // Decompose trains the toy model (unless the source is synthetic) and every
 // SAE variant of cfg on its activations, and measures them, writing the
 // exports ex asks for (none for the zero value).
-func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, ex DecomposeExports) (DecomposeSummary, error) {
+func Decompose(ctx context.Context, run Run, cfg DecomposeConfig, ex DecomposeExports) (DecomposeSummary, error) {
 	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
-	a, err := PrepareActivations(ctx, env, "toy model", cfg)
+	a, err := PrepareActivations(ctx, run, "toy model", cfg)
 	if err != nil {
 		return sum, err
 	}
@@ -526,72 +453,8 @@ func Decompose(ctx context.Context, env cli.Env, cfg DecomposeConfig, ex Decompo
 			return sae.ExportSAELens(filepath.Join(dir, sub), m, p, "superposition-toy-"+cfg.Source, hook)
 		}
 	}
-	sum.SAEs, err = a.TrainSAEs(ctx, env, "SAEs", cfg.Specs())
+	sum.SAEs, err = a.TrainSAEs(ctx, run, "SAEs", cfg.Specs())
 	return sum, err
-}
-
-// MeasureSAE measures a trained SAE on activations h (row-major, d_in
-// columns) against the true directions, and returns its reconstruction of h.
-func MeasureSAE(m *sae.Model, p *graph.Params, truth [][]float64, h []float32, batch int) (SAEResult, []float32, error) {
-	cfg := m.Config()
-	out, err := graph.Forward(p, h, cfg.Inputs, batch, func(b *graph.Builder, x *graph.Node) []*graph.Node {
-		_, f := m.Encode(b, x, true)
-		return []*graph.Node{f, m.Decode(b, f)}
-	})
-	if err != nil {
-		return SAEResult{}, nil, err
-	}
-	r := SAEResult{Variant: string(cfg.Variant), Latents: cfg.Latents}
-	r.L0, r.Frequencies = interp.Firing(out[0], cfg.Latents)
-	r.DeadFraction, r.DenseFraction = interp.DeadDense(r.Frequencies)
-	r.FVU = interp.FVU(h, out[1], cfg.Inputs)
-	cos := interp.Cosines(truth, p.Matrix(sae.ParamWDec))
-	r.MMCSTrueToLearned, r.MMCSLearnedToTrue = interp.MMCS(cos)
-	r.MatchedCosine, _ = interp.MatchedCosine(cos)
-	r.RecoveredFraction = interp.Recovered(cos, 0.9)
-	// Each latent's response to each true feature alone.
-	flat := make([]float32, 0, len(truth)*cfg.Inputs)
-	for _, t := range truth {
-		for _, v := range t {
-			flat = append(flat, float32(v))
-		}
-	}
-	resp, err := graph.Forward(p, flat, cfg.Inputs, len(truth), func(b *graph.Builder, x *graph.Node) []*graph.Node {
-		_, f := m.Encode(b, x, true)
-		return []*graph.Node{f}
-	})
-	if err != nil {
-		return SAEResult{}, nil, err
-	}
-	r.Responses = make([][]float64, cfg.Latents)
-	for j := range r.Responses {
-		r.Responses[j] = make([]float64, len(truth))
-		for i := range truth {
-			r.Responses[j][i] = float64(resp[0][i*cfg.Latents+j])
-		}
-	}
-	r.FeaturesPerLatent = interp.Neurons(r.Responses, false).FeaturesPerNeuron
-	return r, out[1], nil
-}
-
-// toyOutputLoss is the toy model's loss Σᵢ Iᵢ (xᵢ − ReLU(Wᵀh + b)ᵢ)²,
-// averaged over rows, with the hidden layer h given.
-func toyOutputLoss(x, h []float32, W [][]float64, b, imp []float64) float64 {
-	m, n := len(W), len(b)
-	rows := len(x) / n
-	var total float64
-	for r := 0; r < rows; r++ {
-		hr, xr := h[r*m:(r+1)*m], x[r*n:(r+1)*n]
-		for i := 0; i < n; i++ {
-			s := b[i]
-			for j := 0; j < m; j++ {
-				s += W[j][i] * float64(hr[j])
-			}
-			d := float64(xr[i]) - math.Max(s, 0)
-			total += imp[i] * d * d
-		}
-	}
-	return total / float64(rows)
 }
 
 func norm(v []float64) float64 {

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/tms"
@@ -15,9 +14,9 @@ import (
 
 // RunToy trains one instance per (model kind, probability) of t, best of
 // t.Restarts, and returns their summary records, kinds outermost.
-func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp.ToyRun, error) {
+func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun, error) {
 	if t.Hidden >= t.Features {
-		env.Log.Warnf("-hidden %d ≥ -features %d: every feature can get its own dimension, so expect no superposition", t.Hidden, t.Features)
+		run.log().Warnf("hidden m = %d ≥ features n = %d: every feature can get its own dimension, so expect no superposition", t.Hidden, t.Features)
 	}
 	kinds, err := t.Kinds()
 	if err != nil {
@@ -43,8 +42,8 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 		sc.CheckpointDir = filepath.Join(t.Checkpoint, fileName(label))
 		sc.CheckpointEvery = t.CheckpointEvery
 	}
-	prog := env.Progress(label, len(specs)*t.Restarts*t.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, env.TrainOptions(prog)...)
+	prog := run.progress(label, len(specs)*t.Restarts*t.Steps)
+	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
 	prog.Finish()
 	if err != nil {
 		return nil, err
@@ -54,7 +53,7 @@ func RunToy(ctx context.Context, env cli.Env, label string, t cli.Toy) ([]interp
 		resumed += r.Resumed
 	}
 	if resumed > 0 {
-		env.Log.Warnf("%s: resumed %d of %d models from the checkpoints in %s", label, resumed, len(specs)*t.Restarts, sc.CheckpointDir)
+		run.log().Warnf("%s: resumed %d of %d models from the checkpoints in %s", label, resumed, len(specs)*t.Restarts, sc.CheckpointDir)
 	}
 	runs := make([]interp.ToyRun, len(results))
 	for i, r := range results {
@@ -132,19 +131,13 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 // summary.json (experiment name, config, one record per model), the figures
 // of ToySections and report.html, whose introduction intro writes from the
 // trained runs.
-func ToyExperiment(ctx context.Context, env cli.Env, name string, cfg cli.Toy, title string, intro func([]interp.ToyRun) string) error {
-	runs, err := RunToy(ctx, env, name, cfg)
+func ToyExperiment(ctx context.Context, run Run, name string, cfg Toy, title string, intro func([]interp.ToyRun) string) error {
+	runs, err := RunToy(ctx, run, name, cfg)
 	if err != nil {
 		return err
 	}
-	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), interp.Summary{Experiment: name, Config: cfg, Runs: runs}); err != nil {
-		return err
-	}
-	sections, err := ToySections(cfg.Out, name, runs)
-	if err != nil {
-		return err
-	}
-	return interp.Report{Title: title, Intro: intro(runs), Sections: sections, Config: cfg}.Write(filepath.Join(cfg.Out, "report.html"))
+	return WriteOutputs(cfg.Out, interp.Summary{Experiment: name, Config: cfg, Runs: runs}, interp.Report{Title: title, Intro: intro(runs), Config: cfg},
+		func(out string) ([]interp.Section, error) { return ToySections(out, name, runs) })
 }
 
 // fileName turns a label ("tour 1/6: intro") into a file name

@@ -2,15 +2,10 @@ package paper
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"path/filepath"
-	"strconv"
-	"strings"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
@@ -52,87 +47,6 @@ func DefaultSAESweepConfig() SAESweepConfig {
 	}
 }
 
-// Register adds the decomposition flags and the sweep lists to fs.
-func (c *SAESweepConfig) Register(fs *flag.FlagSet) {
-	c.DecomposeConfig.Register(fs)
-	fs.Var(cli.FloatList(&c.L1s), "l1s", "comma-separated L1 coefficients of the ReLU variants' sweep")
-	fs.Var(cli.FloatList(&c.Ratios), "ratios", "comma-separated dictionary sizes, as multiples of the features")
-	fs.Func("ks", "comma-separated k of the TopK and BatchTopK frontier", func(s string) error {
-		c.Ks = nil
-		for _, f := range strings.Split(s, ",") {
-			k, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil {
-				return fmt.Errorf("%q is not an integer", f)
-			}
-			c.Ks = append(c.Ks, k)
-		}
-		return nil
-	})
-	fs.Var(cli.FloatList(&c.L0s), "l0s", "comma-separated L0 coefficients of JumpReLU's frontier")
-	fs.Var(cli.FloatList(&c.Superposition), "superposition", "comma-separated features per neuron n/m of the breakdown grid")
-	fs.Var(cli.FloatList(&c.GridProbabilities), "grid-probabilities", "comma-separated feature probabilities of the breakdown grid")
-	fs.Func("grid-variants", "comma-separated SAE variants trained in every grid cell", func(s string) error {
-		c.GridVariants = strings.Split(s, ",")
-		return nil
-	})
-}
-
-// Validate names the first bad flag.
-func (c SAESweepConfig) Validate() error {
-	if err := c.DecomposeConfig.Validate(); err != nil {
-		return err
-	}
-	if c.Source == SourceSynthetic {
-		return errors.New("-source synthetic: the sweep needs a toy model (privileged or relu-output)")
-	}
-	positive := func(flag string, vs []float64) error {
-		if len(vs) == 0 {
-			return fmt.Errorf("%s: give at least one value", flag)
-		}
-		for _, v := range vs {
-			if !(v > 0) || math.IsInf(v, 0) {
-				return fmt.Errorf("%s: %v must be a positive number", flag, v)
-			}
-		}
-		return nil
-	}
-	for _, f := range []struct {
-		name string
-		vs   []float64
-	}{{"-l1s", c.L1s}, {"-ratios", c.Ratios}, {"-l0s", c.L0s}, {"-superposition", c.Superposition}, {"-grid-probabilities", c.GridProbabilities}} {
-		if err := positive(f.name, f.vs); err != nil {
-			return err
-		}
-	}
-	for _, p := range c.GridProbabilities {
-		if p > 1 {
-			return fmt.Errorf("-grid-probabilities: %v must be at most 1", p)
-		}
-	}
-	if len(c.Ks) == 0 {
-		return errors.New("-ks: give at least one value")
-	}
-	for _, k := range c.Ks {
-		if k < 1 || k > c.latents() {
-			return fmt.Errorf("-ks: %d must be in [1, latents=%d]", k, c.latents())
-		}
-	}
-	for _, r := range c.Ratios {
-		if int(math.Round(r*float64(c.Features))) < 1 {
-			return fmt.Errorf("-ratios: %v leaves no latent for %d features", r, c.Features)
-		}
-	}
-	if len(c.GridVariants) == 0 {
-		return errors.New("-grid-variants: name at least one")
-	}
-	for _, v := range c.GridVariants {
-		if _, err := c.spec(sae.Variant(v), max(3*c.Hidden/2, 1)).Config(c.DecomposeConfig); err != nil {
-			return fmt.Errorf("-grid-variants %s: %w", v, err)
-		}
-	}
-	return nil
-}
-
 // RatioPoint is the SAEs of one dictionary size.
 type RatioPoint struct {
 	Ratio float64     `json:"ratio"`
@@ -166,14 +80,14 @@ type SAESweepSummary struct {
 }
 
 // SAESweep runs the three sweeps on the base toy model and the breakdown grid.
-func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSummary, error) {
+func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary, error) {
 	sum := SAESweepSummary{Experiment: "saesweep", Config: cfg}
-	a, err := PrepareActivations(ctx, env, "toy model", cfg.DecomposeConfig)
+	a, err := PrepareActivations(ctx, run, "toy model", cfg.DecomposeConfig)
 	if err != nil {
 		return sum, err
 	}
 	sum.Toy = a.Toy
-	lat := cfg.latents()
+	lat := cfg.DictionarySize()
 	// Frontier: every variant over its settings; the ReLU ones are the L1
 	// sweep too.
 	var specs []SAESpec
@@ -195,11 +109,11 @@ func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSum
 	nFrontier := len(specs)
 	for _, r := range cfg.Ratios {
 		n := int(math.Round(r * float64(cfg.Features)))
-		tk := cfg.spec(sae.TopK, n)
+		tk := cfg.Spec(sae.TopK, n)
 		tk.K = min(tk.K, n)
-		specs = append(specs, cfg.spec(sae.ReLUL1, n), tk)
+		specs = append(specs, cfg.Spec(sae.ReLUL1, n), tk)
 	}
-	res, err := a.TrainSAEs(ctx, env, "SAE sweeps", specs)
+	res, err := a.TrainSAEs(ctx, run, "SAE sweeps", specs)
 	if err != nil {
 		return sum, err
 	}
@@ -215,15 +129,15 @@ func SAESweep(ctx context.Context, env cli.Env, cfg SAESweepConfig) (SAESweepSum
 			cell.Features = max(int(math.Round(s*float64(cfg.Hidden))), 1)
 			cell.Seed = graph.DeriveSeed(cfg.Seed, uint64(1000+pi*len(cfg.Superposition)+si))
 			label := fmt.Sprintf("grid n/m=%g p=%g", s, p)
-			ca, err := PrepareActivations(ctx, env, label, cell)
+			ca, err := PrepareActivations(ctx, run, label, cell)
 			if err != nil {
 				return sum, fmt.Errorf("%s: %w", label, err)
 			}
 			var cs []SAESpec
 			for _, v := range cfg.GridVariants {
-				cs = append(cs, cell.spec(sae.Variant(v), max(3*cell.Features/2, 1)))
+				cs = append(cs, cell.Spec(sae.Variant(v), max(3*cell.Features/2, 1)))
 			}
-			r, err := ca.TrainSAEs(ctx, env, label, cs)
+			r, err := ca.TrainSAEs(ctx, run, label, cs)
 			if err != nil {
 				return sum, fmt.Errorf("%s: %w", label, err)
 			}
