@@ -61,11 +61,13 @@ func (t Toy) Kinds() ([]tms.Kind, error) {
 	switch t.Model {
 	case "both":
 		return []tms.Kind{tms.ReLUOutput, tms.Linear}, nil
+	case "relu-output":
+		return []tms.Kind{tms.ReLUOutput}, nil
 	}
 	for _, k := range tms.Kinds {
 		if t.Model == string(k) {
 			return []tms.Kind{k}, nil
 		}
 	}
-	return nil, fmt.Errorf("model %q: want one of %v, or both (relu and linear)", t.Model, tms.Kinds)
+	return nil, fmt.Errorf("model %q: want one of %v (relu-output for relu), or both (relu and linear)", t.Model, tms.Kinds)
 }

@@ -348,11 +348,21 @@ func (sp SAESpec) Config(cfg DecomposeConfig) (sae.Config, error) {
 	return sc, sc.Validate()
 }
 
+// maxSAEs bounds the SAEs of one [Activations.TrainSAEs] call.
+const maxSAEs = 100
+
 // TrainSAEs trains and measures one SAE per spec on a's activations,
 // concurrently; results are in spec order and do not depend on GOMAXPROCS.
 // Spec k draws from the seed streams of index k.
 func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, specs []SAESpec) ([]SAEResult, error) {
 	cfg := a.cfg
+	// SAE k draws from the hand-numbered streams 100+k … 600+k of the run's
+	// seed, kept so that published results stay reproducible; from 100 SAEs
+	// on they would collide with the activations' streams (300, 400), so a
+	// run may not have that many. (New code names its streams: graph.Stream.)
+	if len(specs) >= maxSAEs {
+		return nil, fmt.Errorf("paper: %d SAEs on one set of activations; at most %d (their random streams would collide)", len(specs), maxSAEs-1)
+	}
 	prog := run.progress(label, len(specs)*cfg.SAESteps)
 	defer prog.Finish()
 	return graph.Sweep(ctx, len(specs), func(ctx context.Context, k int) (SAEResult, error) {

@@ -127,7 +127,7 @@ func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary
 			cell := cfg.DecomposeConfig
 			cell.Probability = p
 			cell.Features = max(int(math.Round(s*float64(cfg.Hidden))), 1)
-			cell.Seed = graph.DeriveSeed(cfg.Seed, uint64(1000+pi*len(cfg.Superposition)+si))
+			cell.Seed = graph.StreamSeed(cfg.Seed, "saesweep.cell", pi, si)
 			label := fmt.Sprintf("grid n/m=%g p=%g", s, p)
 			ca, err := PrepareActivations(ctx, run, label, cell)
 			if err != nil {

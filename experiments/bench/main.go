@@ -227,14 +227,14 @@ func benchToy(cfg Config) (Result, error) {
 			return Result{}, err
 		}
 		models[i] = tm
-		if srcs[i], err = toy.NewSourcePCG(toy.Config{Features: n, Probability: []float64{p}}, graph.NewPCG(cfg.Seed, uint64(2*i))); err != nil {
+		if srcs[i], err = toy.NewSourcePCG(toy.Config{Features: n, Probability: []float64{p}}, graph.NewPCG(graph.StreamSeed(cfg.Seed, "bench.toy.data", i), 0)); err != nil {
 			return Result{}, err
 		}
 		// The peer draws W [k, m, n] with torch's xavier_normal_, whose fan-in
 		// and fan-out of a 3-D tensor are m·n and k·n.
-		params[i] = graph.NewParams(graph.DeriveSeed(cfg.Seed, uint64(2*i+1)))
+		params[i] = graph.NewParams(graph.StreamSeed(cfg.Seed, "bench.toy.params", i))
 		w := make([]float64, m*n)
-		graph.Normal(math.Sqrt(2/float64(m*n+k*n)))(graph.NewRand(cfg.Seed, uint64(1000+i)), []int{m, n}, w)
+		graph.Normal(math.Sqrt(2/float64(m*n+k*n)))(graph.Stream(cfg.Seed, "bench.toy.init", i), []int{m, n}, w)
 		if err := params[i].Set(tms.ParamW, []int{m, n}, w); err != nil {
 			return Result{}, err
 		}
@@ -317,15 +317,15 @@ func benchSAE(cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	src, err := sae.NewSynthetic(sae.SyntheticConfig{Inputs: d, Features: l, Active: 0.01 * float64(l)}, graph.NewRand(cfg.Seed, 0))
+	src, err := sae.NewSynthetic(sae.SyntheticConfig{Inputs: d, Features: l, Active: 0.01 * float64(l)}, graph.Stream(cfg.Seed, "bench.sae.data"))
 	if err != nil {
 		return Result{}, err
 	}
 	// The peer's initialisation: W_enc [d, L] Kaiming-uniform (fan-in L),
 	// W_dec its transpose, zero biases.
-	p := graph.NewParams(graph.DeriveSeed(cfg.Seed, 1))
+	p := graph.NewParams(graph.StreamSeed(cfg.Seed, "bench.sae.params"))
 	enc := make([]float64, d*l)
-	graph.KaimingUniform(graph.NewRand(cfg.Seed, 2), []int{d, l}, enc)
+	graph.KaimingUniform(graph.Stream(cfg.Seed, "bench.sae.init"), []int{d, l}, enc)
 	dec := make([]float64, l*d)
 	for i := 0; i < d; i++ {
 		for j := 0; j < l; j++ {

@@ -43,6 +43,18 @@ const (
 	JumpReLU Variant = "jumprelu"
 )
 
+// ParseVariant returns the variant called s: one of [Variants], or
+// SAELens' name "standard" for ReLUL1 (its ReLU + L1 architecture).
+func ParseVariant(s string) (Variant, error) {
+	if s == "standard" {
+		return ReLUL1, nil
+	}
+	if v := Variant(s); slices.Contains(Variants, v) {
+		return v, nil
+	}
+	return "", fmt.Errorf("variant %q: unknown (want one of %v, or standard for relu-l1)", s, Variants)
+}
+
 // Variants lists every variant, for flags and validation.
 var Variants = []Variant{ReLUL1, ReLUL1Norm, TopK, BatchTopK, JumpReLU}
 

@@ -71,7 +71,8 @@ func (t *Toy) Register(fs *flag.FlagSet) {
 	registerCommon(fs, &t.Common)
 	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
 	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden dimensions m")
-	fs.Float64Var(&t.Importance, "importance", t.Importance, "importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&t.Importance, "importance-decay", t.Importance, "importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&t.Importance, "importance", t.Importance, "alias of -importance-decay")
 	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
 	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu, privileged, absval, or both (relu and linear)")
 	registerTraining(fs, &t.Training)
@@ -182,17 +183,24 @@ func registerDecompose(fs *flag.FlagSet, c *paper.DecomposeConfig) {
 	fs.StringVar(&c.Out, "out", c.Out, "output folder")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
-	fs.StringVar(&c.Source, "source", c.Source, "activations: privileged (h = ReLU(Wx)), relu-output (h = Wx) or synthetic")
+	fs.Func("source", "activations: privileged (h = ReLU(Wx)), relu-output (h = Wx; relu is accepted too) or synthetic (default "+c.Source+")", func(s string) error {
+		if s == "relu" {
+			s = paper.SourceReLUOutput
+		}
+		c.Source = s
+		return nil
+	})
 	fs.IntVar(&c.Features, "features", c.Features, "toy features n, or true synthetic features")
 	fs.IntVar(&c.Hidden, "hidden", c.Hidden, "toy neurons m, or synthetic activation width d")
 	fs.Float64Var(&c.Probability, "probability", c.Probability, "toy feature probability p")
-	fs.Float64Var(&c.Importance, "importance", c.Importance, "toy importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&c.Importance, "importance-decay", c.Importance, "toy importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&c.Importance, "importance", c.Importance, "alias of -importance-decay")
 	fs.Float64Var(&c.Active, "active", c.Active, "synthetic source: expected active features per sample")
 	fs.IntVar(&c.ToySteps, "toy-steps", c.ToySteps, "toy-model training steps")
 	fs.IntVar(&c.ToyRestarts, "toy-restarts", c.ToyRestarts, "toy-model fits; the lowest loss is kept")
 	fs.IntVar(&c.Latents, "latents", c.Latents, "SAE dictionary size (0: 1.5 × features)")
 	fs.Func("variants", fmt.Sprintf("comma-separated SAE variants from %v (default all)", sae.Variants), func(s string) error {
-		c.Variants = strings.Split(s, ",")
+		c.Variants = canonicalVariants(strings.Split(s, ","))
 		return nil
 	})
 	fs.Float64Var(&c.L1, "l1", c.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
@@ -282,7 +290,7 @@ func (c *SAESweep) Register(fs *flag.FlagSet) {
 	fs.Var(FloatList(&c.Superposition), "superposition", "comma-separated features per neuron n/m of the breakdown grid")
 	fs.Var(FloatList(&c.GridProbabilities), "grid-probabilities", "comma-separated feature probabilities of the breakdown grid")
 	fs.Func("grid-variants", "comma-separated SAE variants trained in every grid cell", func(s string) error {
-		c.GridVariants = strings.Split(s, ",")
+		c.GridVariants = canonicalVariants(strings.Split(s, ","))
 		return nil
 	})
 }
@@ -341,4 +349,15 @@ func (c SAESweep) Validate() error {
 		}
 	}
 	return nil
+}
+
+// canonicalVariants maps SAELens' name for ReLU + L1, standard, to the
+// variant's own name, so that summaries spell every variant one way.
+func canonicalVariants(vs []string) []string {
+	for i, v := range vs {
+		if v == "standard" {
+			vs[i] = string(sae.ReLUL1)
+		}
+	}
+	return vs
 }
