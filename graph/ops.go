@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 
 	"github.com/chewxy/hm"
+	"github.com/toymodels/superposition/graph/internal/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -148,13 +149,13 @@ func matMulOp(ta, tb bool) *kernelOp {
 		}
 		return tensor.Shape{ar, bc}, nil
 	}
-	scratch := &arena{}
+	scratch := &kernels.Arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		a, b := in[0], in[1]
 		if a.Dtype() == tensor.Float32 {
-			matMul(out.Float32s(), a.Float32s(), b.Float32s(), a.Shape(), b.Shape(), ta, tb, scratch)
+			kernels.MatMul(out.Float32s(), a.Float32s(), b.Float32s(), a.Shape(), b.Shape(), ta, tb, scratch)
 		} else {
-			matMul(out.Float64s(), a.Float64s(), b.Float64s(), a.Shape(), b.Shape(), ta, tb, nil)
+			kernels.MatMul(out.Float64s(), a.Float64s(), b.Float64s(), a.Shape(), b.Shape(), ta, tb, nil)
 		}
 		return nil
 	}
@@ -205,9 +206,9 @@ func biasActOp(relu bool) *kernelOp {
 	o.shape = wantMatrixVector(o.name)
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
-			biasAct(out.Float32s(), in[0].Float32s(), in[1].Float32s(), relu)
+			kernels.BiasAct(out.Float32s(), in[0].Float32s(), in[1].Float32s(), relu)
 		} else {
-			biasAct(out.Float64s(), in[0].Float64s(), in[1].Float64s(), relu)
+			kernels.BiasAct(out.Float64s(), in[0].Float64s(), in[1].Float64s(), relu)
 		}
 		return nil
 	}
@@ -258,9 +259,9 @@ func reluOp() *kernelOp {
 	}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
-			relu(out.Float32s(), in[0].Float32s())
+			kernels.ReLU(out.Float32s(), in[0].Float32s())
 		} else {
-			relu(out.Float64s(), in[0].Float64s())
+			kernels.ReLU(out.Float64s(), in[0].Float64s())
 		}
 		return nil
 	}
@@ -288,9 +289,9 @@ func absOp() *kernelOp {
 	}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
-			absSign(out.Float32s(), in[0].Float32s(), nil)
+			kernels.AbsSign(out.Float32s(), in[0].Float32s(), nil)
 		} else {
-			absSign(out.Float64s(), in[0].Float64s(), nil)
+			kernels.AbsSign(out.Float64s(), in[0].Float64s(), nil)
 		}
 		return nil
 	}
@@ -300,9 +301,9 @@ func absOp() *kernelOp {
 			shape: func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil },
 			run: func(out *tensor.Dense, in []*tensor.Dense) error {
 				if out.Dtype() == tensor.Float32 {
-					absSign(out.Float32s(), in[0].Float32s(), in[1].Float32s())
+					kernels.AbsSign(out.Float32s(), in[0].Float32s(), in[1].Float32s())
 				} else {
-					absSign(out.Float64s(), in[0].Float64s(), in[1].Float64s())
+					kernels.AbsSign(out.Float64s(), in[0].Float64s(), in[1].Float64s())
 				}
 				return nil
 			},
@@ -327,9 +328,9 @@ func reluGradOp() *kernelOp {
 	o.shape = func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
 	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
 		if dst.Dtype() == tensor.Float32 {
-			reluGrad(dst.Float32s(), in[0].Float32s(), in[1].Float32s())
+			kernels.ReLUGrad(dst.Float32s(), in[0].Float32s(), in[1].Float32s())
 		} else {
-			reluGrad(dst.Float64s(), in[0].Float64s(), in[1].Float64s())
+			kernels.ReLUGrad(dst.Float64s(), in[0].Float64s(), in[1].Float64s())
 		}
 		return nil
 	}
@@ -356,9 +357,9 @@ func colSumOp(negate bool) *kernelOp {
 	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
 		n := in[0].Shape()[1]
 		if dst.Dtype() == tensor.Float32 {
-			colSum(dst.Float32s(), in[0].Float32s(), n, negate)
+			kernels.ColSum(dst.Float32s(), in[0].Float32s(), n, negate)
 		} else {
-			colSum(dst.Float64s(), in[0].Float64s(), n, negate)
+			kernels.ColSum(dst.Float64s(), in[0].Float64s(), n, negate)
 		}
 		return nil
 	}
@@ -385,9 +386,9 @@ func weightedSqErrOp() *kernelOp {
 	}
 	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
 		if dst.Dtype() == tensor.Float32 {
-			dst.Float32s()[0] = float32(weightedSqErr(in[0].Float32s(), in[1].Float32s(), in[2].Float32s()))
+			dst.Float32s()[0] = float32(kernels.WeightedSqErr(in[0].Float32s(), in[1].Float32s(), in[2].Float32s()))
 		} else {
-			dst.Float64s()[0] = weightedSqErr(in[0].Float64s(), in[1].Float64s(), in[2].Float64s())
+			dst.Float64s()[0] = kernels.WeightedSqErr(in[0].Float64s(), in[1].Float64s(), in[2].Float64s())
 		}
 		return nil
 	}
@@ -428,10 +429,10 @@ func weightedSqErrGradOp(sign float64) *kernelOp {
 		r := float64(in[0].Shape()[0])
 		if dst.Dtype() == tensor.Float32 {
 			s := sign * 2 * float64(in[3].Float32s()[0]) / r
-			weightedSqErrGrad(dst.Float32s(), in[0].Float32s(), in[1].Float32s(), in[2].Float32s(), float32(s))
+			kernels.WeightedSqErrGrad(dst.Float32s(), in[0].Float32s(), in[1].Float32s(), in[2].Float32s(), float32(s))
 		} else {
 			s := sign * 2 * in[3].Float64s()[0] / r
-			weightedSqErrGrad(dst.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), s)
+			kernels.WeightedSqErrGrad(dst.Float64s(), in[0].Float64s(), in[1].Float64s(), in[2].Float64s(), s)
 		}
 		return nil
 	}
@@ -453,9 +454,9 @@ func subRowOp() *kernelOp {
 	o.shape = wantMatrixVector(o.name)
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		if out.Dtype() == tensor.Float32 {
-			subRow(out.Float32s(), in[0].Float32s(), in[1].Float32s())
+			kernels.SubRow(out.Float32s(), in[0].Float32s(), in[1].Float32s())
 		} else {
-			subRow(out.Float64s(), in[0].Float64s(), in[1].Float64s())
+			kernels.SubRow(out.Float64s(), in[0].Float64s(), in[1].Float64s())
 		}
 		return nil
 	}
@@ -493,7 +494,7 @@ func tiedProductOp(blocks int) *kernelOp {
 		return in[0].Clone(), nil
 	}
 	var h *tensor.Dense // X·Wᵀ of the last forward run, [K·r, m]
-	scratch := &arena{}
+	scratch := &kernels.Arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		x, w := in[0], in[1]
 		r, m := x.Shape()[0]/blocks, w.Shape()[0]/blocks
@@ -525,12 +526,12 @@ func tiedProductOp(blocks int) *kernelOp {
 }
 
 // tiedForward writes H = X·Wᵀ and out = H·W block by block.
-func tiedForward[T float](out, h, x, w []T, blocks, n, r, m int, scratch *arena) {
+func tiedForward[T float](out, h, x, w []T, blocks, n, r, m int, scratch *kernels.Arena) {
 	xs, ws, hs := tensor.Shape{r, n}, tensor.Shape{m, n}, tensor.Shape{r, m}
 	for k := range blocks {
 		xk, wk, hk, ok := x[k*r*n:(k+1)*r*n], w[k*m*n:(k+1)*m*n], h[k*r*m:(k+1)*r*m], out[k*r*n:(k+1)*r*n]
-		matMul(hk, xk, wk, xs, ws, false, true, scratch)
-		matMul(ok, hk, wk, hs, ws, false, false, scratch)
+		kernels.MatMul(hk, xk, wk, xs, ws, false, true, scratch)
+		kernels.MatMul(ok, hk, wk, hs, ws, false, false, scratch)
 	}
 }
 
@@ -556,7 +557,7 @@ func tiedProductGradOp(wrtW bool, blocks int, h func() *tensor.Dense) *kernelOp 
 		return in[0].Clone(), nil
 	}
 	var dh, second *tensor.Dense
-	scratch := &arena{}
+	scratch := &kernels.Arena{}
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		x, w, g := in[0], in[1], in[2]
 		r, m, n := x.Shape()[0]/blocks, w.Shape()[0]/blocks, x.Shape()[1]
@@ -587,17 +588,20 @@ func tiedProductGradOp(wrtW bool, blocks int, h func() *tensor.Dense) *kernelOp 
 
 // tiedGrad writes the gradient of (X·Wᵀ)·W in W or in X into out; dh [r, m]
 // and second [m, n] are scratch.
-func tiedGrad[T float](out, dh, second, h, x, w, g []T, xs, ws tensor.Shape, wrtW bool, scratch *arena) {
+func tiedGrad[T float](out, dh, second, h, x, w, g []T, xs, ws tensor.Shape, wrtW bool, scratch *kernels.Arena) {
 	r, m := xs[0], ws[0]
 	hs, gs := tensor.Shape{r, m}, xs
-	matMul(dh, g, w, gs, ws, false, true, scratch) // G·Wᵀ [r, m]
+	kernels.MatMul(dh, g, w, gs, ws, false, true, scratch) // G·Wᵀ [r, m]
 	if !wrtW {
-		matMul(out, dh, w, hs, ws, false, false, scratch) // (G·Wᵀ)·W
+		kernels.MatMul(out, dh, w, hs, ws, false, false, scratch) // (G·Wᵀ)·W
 		return
 	}
-	matMul(out, h, g, hs, gs, true, false, scratch)     // Hᵀ·G [m, n]
-	matMul(second, dh, x, hs, xs, true, false, scratch) // (G·Wᵀ)ᵀ·X
+	kernels.MatMul(out, h, g, hs, gs, true, false, scratch)     // Hᵀ·G [m, n]
+	kernels.MatMul(second, dh, x, hs, xs, true, false, scratch) // (G·Wᵀ)ᵀ·X
 	for i, v := range second {
 		out[i] += v
 	}
 }
+
+// float is the element type of this package's generic kernels.
+type float = kernels.Float
