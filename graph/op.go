@@ -176,3 +176,39 @@ func wantMatrixVector(name string) func(in []tensor.Shape) (tensor.Shape, error)
 		return in[0].Clone(), nil
 	}
 }
+
+// runFunc is an op's forward computation: it overwrites out from in.
+type runFunc = func(out *tensor.Dense, in []*tensor.Dense) error
+
+// byDtype returns the run function of an op whose body is written once, as
+// a generic function over the element type, and instantiated for both:
+// run32 is body[float32], run64 is body[float64]. The output's dtype picks
+// one, so no op repeats the float32-or-float64 branch around its kernel.
+func byDtype(run32, run64 runFunc) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		if out.Dtype() == tensor.Float32 {
+			return run32(out, in)
+		}
+		return run64(out, in)
+	}
+}
+
+// data returns the backing slice of t as []T, T being t's element type.
+func data[T float](t *tensor.Dense) []T { return backing(t).([]T) }
+
+// unaryRun is the body of an op whose kernel maps its one input's backing
+// slice into the output's.
+func unaryRun[T float](k func(out, a []T)) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		k(data[T](out), data[T](in[0]))
+		return nil
+	}
+}
+
+// binaryRun is unaryRun for a kernel of two inputs.
+func binaryRun[T float](k func(out, a, b []T)) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		k(data[T](out), data[T](in[0]), data[T](in[1]))
+		return nil
+	}
+}

@@ -111,20 +111,18 @@ func (b *Builder) Detach(a *Node) *Node {
 		name: "Detach", arity: 1, typ: hm.NewFnType(matType, matType), diffs: []bool{false},
 		shape: wantMatrix("Detach"),
 		diff:  func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) { return G.Nodes{nil}, nil },
-		run: func(out *tensor.Dense, in []*tensor.Dense) error {
-			if out.Dtype() == tensor.Float32 {
-				copy(out.Float32s(), in[0].Float32s())
-			} else {
-				copy(out.Float64s(), in[0].Float64s())
-			}
-			return nil
-		},
+		run:   byDtype(detachRun[float32], detachRun[float64]),
 	}
 	n := b.apply("detach", o, a)
 	if n != nil {
 		b.fixed[n] = true
 	}
 	return n
+}
+
+func detachRun[T float](out *tensor.Dense, in []*tensor.Dense) error {
+	copy(data[T](out), data[T](in[0]))
+	return nil
 }
 
 // biasActOp returns act(A + v) with the vector v [n] added to every row of A
@@ -137,16 +135,16 @@ func biasActOp(relu bool) *kernelOp {
 		diffs: []bool{true, true},
 	}
 	o.shape = wantMatrixVector(o.name)
-	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		if out.Dtype() == tensor.Float32 {
-			kernels.BiasAct(out.Float32s(), in[0].Float32s(), in[1].Float32s(), relu)
-		} else {
-			kernels.BiasAct(out.Float64s(), in[0].Float64s(), in[1].Float64s(), relu)
-		}
-		return nil
-	}
+	o.run = byDtype(biasActRun[float32](relu), biasActRun[float64](relu))
 	o.diff = biasActDiff(o, relu, func(G.Nodes) *kernelOp { return colSumOp(false) })
 	return o
+}
+
+func biasActRun[T float](relu bool) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		kernels.BiasAct(data[T](out), data[T](in[0]), data[T](in[1]), relu)
+		return nil
+	}
 }
 
 // biasActDiff is the diff of a row-broadcast op over (A, v) — bias +
@@ -186,14 +184,7 @@ func subRowOp() *kernelOp {
 		diffs: []bool{true, true},
 	}
 	o.shape = wantMatrixVector(o.name)
-	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		if out.Dtype() == tensor.Float32 {
-			kernels.SubRow(out.Float32s(), in[0].Float32s(), in[1].Float32s())
-		} else {
-			kernels.SubRow(out.Float64s(), in[0].Float64s(), in[1].Float64s())
-		}
-		return nil
-	}
+	o.run = byDtype(binaryRun(kernels.SubRow[float32]), binaryRun(kernels.SubRow[float64]))
 	o.diff = biasActDiff(o, false, func(G.Nodes) *kernelOp { return colSumOp(true) })
 	return o
 }
@@ -212,17 +203,16 @@ func colSumOp(negate bool) *kernelOp {
 		}
 		return tensor.Shape{in[0][1]}, nil
 	}
-	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
-		n := in[0].Shape()[1]
-		if dst.Dtype() == tensor.Float32 {
-			kernels.ColSum(dst.Float32s(), in[0].Float32s(), n, negate)
-		} else {
-			kernels.ColSum(dst.Float64s(), in[0].Float64s(), n, negate)
-		}
-		return nil
-	}
+	o.run = byDtype(colSumRun[float32](negate), colSumRun[float64](negate))
 	o.diff = noSecondOrder(o.name)
 	return o
+}
+
+func colSumRun[T float](negate bool) runFunc {
+	return func(dst *tensor.Dense, in []*tensor.Dense) error {
+		kernels.ColSum(data[T](dst), data[T](in[0]), in[0].Shape()[1], negate)
+		return nil
+	}
 }
 
 // reluOp returns max(A, 0) elementwise for a matrix A.
@@ -239,14 +229,7 @@ func reluOp() *kernelOp {
 		}
 		return in[0].Clone(), nil
 	}
-	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		if out.Dtype() == tensor.Float32 {
-			kernels.ReLU(out.Float32s(), in[0].Float32s())
-		} else {
-			kernels.ReLU(out.Float64s(), in[0].Float64s())
-		}
-		return nil
-	}
+	o.run = byDtype(unaryRun(kernels.ReLU[float32]), unaryRun(kernels.ReLU[float64]))
 	o.diff = func(_ G.Nodes, out, g *G.Node) (G.Nodes, error) {
 		d, err := apply(reluGradOp(), out, g)
 		return G.Nodes{d}, err
@@ -263,14 +246,7 @@ func reluGradOp() *kernelOp {
 		diffs: []bool{false, false},
 	}
 	o.shape = func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
-	o.run = func(dst *tensor.Dense, in []*tensor.Dense) error {
-		if dst.Dtype() == tensor.Float32 {
-			kernels.ReLUGrad(dst.Float32s(), in[0].Float32s(), in[1].Float32s())
-		} else {
-			kernels.ReLUGrad(dst.Float64s(), in[0].Float64s(), in[1].Float64s())
-		}
-		return nil
-	}
+	o.run = byDtype(binaryRun(kernels.ReLUGrad[float32]), binaryRun(kernels.ReLUGrad[float64]))
 	o.diff = func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("ReLUGrad: second derivatives are not supported")
 	}
@@ -292,26 +268,12 @@ func absOp() *kernelOp {
 		}
 		return in[0].Clone(), nil
 	}
-	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		if out.Dtype() == tensor.Float32 {
-			kernels.AbsSign(out.Float32s(), in[0].Float32s(), nil)
-		} else {
-			kernels.AbsSign(out.Float64s(), in[0].Float64s(), nil)
-		}
-		return nil
-	}
+	o.run = byDtype(unaryRun(absRun[float32]), unaryRun(absRun[float64]))
 	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		grad := &kernelOp{
 			name: "AbsGrad", arity: 2, typ: hm.NewFnType(matType, matType, matType), diffs: []bool{false, false},
 			shape: func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil },
-			run: func(out *tensor.Dense, in []*tensor.Dense) error {
-				if out.Dtype() == tensor.Float32 {
-					kernels.AbsSign(out.Float32s(), in[0].Float32s(), in[1].Float32s())
-				} else {
-					kernels.AbsSign(out.Float64s(), in[0].Float64s(), in[1].Float64s())
-				}
-				return nil
-			},
+			run:   byDtype(binaryRun(kernels.AbsSign[float32]), binaryRun(kernels.AbsSign[float64])),
 			diff: func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 				return nil, fmt.Errorf("AbsGrad: second derivatives are not supported")
 			},
@@ -321,3 +283,6 @@ func absOp() *kernelOp {
 	}
 	return o
 }
+
+// absRun writes |a| into out.
+func absRun[T float](out, a []T) { kernels.AbsSign(out, a, nil) }

@@ -67,16 +67,7 @@ func matMulOp(ta, tb bool) *kernelOp {
 		}
 		return tensor.Shape{ar, bc}, nil
 	}
-	scratch := &kernels.Arena{}
-	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		a, b := in[0], in[1]
-		if a.Dtype() == tensor.Float32 {
-			kernels.MatMul(out.Float32s(), a.Float32s(), b.Float32s(), a.Shape(), b.Shape(), ta, tb, scratch)
-		} else {
-			kernels.MatMul(out.Float64s(), a.Float64s(), b.Float64s(), a.Shape(), b.Shape(), ta, tb, nil)
-		}
-		return nil
-	}
+	o.run = byDtype(matMulRun[float32](ta, tb), matMulRun[float64](ta, tb))
 	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		A, B := in[0], in[1]
 		// C = op(A)·op(B); d op(A) = g·op(B)ᵀ, d op(B) = op(A)ᵀ·g, each
@@ -112,6 +103,16 @@ func matMulOp(ta, tb bool) *kernelOp {
 	return o
 }
 
+// matMulRun is the body of matMulOp's run, with its own scratch.
+func matMulRun[T float](ta, tb bool) runFunc {
+	scratch := &kernels.Arena{}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		a, b := in[0], in[1]
+		kernels.MatMul(data[T](out), data[T](a), data[T](b), a.Shape(), b.Shape(), ta, tb, scratch)
+		return nil
+	}
+}
+
 // tiedProductOp returns (X·Wᵀ)·W for X [r, n] and W [m, n]: the tied
 // encode–decode of the toy models in one op, so that W's gradient comes out
 // of one op (Gorgonia would otherwise sum two contributions with an
@@ -142,19 +143,14 @@ func tiedProductOp(blocks int) *kernelOp {
 		return in[0].Clone(), nil
 	}
 	var h *tensor.Dense // X·Wᵀ of the last forward run, [K·r, m]
-	scratch := &kernels.Arena{}
+	forward := byDtype(tiedForward[float32](blocks, &h), tiedForward[float64](blocks, &h))
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
 		x, w := in[0], in[1]
 		r, m := x.Shape()[0]/blocks, w.Shape()[0]/blocks
 		if h == nil || h.Dtype() != x.Dtype() || !h.Shape().Eq(tensor.Shape{blocks * r, m}) {
 			h = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(blocks*r, m))
 		}
-		if x.Dtype() == tensor.Float32 {
-			tiedForward(out.Float32s(), h.Float32s(), x.Float32s(), w.Float32s(), blocks, x.Shape()[1], r, m, scratch)
-		} else {
-			tiedForward(out.Float64s(), h.Float64s(), x.Float64s(), w.Float64s(), blocks, x.Shape()[1], r, m, nil)
-		}
-		return nil
+		return forward(out, in)
 	}
 	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		grads := G.Nodes{nil, nil}
@@ -173,13 +169,20 @@ func tiedProductOp(blocks int) *kernelOp {
 	return o
 }
 
-// tiedForward writes H = X·Wᵀ and out = H·W block by block.
-func tiedForward[T float](out, h, x, w []T, blocks, n, r, m int, scratch *kernels.Arena) {
-	xs, ws, hs := tensor.Shape{r, n}, tensor.Shape{m, n}, tensor.Shape{r, m}
-	for k := range blocks {
-		xk, wk, hk, ok := x[k*r*n:(k+1)*r*n], w[k*m*n:(k+1)*m*n], h[k*r*m:(k+1)*r*m], out[k*r*n:(k+1)*r*n]
-		kernels.MatMul(hk, xk, wk, xs, ws, false, true, scratch)
-		kernels.MatMul(ok, hk, wk, hs, ws, false, false, scratch)
+// tiedForward is the body of tiedProductOp's run: it writes H = X·Wᵀ into
+// *h and out = H·W, block by block.
+func tiedForward[T float](blocks int, h **tensor.Dense) runFunc {
+	scratch := &kernels.Arena{}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		n, r, m := in[0].Shape()[1], in[0].Shape()[0]/blocks, in[1].Shape()[0]/blocks
+		o, hd, x, w := data[T](out), data[T](*h), data[T](in[0]), data[T](in[1])
+		xs, ws, hs := tensor.Shape{r, n}, tensor.Shape{m, n}, tensor.Shape{r, m}
+		for k := range blocks {
+			xk, wk, hk, ok := x[k*r*n:(k+1)*r*n], w[k*m*n:(k+1)*m*n], hd[k*r*m:(k+1)*r*m], o[k*r*n:(k+1)*r*n]
+			kernels.MatMul(hk, xk, wk, xs, ws, false, true, scratch)
+			kernels.MatMul(ok, hk, wk, hs, ws, false, false, scratch)
+		}
+		return nil
 	}
 }
 
@@ -204,16 +207,27 @@ func tiedProductGradOp(wrtW bool, blocks int, h func() *tensor.Dense) *kernelOp 
 		}
 		return in[0].Clone(), nil
 	}
-	var dh, second *tensor.Dense
-	scratch := &kernels.Arena{}
+	var dh, second *tensor.Dense // scratch [r, m] and [m, n]
+	backward := byDtype(tiedBackward[float32](wrtW, blocks, h, &dh, &second), tiedBackward[float64](wrtW, blocks, h, &dh, &second))
 	o.run = func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, w, g := in[0], in[1], in[2]
+		x, w := in[0], in[1]
 		r, m, n := x.Shape()[0]/blocks, w.Shape()[0]/blocks, x.Shape()[1]
 		if dh == nil || dh.Dtype() != x.Dtype() || !dh.Shape().Eq(tensor.Shape{r, m}) {
 			dh = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(r, m))
 			second = tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(m, n))
 		}
-		H := h()
+		return backward(out, in)
+	}
+	return o
+}
+
+// tiedBackward is the body of tiedProductGradOp's run: tiedGrad block by
+// block, with the scratch *dh and *second.
+func tiedBackward[T float](wrtW bool, blocks int, h func() *tensor.Dense, dh, second **tensor.Dense) runFunc {
+	scratch := &kernels.Arena{}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		r, m, n := in[0].Shape()[0]/blocks, in[1].Shape()[0]/blocks, in[0].Shape()[1]
+		x, w, g, o, H := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out), data[T](h())
 		xs, ws := tensor.Shape{r, n}, tensor.Shape{m, n}
 		outRows := r
 		if wrtW {
@@ -221,17 +235,11 @@ func tiedProductGradOp(wrtW bool, blocks int, h func() *tensor.Dense) *kernelOp 
 		}
 		for k := range blocks {
 			xr, wr, hr, or := k*r*n, k*m*n, k*r*m, k*outRows*n
-			if x.Dtype() == tensor.Float32 {
-				xk, wk, gk := x.Float32s()[xr:xr+r*n], w.Float32s()[wr:wr+m*n], g.Float32s()[xr:xr+r*n]
-				tiedGrad(out.Float32s()[or:or+outRows*n], dh.Float32s(), second.Float32s(), H.Float32s()[hr:hr+r*m], xk, wk, gk, xs, ws, wrtW, scratch)
-			} else {
-				xk, wk, gk := x.Float64s()[xr:xr+r*n], w.Float64s()[wr:wr+m*n], g.Float64s()[xr:xr+r*n]
-				tiedGrad(out.Float64s()[or:or+outRows*n], dh.Float64s(), second.Float64s(), H.Float64s()[hr:hr+r*m], xk, wk, gk, xs, ws, wrtW, nil)
-			}
+			xk, wk, gk := x[xr:xr+r*n], w[wr:wr+m*n], g[xr:xr+r*n]
+			tiedGrad(o[or:or+outRows*n], data[T](*dh), data[T](*second), H[hr:hr+r*m], xk, wk, gk, xs, ws, wrtW, scratch)
 		}
 		return nil
 	}
-	return o
 }
 
 // tiedGrad writes the gradient of (X·Wᵀ)·W in W or in X into out; dh [r, m]
