@@ -193,8 +193,18 @@ func byDtype(run32, run64 runFunc) runFunc {
 	}
 }
 
-// data returns the backing slice of t as []T, T being t's element type.
-func data[T float](t *tensor.Dense) []T { return backing(t).([]T) }
+// data returns the backing slice of t as []T, T being t's element type,
+// without boxing the slice (which would allocate on every run).
+func data[T float](t *tensor.Dense) []T {
+	var s []T
+	switch p := any(&s).(type) {
+	case *[]float32:
+		*p = t.Float32s()
+	case *[]float64:
+		*p = t.Float64s()
+	}
+	return s
+}
 
 // unaryRun is the body of an op whose kernel maps its one input's backing
 // slice into the output's.
