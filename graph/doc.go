@@ -1,4 +1,6 @@
-// Package graph is the thin layer between this project's models and Gorgonia.
+// Package graph is the layer between this project's models and Gorgonia: the
+// graph builder, this package's custom ops, and the training loop every model
+// shares.
 //
 // It is the one place that knows Gorgonia's quirks, so that a model file reads
 // like its equation:
@@ -19,6 +21,28 @@
 //     instance draws from its own source seeded by [DeriveSeed], and every
 //     instance owns its own graph, so results do not depend on scheduling or
 //     GOMAXPROCS.
+//
+// Where each part lives:
+//   - builder.go: [Builder] itself (NewBuilder, Param, Input, Const, Scalar,
+//     Watch, ParamNodes, Err, Graph, Apply) and its error keeping.
+//   - op.go: what every custom op shares: the kernelOp skeleton (each op
+//     owns its output buffer, so a step allocates nothing for it), byDtype
+//     (one generic op body, instantiated for float32 and float64), shape
+//     checks and the diff of gradient ops.
+//   - ops_matmul.go: MatMul, MatMulT, TMatMul, T, TiedProduct.
+//   - ops_elementwise.go: AddRow, AddRowReLU, SubRow, MulRow, Add, Sub, Mul,
+//     Scale, ReLU, Square, Abs, Detach.
+//   - ops_reduce.go: Sum, Mean, RowNorms.
+//   - ops_loss.go: WeightedSqErr, L1, L0, [Coef] and ScaleBy.
+//   - ops_sparse.go: TopK, BatchTopK, MaskedTopK, JumpReLU.
+//   - ops_stacked.go: the Stacked ops that train K instances in one graph,
+//     and Pick.
+//   - internal/kernels: the numeric loops behind the ops: the AVX2 + FMA
+//     GEMM and elementwise assembly with their Go fallbacks.
+//   - training: train.go ([Train], [Trainer]), adam.go, schedule.go,
+//     checkpoint.go, sweep.go, prefetch.go, progress.go, forward.go,
+//     stacksource.go; params.go and seed.go hold parameters and seeding;
+//     gradcheck.go the finite-difference check every op is tested with.
 //
 // Shapes follow the paper: a batch is [batch, features] (row-major), weights
 // are W [hidden, features], so the columns of W are feature directions.

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/toymodels/superposition/graph/internal/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -31,8 +32,8 @@ func (o opModel) Loss(b *Builder, in Inputs) []Term {
 		A, B := b.Param("A", Normal(1), k, r), b.Param("B", Normal(1), k, n)
 		out = pick(b, o.fused, func() *Node { return b.TMatMul(A, B) }, func() (*Node, error) { return G.Mul(G.Must(G.Transpose(A)), B) })
 	case "matmul NN wide", "matmul NT wide", "matmul TN wide":
-		// Every dimension ≥ fmaMin: the float32 runs take the FMA kernels,
-		// with padding (17, 13 are not multiples of 4 or 8).
+		// Every dimension ≥ the kernels' fmaMin: the float32 runs take the FMA
+		// kernels, with padding (17, 13 are not multiples of 4 or 8).
 		const R, K, N = 17, 13, 21
 		switch o.name {
 		case "matmul NN wide":
@@ -51,9 +52,9 @@ func (o opModel) Loss(b *Builder, in Inputs) []Term {
 			return G.Mul(G.Must(G.Transpose(A)), G.Must(G.Transpose(B)))
 		})
 	case "matmul sparse NT", "matmul sparse TN":
-		// ReLU(x·P) is sparse and wide enough (sparseMin) for the kernels'
+		// ReLU(x·P) is sparse and wide enough (kernels.SparseMin) for the kernels'
 		// sparse paths, which must agree with the dense ones.
-		const wide = 2 * sparseMin
+		const wide = 2 * kernels.SparseMin
 		// A negative shift leaves about one entry in five nonzero.
 		xp := b.AddRowReLU(b.MatMul(x, b.Param("P", Normal(1), x.Shape()[1], wide)), b.Const(repeat(-0.3, wide)))
 		if o.name == "matmul sparse NT" {

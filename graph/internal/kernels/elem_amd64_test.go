@@ -1,4 +1,4 @@
-package graph
+package kernels
 
 import (
 	"math"
@@ -38,19 +38,19 @@ func TestElementwiseKernels(t *testing.T) {
 		t.Skip("no AVX2 + FMA")
 	}
 	const rows = 19 // two chunks of eight narrow rows, and three more
-	rng := NewRand(4, 0)
+	rng := newRand(4)
 	for _, n := range []int{1, 3, 7, 8, 9, 15, 16, 17, 24, 200, 203} {
 		a, b, v, w := elemData(rng, rows*n), elemData(rng, rows*n), elemData(rng, n), elemData(rng, n)
 		kernels := []struct {
 			name string
 			run  func(out []float32)
 		}{
-			{"biasAct", func(out []float32) { biasAct(out, a, v, false) }},
-			{"biasAct relu", func(out []float32) { biasAct(out, a, v, true) }},
-			{"reluGrad", func(out []float32) { reluGrad(out, a, b) }},
-			{"colSum", func(out []float32) { colSum(out[:n], a, n, false) }},
-			{"colSum negated", func(out []float32) { colSum(out[:n], a, n, true) }},
-			{"weightedSqErrGrad", func(out []float32) { weightedSqErrGrad(out, a, b, w, 0.37) }},
+			{"BiasAct", func(out []float32) { BiasAct(out, a, v, false) }},
+			{"BiasAct relu", func(out []float32) { BiasAct(out, a, v, true) }},
+			{"ReLUGrad", func(out []float32) { ReLUGrad(out, a, b) }},
+			{"ColSum", func(out []float32) { ColSum(out[:n], a, n, false) }},
+			{"ColSum negated", func(out []float32) { ColSum(out[:n], a, n, true) }},
+			{"WeightedSqErrGrad", func(out []float32) { WeightedSqErrGrad(out, a, b, w, 0.37) }},
 		}
 		for _, k := range kernels {
 			got, want := make([]float32, rows*n), make([]float32, rows*n)
@@ -63,15 +63,15 @@ func TestElementwiseKernels(t *testing.T) {
 				}
 			}
 		}
-		got := weightedSqErr(a, b, w)
+		got := WeightedSqErr(a, b, w)
 		var want float64
-		withGoLoops(func() { want = weightedSqErr(a, b, w) })
+		withGoLoops(func() { want = WeightedSqErr(a, b, w) })
 		if math.Abs(got-want) > 1e-6*math.Abs(want) {
-			t.Errorf("weightedSqErr n=%d = %v; want %v within 1e-6", n, got, want)
+			t.Errorf("WeightedSqErr n=%d = %v; want %v within 1e-6", n, got, want)
 		}
 		if slices.Contains([]int{8, 16, 24}, n) { // no tail: the lanes' sum is all there is
-			if again := weightedSqErr(a, b, w); again != got {
-				t.Errorf("weightedSqErr n=%d not deterministic: %v then %v", n, got, again)
+			if again := WeightedSqErr(a, b, w); again != got {
+				t.Errorf("WeightedSqErr n=%d not deterministic: %v then %v", n, got, again)
 			}
 		}
 	}
@@ -79,18 +79,18 @@ func TestElementwiseKernels(t *testing.T) {
 
 func BenchmarkElementwise(b *testing.B) {
 	const rows, n = 1024, 200
-	rng := NewRand(5, 0)
+	rng := newRand(5)
 	x, y, v, w := elemData(rng, rows*n), elemData(rng, rows*n), elemData(rng, n), elemData(rng, n)
 	out := make([]float32, rows*n)
 	kernels := []struct {
 		name string
 		run  func()
 	}{
-		{"biasActReLU", func() { biasAct(out, x, v, true) }},
-		{"reluGrad", func() { reluGrad(out, x, y) }},
-		{"colSum", func() { colSum(out[:n], x, n, false) }},
-		{"weightedSqErr", func() { weightedSqErr(x, y, w) }},
-		{"weightedSqErrGrad", func() { weightedSqErrGrad(out, x, y, w, 0.5) }},
+		{"biasActReLU", func() { BiasAct(out, x, v, true) }},
+		{"ReLUGrad", func() { ReLUGrad(out, x, y) }},
+		{"ColSum", func() { ColSum(out[:n], x, n, false) }},
+		{"WeightedSqErr", func() { WeightedSqErr(x, y, w) }},
+		{"WeightedSqErrGrad", func() { WeightedSqErrGrad(out, x, y, w, 0.5) }},
 	}
 	for _, k := range kernels {
 		for _, impl := range []string{"avx2", "go"} {

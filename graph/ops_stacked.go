@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/chewxy/hm"
+	"github.com/toymodels/superposition/graph/internal/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -87,9 +88,9 @@ func stackedBiasActOp(relu bool) *kernelOp {
 		size := in[0].Size() / k
 		for i := range k {
 			if out.Dtype() == tensor.Float32 {
-				biasAct(out.Float32s()[i*size:(i+1)*size], in[0].Float32s()[i*size:(i+1)*size], in[1].Float32s()[i*n:(i+1)*n], relu)
+				kernels.BiasAct(out.Float32s()[i*size:(i+1)*size], in[0].Float32s()[i*size:(i+1)*size], in[1].Float32s()[i*n:(i+1)*n], relu)
 			} else {
-				biasAct(out.Float64s()[i*size:(i+1)*size], in[0].Float64s()[i*size:(i+1)*size], in[1].Float64s()[i*n:(i+1)*n], relu)
+				kernels.BiasAct(out.Float64s()[i*size:(i+1)*size], in[0].Float64s()[i*size:(i+1)*size], in[1].Float64s()[i*n:(i+1)*n], relu)
 			}
 		}
 		return nil
@@ -118,9 +119,9 @@ func blockColSumOp(blocks int) *kernelOp {
 		size := in[0].Size() / blocks
 		for i := range blocks {
 			if dst.Dtype() == tensor.Float32 {
-				colSum(dst.Float32s()[i*n:(i+1)*n], in[0].Float32s()[i*size:(i+1)*size], n, false)
+				kernels.ColSum(dst.Float32s()[i*n:(i+1)*n], in[0].Float32s()[i*size:(i+1)*size], n, false)
 			} else {
-				colSum(dst.Float64s()[i*n:(i+1)*n], in[0].Float64s()[i*size:(i+1)*size], n, false)
+				kernels.ColSum(dst.Float64s()[i*n:(i+1)*n], in[0].Float64s()[i*size:(i+1)*size], n, false)
 			}
 		}
 		return nil
@@ -150,9 +151,9 @@ func stackedSqErrOp() *kernelOp {
 		for i := range k {
 			a, c := i*size, (i+1)*size
 			if dst.Dtype() == tensor.Float32 {
-				dst.Float32s()[i] = float32(weightedSqErr(in[0].Float32s()[a:c], in[1].Float32s()[a:c], in[2].Float32s()[i*n:(i+1)*n]))
+				dst.Float32s()[i] = float32(kernels.WeightedSqErr(in[0].Float32s()[a:c], in[1].Float32s()[a:c], in[2].Float32s()[i*n:(i+1)*n]))
 			} else {
-				dst.Float64s()[i] = weightedSqErr(in[0].Float64s()[a:c], in[1].Float64s()[a:c], in[2].Float64s()[i*n:(i+1)*n])
+				dst.Float64s()[i] = kernels.WeightedSqErr(in[0].Float64s()[a:c], in[1].Float64s()[a:c], in[2].Float64s()[i*n:(i+1)*n])
 			}
 		}
 		return nil
@@ -180,10 +181,10 @@ func stackedSqErrGradOp(sign float64) *kernelOp {
 			a, c := i*size, (i+1)*size
 			if dst.Dtype() == tensor.Float32 {
 				s := sign * 2 * float64(in[3].Float32s()[i]) / r
-				weightedSqErrGrad(dst.Float32s()[a:c], in[0].Float32s()[a:c], in[1].Float32s()[a:c], in[2].Float32s()[i*n:(i+1)*n], float32(s))
+				kernels.WeightedSqErrGrad(dst.Float32s()[a:c], in[0].Float32s()[a:c], in[1].Float32s()[a:c], in[2].Float32s()[i*n:(i+1)*n], float32(s))
 			} else {
 				s := sign * 2 * in[3].Float64s()[i] / r
-				weightedSqErrGrad(dst.Float64s()[a:c], in[0].Float64s()[a:c], in[1].Float64s()[a:c], in[2].Float64s()[i*n:(i+1)*n], s)
+				kernels.WeightedSqErrGrad(dst.Float64s()[a:c], in[0].Float64s()[a:c], in[1].Float64s()[a:c], in[2].Float64s()[i*n:(i+1)*n], s)
 			}
 		}
 		return nil

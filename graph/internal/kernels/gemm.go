@@ -1,4 +1,4 @@
-package graph
+package kernels
 
 import (
 	"runtime"
@@ -13,14 +13,14 @@ import (
 // The sum over k runs in the same order for every entry, whatever the
 // blocking, so results do not depend on scheduling; they can differ in the
 // last bits from the Go loops (FMA rounds once).
-func sgemm(c, a, b []float32, r, k, n int, scratch *arena) {
+func sgemm(c, a, b []float32, r, k, n int, scratch *Arena) {
 	sgemmStrided(c, a, b, r, k, n, k, 1, scratch)
 }
 
 // sgemmStrided is sgemm with A's element (i, kk) at a[i·ars + kk·acs]:
 // ars = k, acs = 1 is a row-major A; ars = 1, acs = r reads a row-major
 // [k, r] matrix as its transpose in place, without a transposed copy.
-func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *arena) {
+func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 	if r == 0 || n == 0 || k == 0 {
 		return
 	}
@@ -135,7 +135,7 @@ const parallelMin = 1 << 24
 
 // transpose writes the transpose of the row-major [r, c] matrix a into
 // dst [c, r].
-func transpose[T float](dst, a []T, r, c int) {
+func transpose[T Float](dst, a []T, r, c int) {
 	for i := 0; i < r; i++ {
 		row := a[i*c : (i+1)*c]
 		for j, v := range row {

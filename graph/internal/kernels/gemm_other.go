@@ -1,0 +1,30 @@
+//go:build !amd64
+
+package kernels
+
+// hasFMA is false off amd64: the Go loops are used.
+const hasFMA = false
+
+func sgemm4x16(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x16 without AVX2")
+}
+
+func sgemm4x8(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x8 without AVX2")
+}
+
+func addRowAct32(out, a, v *float32, n int, relu bool) { panic("kernels: addRowAct32 without AVX2") }
+func addTo32(dst, a *float32, n int)                   { panic("kernels: addTo32 without AVX2") }
+func reluMask32(dst, out, grad *float32, n int)        { panic("kernels: reluMask32 without AVX2") }
+func sqErrGrad32(dst, x, y, w *float32, n int, s float32) {
+	panic("kernels: sqErrGrad32 without AVX2")
+}
+func sqErrRow32(x, y, w *float32, n int) float32 { panic("kernels: sqErrRow32 without AVX2") }
+
+func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, rows int, mask *uint32) {
+	panic("kernels: sgemm4x8m without AVX2")
+}
+
+func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x24 without AVX2")
+}
