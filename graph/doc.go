@@ -17,6 +17,15 @@
 //     updates the weights, so the solver is ours, with correctly decoupled
 //     weight decay), optional post-step constraints, NaN/Inf detection and
 //     context cancellation. It runs on Gorgonia's TapeMachine.
+//   - A batch is a set of named inputs ([Input], [Batch]): float features, int
+//     token ids or targets. A [Source] fills them each step and a [Model]'s
+//     loss reads them by name ([Inputs]); [FromFeatures] adapts a source of one
+//     float matrix (toy data, SAE activations), read as in.X().
+//   - A [HookedModel] brings its own part of the loop (an SAE's decoder
+//     constraint, resampling and counters) as [Hooks], with checkpointed
+//     state; [Train] always installs them.
+//   - Random streams are named ([Stream], [StreamSeed]): derived from the run's
+//     seed, a name and indices, so they cannot collide.
 //   - [Sweep] trains many independent models at once on all cores. Every
 //     instance draws from its own source seeded by [DeriveSeed], and every
 //     instance owns its own graph, so results do not depend on scheduling or
@@ -31,7 +40,7 @@
 //     checks and the diff of gradient ops.
 //   - ops_matmul.go: MatMul, MatMulT, TMatMul, T, TiedProduct.
 //   - ops_elementwise.go: AddRow, AddRowReLU, SubRow, MulRow, Add, Sub, Mul,
-//     Scale, ReLU, Square, Abs, Detach.
+//     Scale, ReLU, Square, Abs, Detach; ops_tanh.go: Tanh.
 //   - ops_reduce.go: Sum, Mean, RowNorms.
 //   - ops_loss.go: WeightedSqErr, L1, L0, [Coef] and ScaleBy.
 //   - ops_sparse.go: TopK, BatchTopK, MaskedTopK, JumpReLU.
@@ -39,7 +48,7 @@
 //     and Pick.
 //   - internal/kernels: the numeric loops behind the ops: the AVX2 + FMA
 //     GEMM and elementwise assembly with their Go fallbacks.
-//   - training: train.go ([Train], [Trainer]), adam.go, schedule.go,
+//   - training: batch.go (named inputs), train.go ([Train], [Trainer], [Hooks]), adam.go, schedule.go,
 //     checkpoint.go, sweep.go, prefetch.go, progress.go, forward.go,
 //     stacksource.go; params.go and seed.go hold parameters and seeding;
 //     gradcheck.go the finite-difference check every op is tested with.
