@@ -307,9 +307,6 @@ func Train(ctx context.Context, m *Model, src graph.Features, p *graph.Params, s
 	if src.Width() != cfg.Inputs {
 		return graph.History{}, Stats{}, fmt.Errorf("sae: train: source width %d, d_in %d", src.Width(), cfg.Inputs)
 	}
-	if p.Tensor(ParamWDec) == nil {
-		return graph.History{}, Stats{}, errors.New("sae: train: parameters not initialised (call Init)")
-	}
 	if cfg.Checkpoint != "" {
 		k := cfg
 		k.Checkpoint, k.CheckpointEvery = "", 0

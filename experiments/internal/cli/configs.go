@@ -91,7 +91,7 @@ func (t Toy) Validate() error {
 	case t.Hidden < 1:
 		return fmt.Errorf("-hidden %d: must be at least 1", t.Hidden)
 	case !(t.Importance > 0) || math.IsInf(t.Importance, 0):
-		return fmt.Errorf("-importance %v: must be a positive number", t.Importance)
+		return fmt.Errorf("-importance-decay %v: must be a positive number", t.Importance)
 	case len(t.Probabilities) == 0:
 		return errors.New("-probabilities: need at least one value")
 	}
@@ -107,7 +107,7 @@ func (t Toy) Validate() error {
 		}
 	}
 	if _, err := t.Kinds(); err != nil {
-		return fmt.Errorf("-model %q: want one of %v, or both (relu and linear)", t.Model, tms.Kinds)
+		return fmt.Errorf("-model %q: want one of %v (relu-output for relu), or both (relu and linear)", t.Model, tms.Kinds)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ func validateDecompose(c paper.DecomposeConfig) error {
 	case !(c.Probability > 0 && c.Probability <= 1):
 		return fmt.Errorf("-probability %v: must be in (0, 1]", c.Probability)
 	case !(c.Importance > 0) || math.IsInf(c.Importance, 0):
-		return fmt.Errorf("-importance %v: must be a positive number", c.Importance)
+		return fmt.Errorf("-importance-decay %v: must be a positive number", c.Importance)
 	case c.Source == paper.SourceSynthetic && !(c.Active > 0 && c.Active <= float64(c.Features)):
 		return fmt.Errorf("-active %v: must be in (0, features=%d]", c.Active, c.Features)
 	case c.ToySteps < 1:
