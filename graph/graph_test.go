@@ -184,6 +184,11 @@ func TestScheduleRate(t *testing.T) {
 		{Constant, 0, 100, 10, 0.1},
 		{Linear, 10, 110, 10, 1},
 		{Linear, 60, 110, 10, 0.5},
+		// The peer's LM schedule: warmup factor times a cosine from step 0.
+		{WarmupCosine, 0, 300, 100, 0.01},
+		{WarmupCosine, 99, 300, 100, 0.5 * (1 + math.Cos(math.Pi*99/300))},
+		{WarmupCosine, 150, 300, 100, 0.5},
+		{WarmupCosine, 10, 100, 0, 0.5 * (1 + math.Cos(math.Pi*10/100))},
 	}
 	for _, tt := range tests {
 		if got := tt.s.Rate(1, tt.step, tt.steps, tt.warmup); math.Abs(got-tt.want) > 1e-12 {
@@ -273,6 +278,36 @@ func TestAdamParallelIsExact(t *testing.T) {
 	for i := range one {
 		if math.Float32bits(one[i]) != math.Float32bits(two[i]) {
 			t.Fatalf("w[%d] = %v on one core, %v on two", i, one[i], two[i])
+		}
+	}
+}
+
+func TestClipGrads(t *testing.T) {
+	tests := []struct {
+		name     string
+		grads    [][]float32
+		limit    float64
+		wantNorm float64
+		want     [][]float32
+	}{
+		{"under the limit is unchanged", [][]float32{{0.3}, {0.4}}, 1, 0.5, [][]float32{{0.3}, {0.4}}},
+		{"over the limit is scaled to it", [][]float32{{3, 0}, {4}}, 1, 5, [][]float32{{0.6, 0}, {0.8}}},
+		{"the norm spans every parameter", [][]float32{{1, 1}, {1, 1}}, 1, 2, [][]float32{{0.5, 0.5}, {0.5, 0.5}}},
+	}
+	for _, tt := range tests {
+		ts := make([]*tensor.Dense, len(tt.grads))
+		for i, g := range tt.grads {
+			ts[i] = tensor.New(tensor.WithBacking(append([]float32(nil), g...)), tensor.WithShape(len(g)))
+		}
+		if got := clipGrads(ts, tt.limit); math.Abs(got-tt.wantNorm) > 1e-6 {
+			t.Errorf("%s: norm = %v; want %v", tt.name, got, tt.wantNorm)
+		}
+		for i, g := range ts {
+			for j, v := range g.Float32s() {
+				if math.Abs(float64(v-tt.want[i][j])) > 1e-6 {
+					t.Errorf("%s: grad[%d][%d] = %v; want %v", tt.name, i, j, v, tt.want[i][j])
+				}
+			}
 		}
 	}
 }

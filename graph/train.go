@@ -45,6 +45,11 @@ type Config struct {
 	Warmup int `json:"warmup"`
 	// Adam holds the solver's hyper-parameters.
 	Adam AdamConfig `json:"adam"`
+	// ClipNorm, when positive, rescales the gradients before every solver
+	// step so that their global L2 norm (over every parameter) is at most
+	// ClipNorm, as torch.nn.utils.clip_grad_norm_ does: each gradient is
+	// multiplied by min(1, ClipNorm/(norm+1e-6)). 0: no clipping.
+	ClipNorm float64 `json:"clip_norm,omitempty"`
 	// LogEvery is the interval, in steps, of loss records in the history and
 	// of debug log lines; 0 means Steps/100 (at least 1).
 	LogEvery int `json:"log_every"`
@@ -90,6 +95,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("warmup %d: must not be negative", c.Warmup)
 	case c.LogEvery < 0:
 		return fmt.Errorf("log_every %d: must not be negative", c.LogEvery)
+	case c.ClipNorm < 0 || math.IsNaN(c.ClipNorm) || math.IsInf(c.ClipNorm, 0):
+		return fmt.Errorf("clip_norm %v: must be a finite number ≥ 0 (0: no clipping)", c.ClipNorm)
 	}
 	if err := c.Schedule.Validate(); err != nil {
 		return err
@@ -303,6 +310,7 @@ type Trainer struct {
 	logEvery int
 	step     int
 	hist     History
+	gradNorm float64 // global gradient norm before clipping, last step
 }
 
 // NewTrainer compiles the training graph of m over p (parameters are created
@@ -383,6 +391,50 @@ func (t *Trainer) Input(name string) *tensor.Dense { return t.prog.input(name) }
 // latents it resamples).
 func (t *Trainer) Solver() *Adam { return t.adam }
 
+// GradNorm is the global L2 norm of the gradients of the last step before
+// clipping; 0 unless Config.ClipNorm is set.
+func (t *Trainer) GradNorm() float64 { return t.gradNorm }
+
+// clipGrads scales every gradient by min(1, limit/(norm+1e-6)), where norm
+// is the global L2 norm of all of them (summed in float64, in parameter
+// order, so the result does not depend on scheduling), and returns norm.
+// A non-finite norm leaves the gradients as they are, for the solver's
+// non-finite check to report.
+func clipGrads(grads []*tensor.Dense, limit float64) float64 {
+	var ss float64
+	for _, g := range grads {
+		switch d := backing(g).(type) {
+		case []float32:
+			for _, v := range d {
+				ss += float64(v) * float64(v)
+			}
+		case []float64:
+			for _, v := range d {
+				ss += v * v
+			}
+		}
+	}
+	norm := math.Sqrt(ss)
+	coef := limit / (norm + 1e-6)
+	if coef >= 1 || math.IsNaN(coef) || math.IsInf(norm, 0) {
+		return norm
+	}
+	for _, g := range grads {
+		switch d := backing(g).(type) {
+		case []float32:
+			c := float32(coef)
+			for i := range d {
+				d[i] *= c
+			}
+		case []float64:
+			for i := range d {
+				d[i] *= coef
+			}
+		}
+	}
+	return norm
+}
+
 // StepsDone is the number of steps run so far.
 func (t *Trainer) StepsDone() int { return t.step }
 
@@ -419,6 +471,9 @@ func (t *Trainer) Step() ([]float64, error) {
 		if err := h(step, t.p, t.grads); err != nil {
 			return nil, fmt.Errorf("graph: train: step %d: edit gradients: %w", step, err)
 		}
+	}
+	if t.cfg.ClipNorm > 0 {
+		t.gradNorm = clipGrads(gt, t.cfg.ClipNorm)
 	}
 	lr := t.cfg.Schedule.Rate(t.cfg.LR, step, t.cfg.Steps, t.cfg.Warmup)
 	if err := t.adam.Update(lr, prog.paramNames, prog.paramTensors, gt); err != nil {
