@@ -31,6 +31,7 @@ type Builder struct {
 	fixed map[*Node]bool
 	// watched are the nodes whose values a program keeps after each run.
 	watched []watch
+	hooks   HookPoints // nil: Hook is the identity
 }
 
 type watch struct {

@@ -638,7 +638,14 @@ type program struct {
 }
 
 func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*program, error) {
+	return compileHooked(m, src, p, batch, withGrads, nil)
+}
+
+// compileHooked is compile with hook points: the model's [Builder.Hook]
+// calls become ops that run the functions of hooks.
+func compileHooked(m Model, src Source, p *Params, batch int, withGrads bool, hooks HookPoints) (*program, error) {
 	b := NewBuilder(p)
+	b.hooks = hooks
 	in, ts := b.inputNodes(src, batch)
 	if b.Err() != nil {
 		return nil, b.Err()
