@@ -230,6 +230,9 @@ func TrainLM(ctx context.Context, r Run, cfg LMConfig) (LMResult, float64, error
 	if err != nil {
 		return LMResult{}, 0, err
 	}
+	if hist.ResumedAt > 0 {
+		log.Warnf("lm: resumed from its checkpoint at step %d", hist.ResumedAt)
+	}
 	// Train losses are recorded every EvalEvery steps and at the last, as
 	// the curve's points are (a point's Step counts the updates done).
 	train := map[int]float64{}
@@ -250,7 +253,7 @@ func TrainLM(ctx context.Context, r Run, cfg LMConfig) (LMResult, float64, error
 	res.ValBitsPerByte = round4(res.ValBitsPerByte)
 	for i := 0; i < cfg.Samples; i++ {
 		prompt := lmPrompts[i%len(lmPrompts)]
-		text, err := transformer.Sample(m, p, []byte(prompt), cfg.SampleBytes, cfg.Temperature, graph.Stream(cfg.Seed, "lm/sample", i))
+		text, err := transformer.Sample(m, p, []byte(prompt), cfg.SampleBytes, cfg.Temperature, graph.StreamSeed(cfg.Seed, "lm/sample", i))
 		if err != nil {
 			return LMResult{}, 0, err
 		}
