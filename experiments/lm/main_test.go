@@ -5,9 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
 )
 
@@ -17,7 +17,10 @@ func TestMain(m *testing.M) { clitest.Main(m, exitCode) }
 // temporary GOROOT/src, so the tests train on real Go source in seconds.
 func smallGoroot(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join(runtime.GOROOT(), "src")
+	src, err := corpus.DefaultRoot()
+	if err != nil {
+		t.Skipf("no GOROOT: %v", err)
+	}
 	dst := filepath.Join(t.TempDir(), "src")
 	for _, pkg := range []string{"strings", "bytes", "sort", "errors", "unicode/utf8", "container/list", "container/ring", "path"} {
 		files, err := filepath.Glob(filepath.Join(src, pkg, "*.go"))
