@@ -23,11 +23,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/transformer"
 	"github.com/toymodels/superposition/paper"
 )
 
@@ -64,15 +66,48 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
+// Validate names the first bad flag.
 func (c *config) Validate() error {
-	if c.Out == "" {
-		return errors.New("-out: must not be empty")
-	}
 	if c.checkpointDir != "" {
 		c.Checkpoint = filepath.Join(c.checkpointDir, "lm.ckpt")
 	}
+	m := c.Model.WithDefaults()
+	positive := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
+	switch {
+	case c.Out == "":
+		return errors.New("-out: must not be empty")
+	case c.Steps < 1:
+		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
+	case m.Act != transformer.ReLU && m.Act != transformer.SoLU:
+		return fmt.Errorf("-act %q: want relu or solu", m.Act)
+	case m.DModel < 1 || m.Heads < 1 || m.DMLP < 1 || m.Ctx < 1:
+		return fmt.Errorf("-d-model %d, -heads %d, -d-mlp %d, -ctx %d: must all be at least 1", m.DModel, m.Heads, m.DMLP, m.Ctx)
+	case m.DModel%m.Heads != 0:
+		return fmt.Errorf("-heads %d: must divide -d-model %d", m.Heads, m.DModel)
+	case c.Batch < 1:
+		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case !positive(c.LR):
+		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
+	case c.Warmup < 0:
+		return fmt.Errorf("-warmup %d: must not be negative", c.Warmup)
+	case !(c.Adam.WeightDecay >= 0) || math.IsInf(c.Adam.WeightDecay, 0):
+		return fmt.Errorf("-weight-decay %v: must be a finite number ≥ 0", c.Adam.WeightDecay)
+	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
+		return fmt.Errorf("-clip %v: must be a finite number ≥ 0 (0: no clipping)", c.ClipNorm)
+	case c.EvalEvery < 0:
+		return fmt.Errorf("-eval-every %d: must not be negative (0: steps/20)", c.EvalEvery)
+	case c.EvalWindows < 1:
+		return fmt.Errorf("-eval-windows %d: must be at least 1", c.EvalWindows)
+	case c.Samples < 0 || c.SampleBytes < 0:
+		return fmt.Errorf("-samples %d, -sample-bytes %d: must not be negative", c.Samples, c.SampleBytes)
+	case !positive(c.Temperature):
+		return fmt.Errorf("-temperature %v: must be a positive number", c.Temperature)
+	case c.Checkpoint != "" && c.CheckpointEvery < 1:
+		return fmt.Errorf("-checkpoint-every %d: must be at least 1", c.CheckpointEvery)
+	}
+	// Fields only a -config file sets.
 	if err := c.LMConfig.Validate(); err != nil {
-		return flagError(err)
+		return fmt.Errorf("-config: %w", err)
 	}
 	if c.Root != "" {
 		if fi, err := os.Stat(c.Root); err != nil || !fi.IsDir() {
@@ -81,9 +116,6 @@ func (c *config) Validate() error {
 	}
 	return nil
 }
-
-// flagError names the flag of a config error.
-func flagError(err error) error { return fmt.Errorf("bad flag: %w", err) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
