@@ -16,7 +16,8 @@
 //     gradients, optional gradient edits, an [Adam] step (Gorgonia's AdamW never
 //     updates the weights, so the solver is ours, with correctly decoupled
 //     weight decay), optional post-step constraints, NaN/Inf detection and
-//     context cancellation. It runs on Gorgonia's TapeMachine.
+//     context cancellation, with optional gradient-norm clipping
+//     (Config.ClipNorm). It runs on Gorgonia's TapeMachine.
 //   - A batch is a set of named inputs ([Input], [Batch]): float features, int
 //     token ids or targets. A [Source] fills them each step and a [Model]'s
 //     loss reads them by name ([Inputs]); [FromFeatures] adapts a source of one
@@ -47,7 +48,11 @@
 //   - the sequence-model ops, activations [B·T, d]: ops_embed.go (Embed,
 //     AddTiled), ops_norm.go (LayerNorm), ops_xent.go
 //     (SoftmaxCrossEntropy), ops_solu.go (SoLU), ops_pointwise.go (GELU,
-//     Exp, Log, Sigmoid).
+//     Exp, Log, Sigmoid), ops_attention.go (CausalAttention, its pattern,
+//     AttentionForward).
+//   - hooks.go: hook points ([Builder.Hook], [HookPoints]) and [Runner], a
+//     forward-only program in which any named activation can be cached,
+//     zero-ablated or replaced (an SAE spliced in).
 //   - ops_stacked.go: the Stacked ops that train K instances in one graph,
 //     and Pick.
 //   - internal/kernels: the numeric loops behind the ops: the AVX2 + FMA

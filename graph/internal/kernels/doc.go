@@ -18,6 +18,10 @@
 //   - gemm.go: the blocked, panelled, optionally parallel sgemm driver.
 //   - elementwise.go: [BiasAct], [ReLU], [AbsSign], [ReLUGrad], [ColSum],
 //     [WeightedSqErr], [WeightedSqErrGrad], [SubRow].
+//   - strided.go: [GemmAdd], a product on column blocks of row-strided
+//     matrices (one attention head's columns, where they lie).
+//   - softmax.go: [Softmax] and [SoftmaxGrad] with a float32 exp (AVX2 in
+//     softmax_amd64.s, the same bits as its Go loop).
 //   - gemm_amd64.go, gemm_amd64.s, elem_amd64.s: the assembly and the CPU
 //     feature check; gemm_other.go: stubs off amd64.
 package kernels
