@@ -150,10 +150,11 @@ type LMResult struct {
 // lmPrompts are the starts of the generated samples.
 var lmPrompts = []string{"package ", "func (s *", "// Copyright 20", "\tif err != nil {\n\t\t"}
 
-// TrainLM trains the transformer of cfg on the Go corpus, writes the model
-// (TransformerLens layout) into cfg.Out and returns the summary and the
-// tokens per second of the training steps (evaluation excluded).
-func TrainLM(ctx context.Context, r Run, cfg LMConfig) (LMResult, float64, error) {
+// TrainLM trains the transformer of cfg on the Go corpus (progress labelled
+// label), writes the model (TransformerLens layout) into cfg.Out and
+// returns the summary and the tokens per second of the training steps
+// (evaluation excluded).
+func TrainLM(ctx context.Context, r Run, label string, cfg LMConfig) (LMResult, float64, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return LMResult{}, 0, err
@@ -214,7 +215,7 @@ func TrainLM(ctx context.Context, r Run, cfg LMConfig) (LMResult, float64, error
 	}
 	tc := graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.WarmupCosine, Warmup: cfg.Warmup,
 		Adam: cfg.Adam, ClipNorm: cfg.ClipNorm, LogEvery: cfg.EvalEvery}
-	bar := r.progress("lm", cfg.Steps)
+	bar := r.progress(label, cfg.Steps)
 	opts := append(r.trainOptions(bar), graph.WithHooks(hooks))
 	if cfg.Checkpoint != "" {
 		key, err := lmCheckpointKey(cfg, stats)

@@ -123,7 +123,7 @@ func exitCode(args []string) int {
 	fs := flag.NewFlagSet("lm", flag.ContinueOnError)
 	cfg.Register(fs)
 	return cli.Main("lm", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		res, tps, err := paper.TrainLM(ctx, env.Run(), cfg.LMConfig)
+		res, tps, err := paper.TrainLM(ctx, env.Run(), "lm", cfg.LMConfig)
 		if err != nil {
 			return err
 		}

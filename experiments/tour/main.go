@@ -46,6 +46,9 @@ type Config struct {
 	Privileged paper.Toy              `json:"privileged"`
 	AbsVal     paper.Toy              `json:"absval"`
 	Decompose  paper.DecomposeConfig  `json:"decompose"`
+	// LM is the last stage, a one-layer byte transformer on Go's standard
+	// library; null skips it.
+	LM *paper.LMConfig `json:"lm,omitempty"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
@@ -75,8 +78,10 @@ func DefaultConfig() Config {
 	decompose := paper.DefaultDecomposeConfig()
 	decompose.ToySteps, decompose.SAESteps, decompose.EvalSamples = 5000, 4000, 1<<15
 	decompose.Variants = []string{"topk", "relu-l1"}
+	lm := paper.DefaultLMConfig()
+	lm.Steps, lm.EvalEvery, lm.EvalWindows, lm.Samples, lm.SampleBytes = 300, 50, 128, 2, 160
 	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated,
-		Privileged: privileged, AbsVal: absval, Decompose: decompose}
+		Privileged: privileged, AbsVal: absval, Decompose: decompose, LM: &lm}
 }
 
 // Register adds the tour's flags to fs.
@@ -106,6 +111,15 @@ func (c Config) resolve() Config {
 	if c.Restarts > 0 {
 		c.Decompose.ToyRestarts = c.Restarts
 	}
+	if c.LM != nil {
+		lm := *c.LM
+		lm.Out, lm.Seed, lm.Verbose = filepath.Join(c.Out, "lm"), c.Seed, c.Verbose
+		if c.Steps > 0 {
+			lm.Steps = c.Steps
+		}
+		lm = lm.WithDefaults()
+		c.LM = &lm
+	}
 	return c
 }
 
@@ -120,7 +134,17 @@ func (c Config) Validate() error {
 	r := c.resolve()
 	return errors.Join(cli.Toy{Toy: r.Intro}.Validate(), cli.Toy{Toy: r.Geometry}.Validate(), cli.Phase{PhaseConfig: r.Phase}.Validate(),
 		cli.Correlated{CorrelatedConfig: r.Correlated}.Validate(), cli.Toy{Toy: r.Privileged}.Validate(), cli.Toy{Toy: r.AbsVal}.Validate(),
-		cli.Decompose{DecomposeConfig: r.Decompose}.Validate())
+		cli.Decompose{DecomposeConfig: r.Decompose}.Validate(), validateLM(r.LM))
+}
+
+func validateLM(c *paper.LMConfig) error {
+	if c == nil {
+		return nil
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("lm: %w", err)
+	}
+	return nil
 }
 
 // Summary is the tour's summary.json.
@@ -134,6 +158,7 @@ type Summary struct {
 	Privileged []paper.NeuronRun       `json:"privileged"`
 	AbsVal     []paper.NeuronRun       `json:"absval"`
 	Decompose  paper.DecomposeSummary  `json:"decompose"`
+	LM         *paper.LMResult         `json:"lm,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
@@ -149,7 +174,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	sum := Summary{Experiment: "tour", Config: cfg}
 	var sections []interp.Section
 
-	intro, err := paper.RunToy(ctx, r, "tour 1/6: intro", cfg.Intro)
+	intro, err := paper.RunToy(ctx, r, "tour 1/7: intro", cfg.Intro)
 	if err != nil {
 		return err
 	}
@@ -174,7 +199,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	})
 	sections = append(sections, introSections...)
 
-	geom, err := paper.RunToy(ctx, r, "tour 2/6: geometry", cfg.Geometry)
+	geom, err := paper.RunToy(ctx, r, "tour 2/7: geometry", cfg.Geometry)
 	if err != nil {
 		return err
 	}
@@ -188,7 +213,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	geomSections[0].Heading = fmt.Sprintf("2. The geometry of superposition (n = %d, m = %d)", cfg.Geometry.Features, cfg.Geometry.Hidden)
 	sections = append(sections, geomSections...)
 
-	phase, err := paper.TrainPhase(ctx, r, "tour 3/6: phase", cfg.Phase)
+	phase, err := paper.TrainPhase(ctx, r, "tour 3/7: phase", cfg.Phase)
 	if err != nil {
 		return err
 	}
@@ -200,7 +225,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
 	sections = append(sections, phaseSections...)
 
-	corr, err := paper.TrainCorrelated(ctx, r, "tour 4/6: correlated", cfg.Correlated, paper.CorrelatedSetups)
+	corr, err := paper.TrainCorrelated(ctx, r, "tour 4/7: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
 		return err
 	}
@@ -212,14 +237,14 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
 	sections = append(sections, corrSections...)
 
-	priv, err := paper.RunToy(ctx, r, "tour 5/6: privileged basis", cfg.Privileged)
+	priv, err := paper.RunToy(ctx, r, "tour 5/7: privileged basis", cfg.Privileged)
 	if err != nil {
 		return err
 	}
 	for _, r := range priv {
 		sum.Privileged = append(sum.Privileged, paper.ReadNeurons(r, false))
 	}
-	abs, err := paper.RunToy(ctx, r, "tour 5/6: |x|", cfg.AbsVal)
+	abs, err := paper.RunToy(ctx, r, "tour 5/7: |x|", cfg.AbsVal)
 	if err != nil {
 		return err
 	}
@@ -265,6 +290,23 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		best.Variant, best.Latents, 100*best.RecoveredFraction, len(dec.Toy.Truth), best.FeaturesPerLatent, 100*derefOr(best.LossRecovered, math.NaN()))},
 		decSections[0].Paragraphs...)
 	sections = append(sections, decSections...)
+
+	if cfg.LM != nil {
+		lm, _, err := paper.TrainLM(ctx, r, "tour 7/7: lm", *cfg.LM)
+		if err != nil {
+			return err
+		}
+		sum.LM = &lm
+		lmSections, err := paper.LMReport(cfg.LM.Out, lm)
+		if err != nil {
+			return err
+		}
+		lmSections[0].Heading = "7. The same framework on real text: a one-layer transformer on Go's own source"
+		lmSections[0].Paragraphs = append(lmSections[0].Paragraphs,
+			"The network Towards Monosemanticity decomposes, trained briefly; its weights are in lm/model.safetensors in TransformerLens' layout. Full scale: go run ./experiments/lm.")
+		lmSections[1].Heading = "7b. Samples of the short-trained model"
+		sections = append(sections, lmSections...)
+	}
 
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
 		return err
