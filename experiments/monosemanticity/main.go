@@ -1,0 +1,157 @@
+// Command monosemanticity is Towards Monosemanticity in miniature: sparse
+// autoencoders trained on the 512-neuron MLP (blocks.0.mlp.hook_post) of the
+// one-layer byte transformer that experiments/lm trains on Go's standard
+// library, measured on the validation stream (L0, FVU, loss recovered by
+// splicing against the clean and the zero-ablated model, dead and dense
+// latents) and against the corpus's per-byte go/scanner labels
+// (specificity, the byte-only baseline, label-specific units, byte
+// detectors), beside the same measures of the MLP's neurons.
+//
+//	go run ./experiments/lm -out out/lm                  # first, the transformer
+//	go run ./experiments/monosemanticity [-lm out/lm] [-out out/monosemanticity] [-sizes 512,4096] [-variants topk] [-sae-steps 800]
+//
+// It writes summary.json (the config, the model's and the corpus's SHA-256,
+// clean and zero-ablated bits per byte, a "neurons" record and one record
+// per SAE in "saes"), report.html, timing.json, and every SAE in SAELens'
+// layout under OUT/saelens/VARIANT-LATENTS/, which
+// ../shared/peers/lm_peer.py splice --load-tl LM/model.safetensors --load-sae DIR
+// measures on the same validation rule.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/toymodels/superposition/experiments/internal/cli"
+	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/sae"
+	"github.com/toymodels/superposition/models/transformer"
+	"github.com/toymodels/superposition/paper"
+)
+
+func main() { os.Exit(exitCode(os.Args[1:])) }
+
+// intList is a comma-separated list of ints as a flag.Value.
+type intList []int
+
+func (l *intList) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *intList) Set(s string) error {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", part)
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+
+// strList is a comma-separated list of names as a flag.Value.
+type strList []string
+
+func (l *strList) String() string { return strings.Join(*l, ",") }
+
+func (l *strList) Set(s string) error {
+	*l = nil
+	for _, part := range strings.Split(s, ",") {
+		*l = append(*l, strings.TrimSpace(part))
+	}
+	return nil
+}
+
+type config struct{ paper.MonoConfig }
+
+func (c *config) Register(fs *flag.FlagSet) {
+	fs.StringVar(&c.Out, "out", c.Out, "output folder")
+	fs.StringVar(&c.LM, "lm", c.LM, "folder of an experiments/lm run (its model.safetensors and config.json)")
+	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
+	fs.Var((*intList)(&c.Sizes), "sizes", "dictionary sizes, comma-separated")
+	fs.Var((*strList)(&c.Variants), "variants", "SAE variants, comma-separated: "+fmt.Sprint(sae.Variants))
+	fs.IntVar(&c.K, "k", c.K, "TopK and BatchTopK: active latents per activation")
+	fs.Float64Var(&c.L1, "l1", c.L1, "relu-l1 and relu-l1-norm: sparsity coefficient")
+	fs.IntVar(&c.SAESteps, "sae-steps", c.SAESteps, "training steps per SAE")
+	fs.IntVar(&c.Batch, "sae-batch", c.Batch, "activations per SAE step")
+	fs.Float64Var(&c.LR, "sae-lr", c.LR, "Adam learning rate of the SAEs")
+	fs.IntVar(&c.BufferRows, "buffer", c.BufferRows, "activations in the shuffle buffer")
+	fs.IntVar(&c.EvalWindows, "eval-windows", c.EvalWindows, "validation windows measured (0: all, the exact rule)")
+	fs.StringVar(&c.Root, "goroot-src", c.Root, "the corpus: GOROOT/src to read (default: `go env GOROOT`/src)")
+	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
+}
+
+// Validate names the first bad flag.
+func (c *config) Validate() error {
+	switch {
+	case c.Out == "":
+		return errors.New("-out: must not be empty")
+	case len(c.Sizes) == 0:
+		return errors.New("-sizes: want at least one dictionary size")
+	case c.K < 1:
+		return fmt.Errorf("-k %d: must be at least 1", c.K)
+	case c.SAESteps < 1:
+		return fmt.Errorf("-sae-steps %d: must be at least 1", c.SAESteps)
+	case c.Batch < 1:
+		return fmt.Errorf("-sae-batch %d: must be at least 1", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("-sae-lr %v: must be a positive number", c.LR)
+	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
+		return fmt.Errorf("-l1 %v: must be a finite number ≥ 0", c.L1)
+	case c.EvalWindows < 0:
+		return fmt.Errorf("-eval-windows %d: must not be negative (0: all)", c.EvalWindows)
+	}
+	for _, s := range c.Sizes {
+		if s < c.K {
+			return fmt.Errorf("-sizes: %d latents: must be at least -k %d", s, c.K)
+		}
+	}
+	for _, v := range c.Variants {
+		if _, err := sae.ParseVariant(v); err != nil {
+			return fmt.Errorf("-variants: %w", err)
+		}
+	}
+	for _, f := range []string{transformer.WeightsFile, transformer.ConfigFile} {
+		if fi, err := os.Stat(filepath.Join(c.LM, f)); err != nil || !fi.Mode().IsRegular() {
+			return fmt.Errorf("-lm %s: no %s (run go run ./experiments/lm -out %s first)", c.LM, f, c.LM)
+		}
+	}
+	if c.BufferRows < c.PassWindows*128 {
+		return fmt.Errorf("-buffer %d: must hold at least one forward pass (%d activations)", c.BufferRows, c.PassWindows*128)
+	}
+	if err := c.MonoConfig.Validate(); err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
+	return nil
+}
+
+func exitCode(args []string) int {
+	cfg := &config{paper.DefaultMonoConfig()}
+	fs := flag.NewFlagSet("monosemanticity", flag.ContinueOnError)
+	cfg.Register(fs)
+	return cli.Main("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+		res, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
+		if err != nil {
+			return err
+		}
+		return paper.WriteOutputs(cfg.Out, res, interp.Report{
+			Title: "Towards Monosemanticity in miniature: sparse autoencoders on a byte transformer's MLP",
+			Intro: "Sparse autoencoders trained on the MLP activations of the one-layer transformer of experiments/lm, " +
+				"measured by splicing them into the model and against go/scanner's label of every byte.",
+			Config: res.Config,
+		}, func(string) ([]interp.Section, error) { return paper.MonoReport(res), nil })
+	})
+}
