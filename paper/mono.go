@@ -159,7 +159,7 @@ type feed struct {
 	x []float32
 }
 
-func (f *feed) Width() int        { return f.w }
+func (f *feed) Width() int         { return f.w }
 func (f *feed) Fill(dst []float32) { copy(dst, f.x) }
 
 // saeRunners runs an SAE's inference graph on batches of any row count.
