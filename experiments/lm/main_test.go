@@ -2,59 +2,14 @@ package main
 
 import (
 	"encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
 )
 
 func TestMain(m *testing.M) { clitest.Main(m, exitCode) }
-
-// smallGoroot copies a few packages of the real standard library into a
-// temporary GOROOT/src, so the tests train on real Go source in seconds.
-func smallGoroot(t *testing.T) string {
-	t.Helper()
-	src, err := corpus.DefaultRoot()
-	if err != nil {
-		t.Skipf("no GOROOT: %v", err)
-	}
-	dst := filepath.Join(t.TempDir(), "src")
-	for _, pkg := range []string{"strings", "bytes", "sort", "errors", "unicode/utf8", "container/list", "container/ring", "path"} {
-		files, err := filepath.Glob(filepath.Join(src, pkg, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Skipf("no Go source at %s: %v", filepath.Join(src, pkg), err)
-		}
-		if err := os.MkdirAll(filepath.Join(dst, pkg), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range files {
-			copyFile(t, f, filepath.Join(dst, pkg, filepath.Base(f)))
-		}
-	}
-	return dst
-}
-
-func copyFile(t *testing.T, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // small is a model and run small enough for a test.
 func small(root string) []string {
@@ -63,7 +18,7 @@ func small(root string) []string {
 }
 
 func TestLMWritesItsOutputs(t *testing.T) {
-	root := smallGoroot(t)
+	root := clitest.SmallGoroot(t)
 	out := t.TempDir()
 	if code := exitCode(append(small(root), "-out", out)); code != 0 {
 		t.Fatalf("exit code %d", code)
@@ -142,7 +97,7 @@ func TestKilledRunResumes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains twice")
 	}
-	root := smallGoroot(t)
+	root := clitest.SmallGoroot(t)
 	args := append(small(root), "-steps", "300", "-checkpoint-every", "20")
 	r := clitest.KillAndResume(t, exitCode, args, "*.ckpt", 1)
 	other := append(append([]string(nil), r.Args...), "-lr", "0.005")
