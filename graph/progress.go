@@ -29,6 +29,18 @@ type Progress struct {
 	mu       sync.Mutex
 	last     time.Time
 	now      func() time.Time
+	unit     string  // a second rate, unit per second (tokens)
+	perStep  float64 // units per step
+}
+
+// SetRate makes every report also show the rate of another unit, perStep of
+// them per step: a language model's tokens per second. Call it before the
+// run starts.
+func (p *Progress) SetRate(unit string, perStep float64) {
+	if p == nil {
+		return
+	}
+	p.unit, p.perStep = unit, perStep
 }
 
 // NewProgress returns a progress report over total steps written to w (nil
@@ -103,6 +115,9 @@ func (p *Progress) line(done int64, now time.Time) string {
 			fmt.Fprintf(&s, " %.0f steps/s", rate)
 		} else {
 			fmt.Fprintf(&s, " %s steps/s", strconv.FormatFloat(rate, 'g', 3, 64))
+		}
+		if p.unit != "" {
+			fmt.Fprintf(&s, " %.0f %s/s", rate*p.perStep, p.unit)
 		}
 	}
 	if l := math.Float64frombits(p.loss.Load()); !math.IsNaN(l) {

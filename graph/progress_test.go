@@ -32,3 +32,18 @@ func TestProgressOffTerminal(t *testing.T) {
 		t.Errorf("final line = %q; want the completed count", got)
 	}
 }
+
+// TestProgressSecondRate: a language model's bar also shows tokens/s.
+func TestProgressSecondRate(t *testing.T) {
+	var out bytes.Buffer
+	p := NewProgress(&out, "lm", 100)
+	clock := p.start
+	p.now = func() time.Time { return clock }
+	p.SetRate("tokens", 4096)
+	clock = clock.Add(10 * time.Second)
+	p.Add(20)
+	want := "lm: 20/100 steps (20%) 2 steps/s 8192 tokens/s 10s eta 40s\n"
+	if got := out.String(); got != want {
+		t.Errorf("line = %q; want %q", got, want)
+	}
+}

@@ -216,6 +216,7 @@ func TrainLM(ctx context.Context, r Run, label string, cfg LMConfig) (LMResult, 
 	tc := graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.WarmupCosine, Warmup: cfg.Warmup,
 		Adam: cfg.Adam, ClipNorm: cfg.ClipNorm, LogEvery: cfg.EvalEvery}
 	bar := r.progress(label, cfg.Steps)
+	bar.SetRate("tokens", float64(tokensPerStep))
 	opts := append(r.trainOptions(bar), graph.WithHooks(hooks))
 	if cfg.Checkpoint != "" {
 		key, err := lmCheckpointKey(cfg, stats)
