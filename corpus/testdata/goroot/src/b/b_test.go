@@ -1,0 +1,1 @@
+package p // b/b_test.go: a test, left out

@@ -1,0 +1,1 @@
+package p // b/c/v24.go

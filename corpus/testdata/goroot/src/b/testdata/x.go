@@ -1,0 +1,1 @@
+package p // b/testdata/x.go: under testdata, left out

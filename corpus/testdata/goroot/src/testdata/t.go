@@ -1,0 +1,1 @@
+package p // testdata/t.go: under testdata, left out

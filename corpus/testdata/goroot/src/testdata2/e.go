@@ -1,0 +1,1 @@
+package p // testdata2/e.go

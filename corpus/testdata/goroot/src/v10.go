@@ -1,0 +1,1 @@
+package p // v10.go
