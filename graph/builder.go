@@ -75,6 +75,15 @@ func (b *Builder) ParamNodes() (names []string, nodes []*Node) {
 	return names, nodes
 }
 
+// Fail records err, prefixed with op, as the builder's error if it is the
+// first, and returns nil: the way a model reports a bad shape or setting
+// while it builds. Every later call then does nothing.
+func (b *Builder) Fail(op string, err error) *Node { return b.fail(op, err) }
+
+// Hooked reports whether the graph is compiled with hook points
+// ([NewRunner]), so that [Builder.Hook] makes nodes.
+func (b *Builder) Hooked() bool { return b.hooks != nil }
+
 // fail records err (wrapped with op) if it is the first error.
 func (b *Builder) fail(op string, err error) *Node {
 	if b.err == nil {

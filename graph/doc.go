@@ -44,6 +44,10 @@
 //   - ops_reduce.go: Sum, Mean, RowNorms.
 //   - ops_loss.go: WeightedSqErr, L1, L0, [Coef] and ScaleBy.
 //   - ops_sparse.go: TopK, BatchTopK, MaskedTopK, JumpReLU.
+//   - the sequence-model ops, activations [B·T, d]: ops_embed.go (Embed,
+//     AddTiled), ops_norm.go (LayerNorm), ops_xent.go
+//     (SoftmaxCrossEntropy), ops_solu.go (SoLU), ops_pointwise.go (GELU,
+//     Exp, Log, Sigmoid).
 //   - ops_stacked.go: the Stacked ops that train K instances in one graph,
 //     and Pick.
 //   - internal/kernels: the numeric loops behind the ops: the AVX2 + FMA

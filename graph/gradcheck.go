@@ -22,13 +22,19 @@ type GradCheckResult struct {
 // eps, for every entry of every parameter. Use float64 parameters
 // (NewParamsOf(tensor.Float64, seed)); float32 differences are too noisy.
 // Points where the loss has a kink (ReLU at exactly 0) are the caller's to
-// avoid.
+// avoid. It is [GradCheckSource] over the one-input source of x.
 func GradCheck(m Model, x []float64, width int, p *Params, eps float64) (GradCheckResult, error) {
+	return GradCheckSource(m, FromFeatures(fixedSource{width: width, x: x}), len(x)/width, p, eps)
+}
+
+// GradCheckSource is [GradCheck] for a model fed by any source (token ids,
+// targets, several float inputs): src fills one batch of rows rows once, and
+// every evaluation of the loss replays that batch.
+func GradCheckSource(m Model, src Source, rows int, p *Params, eps float64) (GradCheckResult, error) {
 	if p.Dtype() != tensor.Float64 {
 		return GradCheckResult{}, fmt.Errorf("graph: gradcheck: parameters are %v; want float64", p.Dtype())
 	}
-	rows := len(x) / width
-	src := FromFeatures(fixedSource{width: width, x: x})
+	src = replay(src, rows)
 	prog, err := compile(m, src, p, rows, true)
 	if err != nil {
 		return GradCheckResult{}, fmt.Errorf("graph: gradcheck: %w", err)
@@ -79,8 +85,13 @@ func GradCheck(m Model, x []float64, width int, p *Params, eps float64) (GradChe
 // LossAndGrads returns the total loss of m at the fixed batch x (row-major,
 // width columns) and its gradient in every parameter, by name.
 func LossAndGrads(m Model, x []float64, width int, p *Params) (float64, map[string][]float64, error) {
-	src := FromFeatures(fixedSource{width: width, x: x})
-	prog, err := compile(m, src, p, len(x)/width, true)
+	return LossAndGradsSource(m, FromFeatures(fixedSource{width: width, x: x}), len(x)/width, p)
+}
+
+// LossAndGradsSource is [LossAndGrads] for a model fed by any source, on
+// one batch of rows rows drawn from src.
+func LossAndGradsSource(m Model, src Source, rows int, p *Params) (float64, map[string][]float64, error) {
+	prog, err := compile(m, src, p, rows, true)
 	if err != nil {
 		return 0, nil, fmt.Errorf("graph: loss and grads: %w", err)
 	}
@@ -129,3 +140,17 @@ func (s fixedSource) Fill(x []float32) {
 		x[i] = float32(s.x[i%len(s.x)])
 	}
 }
+
+// replayed is a source that repeats one batch.
+type replayed struct{ b *Batch }
+
+// replay returns a source that gives, every call, the one batch of rows
+// rows src fills now.
+func replay(src Source, rows int) Source {
+	b := NewBatch(rows, src.Inputs())
+	src.Fill(b)
+	return replayed{b}
+}
+
+func (r replayed) Inputs() []Input { return r.b.Inputs() }
+func (r replayed) Fill(b *Batch)   { b.copyFrom(r.b) }

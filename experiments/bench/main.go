@@ -5,6 +5,7 @@
 //
 //	go run ./experiments/bench -workload toy -instances 10 -features 5 -hidden 2 -batch 1024 -steps 2000
 //	go run ./experiments/bench -workload sae -d-in 64 -latents 512 -batch 1024 -steps 500
+//	go run ./experiments/bench -workload lm -batch 32 -steps 50
 //
 // toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
 // probability 50^(−k/(K−1)), importance 0.9ⁱ, W drawn as the peer's
@@ -63,8 +64,8 @@ type Config struct {
 // Validate names the first bad flag.
 func (c Config) Validate() error {
 	switch {
-	case c.Workload != "toy" && c.Workload != "sae":
-		return fmt.Errorf("-workload %q: want toy or sae", c.Workload)
+	case c.Workload != "toy" && c.Workload != "sae" && c.Workload != "lm":
+		return fmt.Errorf("-workload %q: want toy, sae or lm", c.Workload)
 	case c.Instances < 1:
 		return fmt.Errorf("-instances %d: must be at least 1", c.Instances)
 	case c.Features < 1 || c.Hidden < 1:
@@ -98,6 +99,8 @@ type Result struct {
 	BytesPerStep  float64 `json:"bytes_per_step"`
 	AllocsPerStep float64 `json:"allocs_per_step"`
 	GFLOPs        float64 `json:"gflop_per_s"`
+	// TokensPerS is the lm workload's training tokens per second.
+	TokensPerS float64 `json:"tokens_per_s,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -106,7 +109,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy or sae")
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae or lm")
 	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
 	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
 	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
@@ -151,9 +154,12 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	}
 	var res Result
 	var err error
-	if cfg.Workload == "toy" {
+	switch cfg.Workload {
+	case "toy":
 		res, err = benchToy(cfg)
-	} else {
+	case "lm":
+		res, err = benchLM(cfg)
+	default:
 		res, err = benchSAE(cfg)
 	}
 	if err != nil {

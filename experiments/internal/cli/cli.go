@@ -62,6 +62,10 @@ type Env struct {
 	Log *logrus.Logger
 	// Stderr is where progress bars go.
 	Stderr io.Writer
+	// Timing collects figures for timing.json (tokens_per_s, say), which
+	// Main writes with the wall time after a successful run. Timings are
+	// kept out of summary.json, which must not depend on the machine.
+	Timing map[string]float64
 }
 
 // Progress returns a progress bar over total steps (nil, a no-op, when stderr
@@ -137,12 +141,14 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		defer stopProfile()
 	}
 	start := time.Now()
-	if err := run(ctx, Env{Log: log, Stderr: os.Stderr}); err != nil {
+	env := Env{Log: log, Stderr: os.Stderr, Timing: map[string]float64{}}
+	if err := run(ctx, env); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
 	wall := time.Since(start).Seconds()
-	if err := interp.WriteJSON(*out+"/timing.json", map[string]float64{"wall_seconds": math.Round(wall*100) / 100}); err != nil {
+	env.Timing["wall_seconds"] = math.Round(wall*100) / 100
+	if err := interp.WriteJSON(*out+"/timing.json", env.Timing); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}

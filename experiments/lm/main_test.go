@@ -1,0 +1,165 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/toymodels/superposition/corpus"
+	"github.com/toymodels/superposition/experiments/internal/clitest"
+)
+
+func TestMain(m *testing.M) { clitest.Main(m, exitCode) }
+
+// smallGoroot copies a few packages of the real standard library into a
+// temporary GOROOT/src, so the tests train on real Go source in seconds.
+func smallGoroot(t *testing.T) string {
+	t.Helper()
+	src, err := corpus.DefaultRoot()
+	if err != nil {
+		t.Skipf("no GOROOT: %v", err)
+	}
+	dst := filepath.Join(t.TempDir(), "src")
+	for _, pkg := range []string{"strings", "bytes", "sort", "errors", "unicode/utf8", "container/list", "container/ring", "path"} {
+		files, err := filepath.Glob(filepath.Join(src, pkg, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Skipf("no Go source at %s: %v", filepath.Join(src, pkg), err)
+		}
+		if err := os.MkdirAll(filepath.Join(dst, pkg), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			copyFile(t, f, filepath.Join(dst, pkg, filepath.Base(f)))
+		}
+	}
+	return dst
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// small is a model and run small enough for a test.
+func small(root string) []string {
+	return []string{"-goroot-src", root, "-d-model", "16", "-heads", "2", "-d-mlp", "32", "-ctx", "16", "-batch", "4",
+		"-steps", "40", "-warmup", "5", "-eval-every", "10", "-eval-windows", "16", "-samples", "2", "-sample-bytes", "16", "-seed", "3"}
+}
+
+func TestLMWritesItsOutputs(t *testing.T) {
+	root := smallGoroot(t)
+	out := t.TempDir()
+	if code := exitCode(append(small(root), "-out", out)); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	for _, f := range []string{"summary.json", "report.html", "lm_curve.png", "model.safetensors", "config.json", "timing.json"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing output: %v", err)
+		}
+	}
+	var sum struct {
+		ValBits float64 `json:"val_bits_per_byte"`
+		Tokens  int     `json:"tokens_seen"`
+		Curve   []struct {
+			Step      int     `json:"step"`
+			TrainBits float64 `json:"train_bits_per_byte"`
+			ValBits   float64 `json:"val_bits_per_byte_quick"`
+		} `json:"curve"`
+		Corpus struct {
+			Files int    `json:"files"`
+			SHA   string `json:"sha256_train"`
+		} `json:"corpus"`
+		Config struct {
+			Model struct {
+				Act string `json:"act_fn"`
+			} `json:"model"`
+			EvalEvery int `json:"eval_every"`
+		} `json:"config"`
+	}
+	readJSON(t, filepath.Join(out, "summary.json"), &sum)
+	if sum.Tokens != 40*4*16 {
+		t.Errorf("tokens_seen = %d; want %d", sum.Tokens, 40*4*16)
+	}
+	// Points at steps 1, 11, 21, 31 and 40.
+	if len(sum.Curve) != 5 || sum.Curve[len(sum.Curve)-1].Step != 40 {
+		t.Errorf("curve = %+v; want 5 points ending at step 40", sum.Curve)
+	}
+	for _, pt := range sum.Curve {
+		if !(pt.TrainBits > 0) || !(pt.ValBits > 0) {
+			t.Errorf("curve point %+v: want positive train and validation bits", pt)
+		}
+	}
+	// 40 steps of a tiny model learn the byte frequencies at least.
+	if first, last := sum.Curve[0].ValBits, sum.ValBits; !(last < first-0.5) {
+		t.Errorf("validation bits went from %.3f to %.3f; want a drop of more than 0.5", first, last)
+	}
+	if sum.Corpus.Files == 0 || len(sum.Corpus.SHA) != 64 || sum.Config.Model.Act != "relu" || sum.Config.EvalEvery != 10 {
+		t.Errorf("summary misses the corpus or the resolved config: %+v", sum)
+	}
+	var timing map[string]float64
+	readJSON(t, filepath.Join(out, "timing.json"), &timing)
+	if !(timing["tokens_per_s"] > 0) {
+		t.Errorf("timing.json = %v; want tokens_per_s", timing)
+	}
+	var tl map[string]any
+	readJSON(t, filepath.Join(out, "config.json"), &tl)
+	if tl["d_model"] != 16.0 || tl["n_heads"] != 2.0 || tl["d_head"] != 8.0 || tl["act_fn"] != "relu" || tl["n_ctx"] != 16.0 {
+		t.Errorf("config.json = %v; want HookedTransformerConfig fields of the model", tl)
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestKilledRunResumes: kill -9 after a checkpoint, the same command again,
+// and summary.json is the uninterrupted run's; a checkpoint of another
+// configuration is refused.
+func TestKilledRunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains twice")
+	}
+	root := smallGoroot(t)
+	args := append(small(root), "-steps", "300", "-checkpoint-every", "20")
+	r := clitest.KillAndResume(t, exitCode, args, "*.ckpt", 1)
+	other := append(append([]string(nil), r.Args...), "-lr", "0.005")
+	if code := exitCode(other); code != 1 {
+		t.Errorf("resume with another -lr: exit code %d; want 1", code)
+	}
+}
+
+func TestBadFlags(t *testing.T) {
+	clitest.BadFlags(t, exitCode,
+		[]string{"-act", "gelu"},
+		[]string{"-d-model", "10", "-heads", "3"},
+		[]string{"-steps", "0"},
+		[]string{"-lr", "-1"},
+		[]string{"-clip", "NaN"},
+		[]string{"-temperature", "0"},
+		[]string{"-goroot-src", "/nonexistent/src"},
+		[]string{"-checkpoint", "x", "-checkpoint-every", "0"},
+	)
+}

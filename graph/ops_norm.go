@@ -1,0 +1,161 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// This file holds LayerNorm, forward and backward side by side, after
+// llm.c's layernorm_forward and layernorm_backward.
+
+// LayerNorm returns (x − μ)/√(σ² + eps) ⊙ g + bias for every row of x
+// [N, d], with μ and σ² the row's mean and biased variance (as
+// torch.nn.LayerNorm; its default eps is 1e-5) and the gain g and bias
+// vectors [d], as [Builder.AddRow] takes them. Its gradients in x, g and
+// bias are the closed forms over the per-row mean and 1/σ that the forward
+// pass keeps.
+func (b *Builder) LayerNorm(x, g, bias *Node, eps float64) *Node {
+	if !(eps > 0) || math.IsInf(eps, 0) {
+		return b.fail("layer norm", fmt.Errorf("LayerNorm: eps %v: must be a positive finite number", eps))
+	}
+	return b.apply("layer norm", layerNormOp(eps), x, g, bias)
+}
+
+// layerNormStats are the per-row mean and 1/σ of the last forward run,
+// which the gradient ops read. One op instance belongs to one node, so its
+// gradient ops (which take the node's output as an input, to run after it)
+// always see the statistics of the current run.
+type layerNormStats struct {
+	mean, rstd []float64
+}
+
+func layerNormOp(eps float64) *kernelOp {
+	st := &layerNormStats{}
+	o := &kernelOp{
+		name:  fmt.Sprintf("LayerNorm{%g}", eps),
+		arity: 3,
+		typ:   hm.NewFnType(matType, vecType, vecType, matType),
+		diffs: []bool{true, true, true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		x, g, b := in[0], in[1], in[2]
+		if len(x) != 2 || x[1] == 0 || len(g) != 1 || len(b) != 1 || g[0] != x[1] || b[0] != x[1] {
+			return nil, fmt.Errorf("LayerNorm: shapes %v, %v, %v: want x [N, d] (d ≥ 1), gain [d] and bias [d]", x, g, b)
+		}
+		return x.Clone(), nil
+	}
+	o.run = byDtype(layerNormRun[float32](st, eps), layerNormRun[float64](st, eps))
+	o.diff = func(in G.Nodes, out, g *G.Node) (G.Nodes, error) {
+		grads := G.Nodes{nil, nil, nil}
+		var err error
+		if o.diffs[0] {
+			dx := &kernelOp{
+				name: "LayerNormGradX", arity: 4, typ: hm.NewFnType(matType, vecType, matType, matType, matType),
+				diffs: []bool{false, false, false, false}, shape: sameShape1, diff: noSecondOrder("LayerNormGradX"),
+				run: byDtype(layerNormGradXRun[float32](st), layerNormGradXRun[float64](st)),
+			}
+			if grads[0], err = apply(dx, in[0], in[1], g, out); err != nil {
+				return nil, err
+			}
+		}
+		if o.diffs[1] {
+			dg := &kernelOp{
+				name: "LayerNormGradGain", arity: 3, typ: hm.NewFnType(matType, matType, matType, vecType),
+				diffs: []bool{false, false, false}, diff: noSecondOrder("LayerNormGradGain"),
+				shape: func(in []tensor.Shape) (tensor.Shape, error) { return tensor.Shape{in[0][1]}, nil },
+				run:   byDtype(layerNormGradGainRun[float32](st), layerNormGradGainRun[float64](st)),
+			}
+			if grads[1], err = apply(dg, in[0], g, out); err != nil {
+				return nil, err
+			}
+		}
+		if o.diffs[2] {
+			if grads[2], err = apply(colSumOp(false), g); err != nil {
+				return nil, err
+			}
+		}
+		return grads, nil
+	}
+	return o
+}
+
+// layerNormRun normalises each row of x (input 0) with gain and bias
+// (inputs 1, 2), keeping the rows' mean and 1/σ in st. Statistics are
+// accumulated in float64 for either dtype.
+func layerNormRun[T float](st *layerNormStats, eps float64) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, bias, y := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		d := len(gain)
+		rows := len(x) / d
+		st.mean = slices.Grow(st.mean[:0], rows)[:rows]
+		st.rstd = slices.Grow(st.rstd[:0], rows)[:rows]
+		for r := range rows {
+			xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
+			var s float64
+			for _, v := range xr {
+				s += float64(v)
+			}
+			mean := s / float64(d)
+			var ss float64
+			for _, v := range xr {
+				c := float64(v) - mean
+				ss += c * c
+			}
+			rstd := 1 / math.Sqrt(ss/float64(d)+eps)
+			st.mean[r], st.rstd[r] = mean, rstd
+			for j, v := range xr {
+				yr[j] = T((float64(v)-mean)*rstd*float64(gain[j]) + float64(bias[j]))
+			}
+		}
+		return nil
+	}
+}
+
+// layerNormGradXRun writes the gradient in x for x, gain and the upstream
+// gradient gy (inputs 0–2): with x̂ = (x − μ)/σ and ĝ = gy ⊙ gain,
+// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) row by row.
+func layerNormGradXRun[T float](st *layerNormStats) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, gy, dx := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		d := len(gain)
+		for r, mean := range st.mean {
+			rstd := st.rstd[r]
+			xr, gr, dr := x[r*d:(r+1)*d], gy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
+			var sg, sgx float64
+			for j, v := range xr {
+				gh := float64(gr[j]) * float64(gain[j])
+				sg += gh
+				sgx += gh * (float64(v) - mean) * rstd
+			}
+			sg, sgx = sg/float64(d), sgx/float64(d)
+			for j, v := range xr {
+				gh := float64(gr[j]) * float64(gain[j])
+				xh := (float64(v) - mean) * rstd
+				dr[j] = T(rstd * (gh - sg - xh*sgx))
+			}
+		}
+		return nil
+	}
+}
+
+// layerNormGradGainRun writes the gradient in the gain, Σ_rows gy ⊙ x̂, for
+// x and the upstream gradient gy (inputs 0, 1).
+func layerNormGradGainRun[T float](st *layerNormStats) runFunc {
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gy, dg := data[T](in[0]), data[T](in[1]), data[T](out)
+		d := len(dg)
+		clear(dg)
+		for r, mean := range st.mean {
+			rstd := st.rstd[r]
+			for j, v := range x[r*d : (r+1)*d] {
+				dg[j] += gy[r*d+j] * T((float64(v)-mean)*rstd)
+			}
+		}
+		return nil
+	}
+}
