@@ -86,15 +86,16 @@ func layerNormOp(eps float64) *kernelOp {
 
 // layerNormRun normalises each row of x (input 0) with gain and bias
 // (inputs 1, 2), keeping the rows' mean and 1/σ in st. Statistics are
-// accumulated in float64 for either dtype.
+// accumulated in float64 for either dtype. Blocks of rows run in parallel
+// (rowCrew); each row is computed by the same code on any core.
 func layerNormRun[T float](st *layerNormStats, eps float64) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gain, bias, y := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+	var (
+		rc               rowCrew
+		x, gain, bias, y []T
+	)
+	body := func(_, lo, hi int) {
 		d := len(gain)
-		rows := len(x) / d
-		st.mean = slices.Grow(st.mean[:0], rows)[:rows]
-		st.rstd = slices.Grow(st.rstd[:0], rows)[:rows]
-		for r := range rows {
+		for r := lo; r < hi; r++ {
 			xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
 			var s float64
 			for _, v := range xr {
@@ -112,19 +113,31 @@ func layerNormRun[T float](st *layerNormStats, eps float64) runFunc {
 				yr[j] = T((float64(v)-mean)*rstd*float64(gain[j]) + float64(bias[j]))
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, bias, y = data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		rows := len(x) / len(gain)
+		st.mean = slices.Grow(st.mean[:0], rows)[:rows]
+		st.rstd = slices.Grow(st.rstd[:0], rows)[:rows]
+		rc.run(rows, len(x), body)
+		x, gain, bias, y = nil, nil, nil, nil
 		return nil
 	}
 }
 
 // layerNormGradXRun writes the gradient in x for x, gain and the upstream
 // gradient gy (inputs 0–2): with x̂ = (x − μ)/σ and ĝ = gy ⊙ gain,
-// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) row by row.
+// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) row by row, blocks of rows in
+// parallel.
 func layerNormGradXRun[T float](st *layerNormStats) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gain, gy, dx := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+	var (
+		rc              rowCrew
+		x, gain, gy, dx []T
+	)
+	body := func(_, lo, hi int) {
 		d := len(gain)
-		for r, mean := range st.mean {
-			rstd := st.rstd[r]
+		for r := lo; r < hi; r++ {
+			mean, rstd := st.mean[r], st.rstd[r]
 			xr, gr, dr := x[r*d:(r+1)*d], gy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
 			var sg, sgx float64
 			for j, v := range xr {
@@ -139,23 +152,50 @@ func layerNormGradXRun[T float](st *layerNormStats) runFunc {
 				dr[j] = T(rstd * (gh - sg - xh*sgx))
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, gy, dx = data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		rc.run(len(st.mean), len(x), body)
+		x, gain, gy, dx = nil, nil, nil, nil
 		return nil
 	}
 }
 
 // layerNormGradGainRun writes the gradient in the gain, Σ_rows gy ⊙ x̂, for
-// x and the upstream gradient gy (inputs 0, 1).
+// x and the upstream gradient gy (inputs 0, 1): each block of rows sums its
+// rows in float64 in parallel, and the blocks' sums are added in block
+// order.
 func layerNormGradGainRun[T float](st *layerNormStats) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gy, dg := data[T](in[0]), data[T](in[1]), data[T](out)
-		d := len(dg)
-		clear(dg)
-		for r, mean := range st.mean {
-			rstd := st.rstd[r]
+	var (
+		rc      rowCrew
+		x, gy   []T
+		partial []float64 // [rowBlocks, d]
+	)
+	body := func(blk, lo, hi int) {
+		d := len(partial) / rowBlocks
+		p := partial[blk*d : (blk+1)*d]
+		clear(p)
+		for r := lo; r < hi; r++ {
+			mean, rstd := st.mean[r], st.rstd[r]
 			for j, v := range x[r*d : (r+1)*d] {
-				dg[j] += gy[r*d+j] * T((float64(v)-mean)*rstd)
+				p[j] += float64(gy[r*d+j]) * ((float64(v) - mean) * rstd)
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gy = data[T](in[0]), data[T](in[1])
+		dg := data[T](out)
+		d := len(dg)
+		partial = slices.Grow(partial[:0], rowBlocks*d)[:rowBlocks*d]
+		rc.run(len(st.mean), len(x), body)
+		for j := range dg {
+			var s float64
+			for blk := range rowBlocks {
+				s += partial[blk*d+j]
+			}
+			dg[j] = T(s)
+		}
+		x, gy = nil, nil
 		return nil
 	}
 }
