@@ -6,8 +6,9 @@ import (
 )
 
 // sgemm adds A·B to C for row-major float32 matrices A [r, k], B [k, n] and
-// C [r, n], with the AVX2 + FMA kernels on blocks of 4 rows × 16 (then 8)
-// columns; leftover rows and columns go through a masked 4×8 kernel that
+// C [r, n], with the AVX-512 kernel on blocks of 4 rows × 64 columns where
+// the CPU has it, then the AVX2 + FMA kernels on blocks of 4 rows × 24, 16
+// and 8 columns; leftover rows and columns go through a masked 4×8 kernel that
 // reads and writes only what exists. Callers check hasFMA first.
 //
 // The sum over k runs in the same order for every entry, whatever the
@@ -30,7 +31,13 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 	// Column panels of B small enough to stay in cache while every block
 	// of rows goes past them: B is then read from memory once, not once
 	// per block of rows. Each entry is still one FMA chain over all of k.
-	panel := max(48, panelFloats/k/48*48)
+	// Panels are whole tiles wide: 64 columns for the AVX-512 kernel, 48
+	// for the AVX2 ones (two of 24).
+	tile := 48
+	if hasAVX512 {
+		tile = 64
+	}
+	panel := max(tile, panelFloats/k/tile*tile)
 	// With many panels and many rows, each panel is first copied to a
 	// contiguous block (packed), so the kernels walk it row after row
 	// instead of striding across B's full width, page after page.
@@ -96,6 +103,11 @@ func (g gemm) block(i, j0, j1 int) {
 		bp, ldb = g.packed[j0*k:], j1-j0
 	}
 	j, w := 0, j1-j0
+	if hasAVX512 {
+		for ; j+64 <= w; j += 64 {
+			sgemm4x64(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+	}
 	for ; j+24 <= w; j += 24 {
 		sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
 	}

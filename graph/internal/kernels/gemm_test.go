@@ -16,7 +16,7 @@ func TestSgemmMatchesLoops(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := newRand(5)
-	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {9, 5000, 21}, {3, 0, 5}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {9, 5000, 21}, {3, 0, 5}, {4, 9, 64}, {6, 33, 63}, {7, 128, 130}, {260, 64, 257}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		t.Run(fmt.Sprint(sz), func(t *testing.T) {
 			a, b := make([]float32, r*k), make([]float32, k*n)
