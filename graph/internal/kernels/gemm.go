@@ -15,14 +15,20 @@ import (
 // blocking, so results do not depend on scheduling; they can differ in the
 // last bits from the Go loops (FMA rounds once).
 func sgemm(c, a, b []float32, r, k, n int, scratch *Arena) {
-	sgemmStrided(c, a, b, r, k, n, k, 1, scratch)
+	sgemmStrided(c, a, b, r, k, n, k, 1, false, scratch)
 }
 
 // sgemmStrided is sgemm with A's element (i, kk) at a[i·ars + kk·acs]:
 // ars = k, acs = 1 is a row-major A; ars = 1, acs = r reads a row-major
 // [k, r] matrix as its transpose in place, without a transposed copy.
-func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
+// With zero set C is overwritten, not added to: each block of C is cleared
+// just before the kernels add to it, on the core computing it, while it is
+// in cache.
+func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, zero bool, scratch *Arena) {
 	if r == 0 || n == 0 || k == 0 {
+		if zero {
+			clear(c[:r*n])
+		}
 		return
 	}
 	_ = a[(r-1)*ars+(k-1)*acs]
@@ -52,7 +58,7 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 			}
 		}
 	}
-	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel}
+	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
 	r4 := r &^ 3
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
 		// Each worker owns whole blocks of rows of C, so every entry is
@@ -71,6 +77,9 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 		g.rows(0, r4)
 	}
 	if r4 < r { // the last 1–3 rows, 8 columns at a time
+		if zero {
+			clear(c[r4*n : r*n])
+		}
 		for j := 0; j < n; j += 8 {
 			sgemm4x8m(k, &a[r4*ars], ars, acs, &b[j], n, &c[r4*n+j], n, r-r4, &laneMasks[min(n-j, 8)][0])
 		}
@@ -82,6 +91,7 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 type gemm struct {
 	c, a, b, packed       []float32
 	k, n, ars, acs, panel int
+	zero                  bool // clear C's rows first
 }
 
 // rows computes the blocks of 4 rows in [from, to), panel by panel.
@@ -103,6 +113,11 @@ func (g gemm) block(i, j0, j1 int) {
 		bp, ldb = g.packed[j0*k:], j1-j0
 	}
 	j, w := 0, j1-j0
+	if g.zero { // in L1 just before the kernels add to it
+		for row := range 4 {
+			clear(ci[row*n : row*n+w])
+		}
+	}
 	if hasAVX512 {
 		for ; j+64 <= w; j += 64 {
 			sgemm4x64(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)

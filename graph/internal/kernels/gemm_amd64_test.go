@@ -36,7 +36,7 @@ func TestSgemmAVX512MatchesAVX2(t *testing.T) {
 					hasAVX512 = avx512
 					defer func() { hasAVX512 = saved }()
 					c := append([]float32(nil), c0...)
-					sgemmStrided(c, a, b, r, k, n, ars, acs, &Arena{})
+					sgemmStrided(c, a, b, r, k, n, ars, acs, false, &Arena{})
 					return c
 				}
 				got, want := product(true), product(false)
