@@ -195,9 +195,21 @@ func biasActOp(relu bool) *kernelOp {
 	return o
 }
 
+// biasActRun writes act(A + v) for A and v (inputs 0, 1), blocks of rows in
+// parallel for large A.
 func biasActRun[T float](relu bool) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		kernels.BiasAct(data[T](out), data[T](in[0]), data[T](in[1]), relu)
+	var (
+		rc        = rowCrew{minSize: elemParallelMin}
+		out, a, v []T
+	)
+	body := func(_, lo, hi int) {
+		n := len(v)
+		kernels.BiasAct(out[lo*n:hi*n], a[lo*n:hi*n], v, relu)
+	}
+	return func(dst *tensor.Dense, in []*tensor.Dense) error {
+		out, a, v = data[T](dst), data[T](in[0]), data[T](in[1])
+		rc.run(len(a)/len(v), len(a), body)
+		out, a, v = nil, nil, nil
 		return nil
 	}
 }
@@ -284,7 +296,7 @@ func reluOp() *kernelOp {
 		}
 		return in[0].Clone(), nil
 	}
-	o.run = byDtype(unaryRun(kernels.ReLU[float32]), unaryRun(kernels.ReLU[float64]))
+	o.run = byDtype(parallelUnary(kernels.ReLU[float32]), parallelUnary(kernels.ReLU[float64]))
 	o.diff = func(_ G.Nodes, out, g *G.Node) (G.Nodes, error) {
 		d, err := apply(reluGradOp(), out, g)
 		return G.Nodes{d}, err
@@ -301,7 +313,7 @@ func reluGradOp() *kernelOp {
 		diffs: []bool{false, false},
 	}
 	o.shape = func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
-	o.run = byDtype(binaryRun(kernels.ReLUGrad[float32]), binaryRun(kernels.ReLUGrad[float64]))
+	o.run = byDtype(parallelBinary(kernels.ReLUGrad[float32]), parallelBinary(kernels.ReLUGrad[float64]))
 	o.diff = func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("ReLUGrad: second derivatives are not supported")
 	}

@@ -187,6 +187,7 @@ func layerNormGradGainRun[T float](st *layerNormStats) runFunc {
 		dg := data[T](out)
 		d := len(dg)
 		partial = slices.Grow(partial[:0], rowBlocks*d)[:rowBlocks*d]
+		clear(partial) // for no rows
 		rc.run(len(st.mean), len(x), body)
 		for j := range dg {
 			var s float64

@@ -155,6 +155,7 @@ func softmaxXentRun[T float](probs *keptBuf) runFunc {
 			}
 		}
 		p = keepSlice[T](probs, len(x))
+		partial = [rowBlocks]float64{}
 		rc.run(len(targets), len(x), body)
 		var total float64
 		for _, s := range partial {
