@@ -97,17 +97,7 @@ func layerNormRun[T float](st *layerNormStats, eps float64) runFunc {
 		d := len(gain)
 		for r := lo; r < hi; r++ {
 			xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
-			var s float64
-			for _, v := range xr {
-				s += float64(v)
-			}
-			mean := s / float64(d)
-			var ss float64
-			for _, v := range xr {
-				c := float64(v) - mean
-				ss += c * c
-			}
-			rstd := 1 / math.Sqrt(ss/float64(d)+eps)
+			mean, rstd := rowStats(xr, eps)
 			st.mean[r], st.rstd[r] = mean, rstd
 			for j, v := range xr {
 				yr[j] = T((float64(v)-mean)*rstd*float64(gain[j]) + float64(bias[j]))
@@ -139,17 +129,27 @@ func layerNormGradXRun[T float](st *layerNormStats) runFunc {
 		for r := lo; r < hi; r++ {
 			mean, rstd := st.mean[r], st.rstd[r]
 			xr, gr, dr := x[r*d:(r+1)*d], gy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
-			var sg, sgx float64
-			for j, v := range xr {
-				gh := float64(gr[j]) * float64(gain[j])
-				sg += gh
-				sgx += gh * (float64(v) - mean) * rstd
+			// Four partial sums each, to overlap the additions' latency.
+			var sg, sgx [4]float64
+			j := 0
+			for ; j+4 <= d; j += 4 {
+				for l := range 4 {
+					gh := float64(gr[j+l]) * float64(gain[j+l])
+					sg[l] += gh
+					sgx[l] += gh * (float64(xr[j+l]) - mean) * rstd
+				}
 			}
-			sg, sgx = sg/float64(d), sgx/float64(d)
+			for ; j < d; j++ {
+				gh := float64(gr[j]) * float64(gain[j])
+				sg[0] += gh
+				sgx[0] += gh * (float64(xr[j]) - mean) * rstd
+			}
+			mg := ((sg[0] + sg[1]) + (sg[2] + sg[3])) / float64(d)
+			mgx := ((sgx[0] + sgx[1]) + (sgx[2] + sgx[3])) / float64(d)
 			for j, v := range xr {
 				gh := float64(gr[j]) * float64(gain[j])
 				xh := (float64(v) - mean) * rstd
-				dr[j] = T(rstd * (gh - sg - xh*sgx))
+				dr[j] = T(rstd * (gh - mg - xh*mgx))
 			}
 		}
 	}
@@ -199,4 +199,37 @@ func layerNormGradGainRun[T float](st *layerNormStats) runFunc {
 		x, gy = nil, nil
 		return nil
 	}
+}
+
+// rowStats returns the mean of x and 1/√(σ² + eps), σ² its biased
+// variance about the mean, in float64. Each sum is added into four partial
+// sums (element j into sum j mod 4 up to the last multiple of four, the
+// rest into the first), those then pairwise: the additions' latency
+// overlaps, and the order is fixed.
+func rowStats[T float](x []T, eps float64) (mean, rstd float64) {
+	n := len(x) &^ 3
+	var s0, s1, s2, s3 float64
+	for j := 0; j < n; j += 4 {
+		s0 += float64(x[j])
+		s1 += float64(x[j+1])
+		s2 += float64(x[j+2])
+		s3 += float64(x[j+3])
+	}
+	for _, v := range x[n:] {
+		s0 += float64(v)
+	}
+	mean = ((s0 + s1) + (s2 + s3)) / float64(len(x))
+	s0, s1, s2, s3 = 0, 0, 0, 0
+	for j := 0; j < n; j += 4 {
+		c0, c1, c2, c3 := float64(x[j])-mean, float64(x[j+1])-mean, float64(x[j+2])-mean, float64(x[j+3])-mean
+		s0 += c0 * c0
+		s1 += c1 * c1
+		s2 += c2 * c2
+		s3 += c3 * c3
+	}
+	for _, v := range x[n:] {
+		c := float64(v) - mean
+		s0 += c * c
+	}
+	return mean, 1 / math.Sqrt(((s0+s1)+(s2+s3))/float64(len(x))+eps)
 }
