@@ -122,6 +122,9 @@ func (g gemm) block(i, j0, j1 int) {
 		for ; j+64 <= w; j += 64 {
 			sgemm4x64(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
 		}
+		for ; j+32 <= w; j += 32 {
+			sgemm4x32(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
 	}
 	for ; j+24 <= w; j += 24 {
 		sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)

@@ -41,3 +41,6 @@ func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 
 //go:noescape
 func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+
+//go:noescape
+func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)

@@ -433,3 +433,80 @@ store64:
 	VMOVUPS Z15, 192(DX)
 	VZEROUPPER
 	RET
+
+// func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+// C[0:4, 0:32] += A[0:4, 0:k] · B[0:k, 0:32], A strided as in sgemm4x16:
+// sgemm4x64 on half the columns (eight accumulators, Z0–Z7), for the
+// attention heads' 32-wide products.
+TEXT ·sgemm4x32(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, AX
+	SHLQ $2, R9
+	SHLQ $2, R10
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  CX, CX
+	JE     store32
+
+loop32:
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VBROADCASTSS (R11), Z21
+	VFMADD231PS  Z16, Z21, Z2
+	VFMADD231PS  Z17, Z21, Z3
+	VBROADCASTSS (R12), Z22
+	VFMADD231PS  Z16, Z22, Z4
+	VFMADD231PS  Z17, Z22, Z5
+	VBROADCASTSS (R13), Z23
+	VFMADD231PS  Z16, Z23, Z6
+	VFMADD231PS  Z17, Z23, Z7
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
+	ADDQ         R9, DI
+	DECQ         CX
+	JNE          loop32
+
+store32:
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	VADDPS  64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	VADDPS  64(DX), Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	VADDPS  64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	VADDPS  64(DX), Z7, Z7
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET

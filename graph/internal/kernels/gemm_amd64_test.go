@@ -49,3 +49,40 @@ func TestSgemmAVX512MatchesAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmAddAVX512MatchesAVX2 is TestSgemmAVX512MatchesAVX2 for GemmAdd on
+// blocks of wider matrices (the attention's head blocks), both A layouts.
+func TestGemmAddAVX512MatchesAVX2(t *testing.T) {
+	if !hasAVX512 {
+		t.Skip("no AVX-512F on this machine")
+	}
+	rng := newRand(22)
+	for _, sz := range [][3]int{{4, 32, 32}, {5, 7, 33}, {8, 128, 64}, {12, 3, 95}, {128, 32, 128}, {6, 1, 130}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		for _, trans := range []bool{false, true} {
+			t.Run(fmt.Sprint(sz, trans), func(t *testing.T) {
+				const pad = 5
+				ars, acs, alen := k+pad, 1, r*(k+pad)
+				if trans {
+					ars, acs, alen = 1, r+pad, k*(r+pad)
+				}
+				ldb, ldc := n+pad, n+pad
+				a, b, c0 := gemmAddOperand(rng, alen), gemmAddOperand(rng, k*ldb), gemmAddOperand(rng, r*ldc)
+				product := func(avx512 bool) []float32 {
+					saved := hasAVX512
+					hasAVX512 = avx512
+					defer func() { hasAVX512 = saved }()
+					c := append([]float32(nil), c0...)
+					GemmAdd(c, ldc, a, ars, acs, b, ldb, r, k, n)
+					return c
+				}
+				got, want := product(true), product(false)
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("C[%d, %d] = %v with AVX-512; %v with AVX2", i/ldc, i%ldc, got[i], want[i])
+					}
+				}
+			})
+		}
+	}
+}

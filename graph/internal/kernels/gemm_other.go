@@ -35,3 +35,7 @@ func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
 	panic("kernels: sgemm4x64 without AVX-512")
 }
+
+func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x32 without AVX-512")
+}
