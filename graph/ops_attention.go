@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 
 	"github.com/chewxy/hm"
 	"github.com/toymodels/superposition/graph/internal/kernels"
@@ -424,43 +423,4 @@ func softmaxCausal[T float](row []T, i int, scale T) {
 func softmaxGradCausal[T float](row, p []T, i int, scale T) {
 	kernels.SoftmaxGrad(row[:i+1], p[:i+1], scale)
 	clear(row[i+1:])
-}
-
-// crew runs the n independent problems of one run on a given number W of
-// goroutines, worker w taking problems [w·n/W, (w+1)·n/W) in order: the
-// calling goroutine is worker 0 and the others are started on every run
-// from functions built once (a goroutine started that way reuses a finished
-// one's descriptor and stack, so a run allocates nothing). Each problem is
-// computed by the same code whichever worker takes it, so results do not
-// depend on W.
-type crew struct {
-	wg       sync.WaitGroup
-	n, count int
-	job      func(w, p int)
-	starts   []func()
-}
-
-func (c *crew) run(n, workers int, job func(w, p int)) {
-	c.n, c.count, c.job = n, workers, job
-	for len(c.starts) < workers {
-		w := len(c.starts)
-		c.starts = append(c.starts, func() {
-			defer c.wg.Done()
-			c.part(w)
-		})
-	}
-	c.wg.Add(workers - 1)
-	for w := 1; w < workers; w++ {
-		go c.starts[w]()
-	}
-	c.part(0)
-	c.wg.Wait()
-	c.job = nil
-}
-
-// part runs worker w's problems.
-func (c *crew) part(w int) {
-	for p := w * c.n / c.count; p < (w+1)*c.n/c.count; p++ {
-		c.job(w, p)
-	}
 }

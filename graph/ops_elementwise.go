@@ -52,13 +52,68 @@ func (b *Builder) asRow(v *Node) (*Node, error) {
 	return G.Reshape(v, tensor.Shape{1, v.Shape()[0]})
 }
 
-// Add returns a + c for same-shaped a and c.
+// Add returns a + c for same-shaped a and c. Two matrices of the same shape
+// and dtype (the residual stream of a transformer, say) go through this
+// package's op, which reuses its output buffer and passes the upstream
+// gradient to both; anything else (scalar loss terms) through Gorgonia's.
 func (b *Builder) Add(a, c *Node) *Node {
 	if !b.ok("add", a, c) {
 		return nil
 	}
+	if a.Dims() == 2 && a.Shape().Eq(c.Shape()) && a.Dtype() == c.Dtype() {
+		return b.apply("add", addOp(), a, c)
+	}
 	n, err := G.Add(a, c)
 	return b.wrap("add", n, err, a, c)
+}
+
+// addOp returns a + c for same-shaped matrices a and c; its gradient in
+// either is the upstream gradient itself.
+func addOp() *kernelOp {
+	o := &kernelOp{
+		name:  "Add",
+		arity: 2,
+		typ:   hm.NewFnType(matType, matType, matType),
+		diffs: []bool{true, true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 || !in[0].Eq(in[1]) {
+			return nil, fmt.Errorf("Add: shapes %v, %v: want two matrices of one shape", in[0], in[1])
+		}
+		return in[0].Clone(), nil
+	}
+	o.run = byDtype(addRun[float32](), addRun[float64]())
+	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		grads := G.Nodes{nil, nil}
+		for i, want := range o.diffs {
+			if want {
+				grads[i] = g
+			}
+		}
+		return grads, nil
+	}
+	return o
+}
+
+// addRun writes a + c (inputs 0, 1), blocks of rows in parallel.
+func addRun[T float]() runFunc {
+	var (
+		rc        rowCrew
+		out, a, c []T
+	)
+	body := func(_, lo, hi int) {
+		d := len(out) / rc.rows
+		o, x, y := out[lo*d:hi*d], a[lo*d:hi*d], c[lo*d:hi*d]
+		for i := range o {
+			o[i] = x[i] + y[i]
+		}
+	}
+	return func(dst *tensor.Dense, in []*tensor.Dense) error {
+		out, a, c = data[T](dst), data[T](in[0]), data[T](in[1])
+		rc.run(in[0].Shape()[0], len(out), body)
+		out, a, c = nil, nil, nil
+		return nil
+	}
 }
 
 // Sub returns a − c for same-shaped a and c.
@@ -140,9 +195,21 @@ func biasActOp(relu bool) *kernelOp {
 	return o
 }
 
+// biasActRun writes act(A + v) for A and v (inputs 0, 1), blocks of rows in
+// parallel for large A.
 func biasActRun[T float](relu bool) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		kernels.BiasAct(data[T](out), data[T](in[0]), data[T](in[1]), relu)
+	var (
+		rc        = rowCrew{minSize: elemParallelMin}
+		out, a, v []T
+	)
+	body := func(_, lo, hi int) {
+		n := len(v)
+		kernels.BiasAct(out[lo*n:hi*n], a[lo*n:hi*n], v, relu)
+	}
+	return func(dst *tensor.Dense, in []*tensor.Dense) error {
+		out, a, v = data[T](dst), data[T](in[0]), data[T](in[1])
+		rc.run(len(a)/len(v), len(a), body)
+		out, a, v = nil, nil, nil
 		return nil
 	}
 }
@@ -229,7 +296,7 @@ func reluOp() *kernelOp {
 		}
 		return in[0].Clone(), nil
 	}
-	o.run = byDtype(unaryRun(kernels.ReLU[float32]), unaryRun(kernels.ReLU[float64]))
+	o.run = byDtype(parallelUnary(kernels.ReLU[float32]), parallelUnary(kernels.ReLU[float64]))
 	o.diff = func(_ G.Nodes, out, g *G.Node) (G.Nodes, error) {
 		d, err := apply(reluGradOp(), out, g)
 		return G.Nodes{d}, err
@@ -246,7 +313,7 @@ func reluGradOp() *kernelOp {
 		diffs: []bool{false, false},
 	}
 	o.shape = func(in []tensor.Shape) (tensor.Shape, error) { return in[0].Clone(), nil }
-	o.run = byDtype(binaryRun(kernels.ReLUGrad[float32]), binaryRun(kernels.ReLUGrad[float64]))
+	o.run = byDtype(parallelBinary(kernels.ReLUGrad[float32]), parallelBinary(kernels.ReLUGrad[float64]))
 	o.diff = func(G.Nodes, *G.Node, *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("ReLUGrad: second derivatives are not supported")
 	}

@@ -61,7 +61,7 @@ func embedOp(idsType hm.Type, vocab int) *kernelOp {
 		}
 		return tensor.Shape{in[1].TotalSize(), in[0][1]}, nil
 	}
-	o.run = byDtype(embedRun[float32], embedRun[float64])
+	o.run = byDtype(embedRun[float32](), embedRun[float64]())
 	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		if !o.diffs[0] {
 			return G.Nodes{nil, nil}, nil
@@ -72,14 +72,37 @@ func embedOp(idsType hm.Type, vocab int) *kernelOp {
 	return o
 }
 
-func embedRun[T float](out *tensor.Dense, in []*tensor.Dense) error {
-	w, ids, dst := data[T](in[0]), in[1].Ints(), data[T](out)
-	vocab, d := in[0].Shape()[0], in[0].Shape()[1]
+// embedRun copies the rows of W (input 0) named by the ids (input 1),
+// blocks of rows in parallel.
+func embedRun[T float]() runFunc {
+	var (
+		rc     rowCrew
+		w, dst []T
+		ids    []int
+	)
+	body := func(_, lo, hi int) {
+		d := len(dst) / len(ids)
+		for r := lo; r < hi; r++ {
+			copy(dst[r*d:(r+1)*d], w[ids[r]*d:(ids[r]+1)*d])
+		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		w, ids, dst = data[T](in[0]), in[1].Ints(), data[T](out)
+		if err := checkIDs(ids, in[0].Shape()[0]); err != nil {
+			return err
+		}
+		rc.run(len(ids), len(dst), body)
+		w, ids, dst = nil, nil, nil
+		return nil
+	}
+}
+
+// checkIDs reports the first id outside [0, vocab).
+func checkIDs(ids []int, vocab int) error {
 	for r, id := range ids {
 		if id < 0 || id >= vocab {
 			return fmt.Errorf("id %d at position %d: outside the vocabulary [0, %d)", id, r, vocab)
 		}
-		copy(dst[r*d:(r+1)*d], w[id*d:(id+1)*d])
 	}
 	return nil
 }
@@ -99,20 +122,37 @@ func embedGradOp(idsType hm.Type, vocab int) *kernelOp {
 	}
 }
 
+// embedGradRun scatter-adds the upstream rows into the rows of W their ids
+// name. The blocks of rowCrew are blocks of W's rows: each scans all the
+// ids and adds the upstream rows whose id falls in its block, in the order
+// of the ids, so every row of the gradient is the same sum on any number of
+// cores.
 func embedGradRun[T float](vocab int) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		g, ids, dst := data[T](in[0]), in[1].Ints(), data[T](out)
-		d := in[0].Shape()[1]
-		clear(dst)
+	var (
+		rc     rowCrew
+		g, dst []T
+		ids    []int
+	)
+	body := func(_, lo, hi int) {
+		d := len(dst) / vocab
+		clear(dst[lo*d : hi*d])
 		for r, id := range ids {
-			if id < 0 || id >= vocab {
-				return fmt.Errorf("id %d at position %d: outside the vocabulary [0, %d)", id, r, vocab)
+			if id < lo || id >= hi {
+				continue
 			}
 			row, src := dst[id*d:(id+1)*d], g[r*d:(r+1)*d]
 			for j, v := range src {
 				row[j] += v
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		g, ids, dst = data[T](in[0]), in[1].Ints(), data[T](out)
+		if err := checkIDs(ids, vocab); err != nil {
+			return err
+		}
+		rc.run(vocab, len(g), body)
+		g, ids, dst = nil, nil, nil
 		return nil
 	}
 }

@@ -86,76 +86,150 @@ func layerNormOp(eps float64) *kernelOp {
 
 // layerNormRun normalises each row of x (input 0) with gain and bias
 // (inputs 1, 2), keeping the rows' mean and 1/σ in st. Statistics are
-// accumulated in float64 for either dtype.
+// accumulated in float64 for either dtype. Blocks of rows run in parallel
+// (rowCrew); each row is computed by the same code on any core.
 func layerNormRun[T float](st *layerNormStats, eps float64) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gain, bias, y := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+	var (
+		rc               rowCrew
+		x, gain, bias, y []T
+	)
+	body := func(_, lo, hi int) {
 		d := len(gain)
-		rows := len(x) / d
-		st.mean = slices.Grow(st.mean[:0], rows)[:rows]
-		st.rstd = slices.Grow(st.rstd[:0], rows)[:rows]
-		for r := range rows {
+		for r := lo; r < hi; r++ {
 			xr, yr := x[r*d:(r+1)*d], y[r*d:(r+1)*d]
-			var s float64
-			for _, v := range xr {
-				s += float64(v)
-			}
-			mean := s / float64(d)
-			var ss float64
-			for _, v := range xr {
-				c := float64(v) - mean
-				ss += c * c
-			}
-			rstd := 1 / math.Sqrt(ss/float64(d)+eps)
+			mean, rstd := rowStats(xr, eps)
 			st.mean[r], st.rstd[r] = mean, rstd
 			for j, v := range xr {
 				yr[j] = T((float64(v)-mean)*rstd*float64(gain[j]) + float64(bias[j]))
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, bias, y = data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		rows := len(x) / len(gain)
+		st.mean = slices.Grow(st.mean[:0], rows)[:rows]
+		st.rstd = slices.Grow(st.rstd[:0], rows)[:rows]
+		rc.run(rows, len(x), body)
+		x, gain, bias, y = nil, nil, nil, nil
 		return nil
 	}
 }
 
 // layerNormGradXRun writes the gradient in x for x, gain and the upstream
 // gradient gy (inputs 0–2): with x̂ = (x − μ)/σ and ĝ = gy ⊙ gain,
-// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) row by row.
+// dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ ⊙ x̂)) row by row, blocks of rows in
+// parallel.
 func layerNormGradXRun[T float](st *layerNormStats) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gain, gy, dx := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+	var (
+		rc              rowCrew
+		x, gain, gy, dx []T
+	)
+	body := func(_, lo, hi int) {
 		d := len(gain)
-		for r, mean := range st.mean {
-			rstd := st.rstd[r]
+		for r := lo; r < hi; r++ {
+			mean, rstd := st.mean[r], st.rstd[r]
 			xr, gr, dr := x[r*d:(r+1)*d], gy[r*d:(r+1)*d], dx[r*d:(r+1)*d]
-			var sg, sgx float64
-			for j, v := range xr {
-				gh := float64(gr[j]) * float64(gain[j])
-				sg += gh
-				sgx += gh * (float64(v) - mean) * rstd
+			// Four partial sums each, to overlap the additions' latency.
+			var sg, sgx [4]float64
+			j := 0
+			for ; j+4 <= d; j += 4 {
+				for l := range 4 {
+					gh := float64(gr[j+l]) * float64(gain[j+l])
+					sg[l] += gh
+					sgx[l] += gh * (float64(xr[j+l]) - mean) * rstd
+				}
 			}
-			sg, sgx = sg/float64(d), sgx/float64(d)
+			for ; j < d; j++ {
+				gh := float64(gr[j]) * float64(gain[j])
+				sg[0] += gh
+				sgx[0] += gh * (float64(xr[j]) - mean) * rstd
+			}
+			mg := ((sg[0] + sg[1]) + (sg[2] + sg[3])) / float64(d)
+			mgx := ((sgx[0] + sgx[1]) + (sgx[2] + sgx[3])) / float64(d)
 			for j, v := range xr {
 				gh := float64(gr[j]) * float64(gain[j])
 				xh := (float64(v) - mean) * rstd
-				dr[j] = T(rstd * (gh - sg - xh*sgx))
+				dr[j] = T(rstd * (gh - mg - xh*mgx))
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gain, gy, dx = data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out)
+		rc.run(len(st.mean), len(x), body)
+		x, gain, gy, dx = nil, nil, nil, nil
 		return nil
 	}
 }
 
 // layerNormGradGainRun writes the gradient in the gain, Σ_rows gy ⊙ x̂, for
-// x and the upstream gradient gy (inputs 0, 1).
+// x and the upstream gradient gy (inputs 0, 1): each block of rows sums its
+// rows in float64 in parallel, and the blocks' sums are added in block
+// order.
 func layerNormGradGainRun[T float](st *layerNormStats) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, gy, dg := data[T](in[0]), data[T](in[1]), data[T](out)
-		d := len(dg)
-		clear(dg)
-		for r, mean := range st.mean {
-			rstd := st.rstd[r]
+	var (
+		rc      rowCrew
+		x, gy   []T
+		partial []float64 // [rowBlocks, d]
+	)
+	body := func(blk, lo, hi int) {
+		d := len(partial) / rowBlocks
+		p := partial[blk*d : (blk+1)*d]
+		clear(p)
+		for r := lo; r < hi; r++ {
+			mean, rstd := st.mean[r], st.rstd[r]
 			for j, v := range x[r*d : (r+1)*d] {
-				dg[j] += gy[r*d+j] * T((float64(v)-mean)*rstd)
+				p[j] += float64(gy[r*d+j]) * ((float64(v) - mean) * rstd)
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, gy = data[T](in[0]), data[T](in[1])
+		dg := data[T](out)
+		d := len(dg)
+		partial = slices.Grow(partial[:0], rowBlocks*d)[:rowBlocks*d]
+		clear(partial) // for no rows
+		rc.run(len(st.mean), len(x), body)
+		for j := range dg {
+			var s float64
+			for blk := range rowBlocks {
+				s += partial[blk*d+j]
+			}
+			dg[j] = T(s)
+		}
+		x, gy = nil, nil
 		return nil
 	}
+}
+
+// rowStats returns the mean of x and 1/√(σ² + eps), σ² its biased
+// variance about the mean, in float64. Each sum is added into four partial
+// sums (element j into sum j mod 4 up to the last multiple of four, the
+// rest into the first), those then pairwise: the additions' latency
+// overlaps, and the order is fixed.
+func rowStats[T float](x []T, eps float64) (mean, rstd float64) {
+	n := len(x) &^ 3
+	var s0, s1, s2, s3 float64
+	for j := 0; j < n; j += 4 {
+		s0 += float64(x[j])
+		s1 += float64(x[j+1])
+		s2 += float64(x[j+2])
+		s3 += float64(x[j+3])
+	}
+	for _, v := range x[n:] {
+		s0 += float64(v)
+	}
+	mean = ((s0 + s1) + (s2 + s3)) / float64(len(x))
+	s0, s1, s2, s3 = 0, 0, 0, 0
+	for j := 0; j < n; j += 4 {
+		c0, c1, c2, c3 := float64(x[j])-mean, float64(x[j+1])-mean, float64(x[j+2])-mean, float64(x[j+3])-mean
+		s0 += c0 * c0
+		s1 += c1 * c1
+		s2 += c2 * c2
+		s3 += c3 * c3
+	}
+	for _, v := range x[n:] {
+		c := float64(v) - mean
+		s0 += c * c
+	}
+	return mean, 1 / math.Sqrt(((s0+s1)+(s2+s3))/float64(len(x))+eps)
 }

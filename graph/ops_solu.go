@@ -43,29 +43,42 @@ func soluOp() *kernelOp {
 	return o
 }
 
-// soluRun writes x ⊙ softmax(x) row by row, keeping the softmax.
+// soluRun writes x ⊙ softmax(x) row by row, keeping the softmax, blocks of
+// rows in parallel.
 func soluRun[T float](soft *keptBuf) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, y := data[T](in[0]), data[T](out)
-		d := in[0].Shape()[1]
-		s := keepSlice[T](soft, len(x))
-		for i := 0; i < len(x); i += d {
+	var (
+		rc      rowCrew
+		x, y, s []T
+	)
+	body := func(_, lo, hi int) {
+		d := len(x) / rc.rows
+		for i := lo * d; i < hi*d; i += d {
 			rowSoftmaxInto(s[i:i+d], x[i:i+d])
 		}
-		for i, v := range x {
-			y[i] = v * s[i]
+		for i := lo * d; i < hi*d; i++ {
+			y[i] = x[i] * s[i]
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, y = data[T](in[0]), data[T](out)
+		s = keepSlice[T](soft, len(x))
+		rc.run(in[0].Shape()[0], len(x), body)
+		x, y, s = nil, nil, nil
 		return nil
 	}
 }
 
 // soluGradRun writes sⱼ·(gⱼ·(1 + xⱼ) − Σᵢ gᵢ yᵢ) row by row for x, y and
-// the upstream gradient g (inputs 0–2) and the kept softmax s.
+// the upstream gradient g (inputs 0–2) and the kept softmax s, blocks of
+// rows in parallel.
 func soluGradRun[T float](soft *keptBuf) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, y, g, dx, s := data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out), keptSlice[T](soft)
-		d := in[0].Shape()[1]
-		for i := 0; i < len(x); i += d {
+	var (
+		rc             rowCrew
+		x, y, g, dx, s []T
+	)
+	body := func(_, lo, hi int) {
+		d := len(x) / rc.rows
+		for i := lo * d; i < hi*d; i += d {
 			var gy float64
 			for j, v := range g[i : i+d] {
 				gy += float64(v) * float64(y[i+j])
@@ -74,6 +87,11 @@ func soluGradRun[T float](soft *keptBuf) runFunc {
 				dx[j] = T(float64(s[j]) * (float64(g[j])*(1+float64(x[j])) - gy))
 			}
 		}
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, y, g, dx, s = data[T](in[0]), data[T](in[1]), data[T](in[2]), data[T](out), keptSlice[T](soft)
+		rc.run(in[0].Shape()[0], len(x), body)
+		x, y, g, dx, s = nil, nil, nil, nil, nil
 		return nil
 	}
 }

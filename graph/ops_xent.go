@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/chewxy/hm"
+	"github.com/toymodels/superposition/graph/internal/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -118,38 +119,78 @@ func softmaxXentOp(targetType hm.Type) *kernelOp {
 }
 
 // softmaxXentRun writes the mean cross entropy of logits (input 0) against
-// the targets (input 1), keeping the softmax probabilities.
+// the targets (input 1), keeping the softmax probabilities. Blocks of rows
+// run in parallel (rowCrew); each block adds its rows' losses in float64 and
+// the blocks' sums are added in block order. float32 logits take the
+// float32 softmax of package kernels (AVX2 where it can), float64 stays
+// with math.Exp.
 func softmaxXentRun[T float](probs *keptBuf) runFunc {
-	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		x, targets := data[T](in[0]), in[1].Ints()
-		v := in[0].Shape()[1]
-		p := keepSlice[T](probs, len(x))
+	var (
+		rc      rowCrew
+		x, p    []T
+		targets []int
+		partial [rowBlocks]float64
+	)
+	body := func(blk, lo, hi int) {
+		v := len(x) / len(targets)
 		var total float64
+		for r := lo; r < hi; r++ {
+			pr, xr := p[r*v:(r+1)*v], x[r*v:(r+1)*v]
+			var lse float64
+			if x32, ok := any(xr).([]float32); ok {
+				lse = kernels.SoftmaxLSE32(any(pr).([]float32), x32)
+			} else {
+				lse = rowSoftmaxInto(pr, xr)
+			}
+			total += lse - float64(xr[targets[r]])
+		}
+		partial[blk] = total
+	}
+	return func(out *tensor.Dense, in []*tensor.Dense) error {
+		x, targets = data[T](in[0]), in[1].Ints()
+		v := in[0].Shape()[1]
 		for r, t := range targets {
 			if t < 0 || t >= v {
 				return fmt.Errorf("target %d at row %d: outside the classes [0, %d)", t, r, v)
 			}
-			lse := rowSoftmaxInto(p[r*v:(r+1)*v], x[r*v:(r+1)*v])
-			total += lse - float64(x[r*v+t])
+		}
+		p = keepSlice[T](probs, len(x))
+		partial = [rowBlocks]float64{}
+		rc.run(len(targets), len(x), body)
+		var total float64
+		for _, s := range partial {
+			total += s
 		}
 		data[T](out)[0] = T(total / float64(len(targets)))
+		x, p, targets = nil, nil, nil
 		return nil
 	}
 }
 
 // softmaxXentGradRun writes (p − onehot(targets))·g/N for the targets and
-// upstream scalar g (inputs 1, 2) and the kept probabilities p.
+// upstream scalar g (inputs 1, 2) and the kept probabilities p, blocks of
+// rows in parallel.
 func softmaxXentGradRun[T float](probs *keptBuf) runFunc {
+	var (
+		rc      rowCrew
+		targets []int
+		dst, p  []T
+		s       T
+	)
+	body := func(_, lo, hi int) {
+		v := len(p) / len(targets)
+		for i, pi := range p[lo*v : hi*v] {
+			dst[lo*v+i] = pi * s
+		}
+		for r := lo; r < hi; r++ {
+			dst[r*v+targets[r]] -= s
+		}
+	}
 	return func(out *tensor.Dense, in []*tensor.Dense) error {
-		targets, dst, p := in[1].Ints(), data[T](out), keptSlice[T](probs)
-		v := in[0].Shape()[1]
-		s := data[T](in[2])[0] / T(len(targets))
-		for i, pi := range p {
-			dst[i] = pi * s
-		}
-		for r, t := range targets {
-			dst[r*v+t] -= s
-		}
+		targets, dst, p = in[1].Ints(), data[T](out), keptSlice[T](probs)
+		s = data[T](in[2])[0] / T(len(targets))
+		rc.run(len(targets), len(p), body)
+		targets, dst, p = nil, nil, nil
 		return nil
 	}
 }

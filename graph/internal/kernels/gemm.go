@@ -6,22 +6,29 @@ import (
 )
 
 // sgemm adds A·B to C for row-major float32 matrices A [r, k], B [k, n] and
-// C [r, n], with the AVX2 + FMA kernels on blocks of 4 rows × 16 (then 8)
-// columns; leftover rows and columns go through a masked 4×8 kernel that
+// C [r, n], with the AVX-512 kernel on blocks of 4 rows × 64 columns where
+// the CPU has it, then the AVX2 + FMA kernels on blocks of 4 rows × 24, 16
+// and 8 columns; leftover rows and columns go through a masked 4×8 kernel that
 // reads and writes only what exists. Callers check hasFMA first.
 //
 // The sum over k runs in the same order for every entry, whatever the
 // blocking, so results do not depend on scheduling; they can differ in the
 // last bits from the Go loops (FMA rounds once).
 func sgemm(c, a, b []float32, r, k, n int, scratch *Arena) {
-	sgemmStrided(c, a, b, r, k, n, k, 1, scratch)
+	sgemmStrided(c, a, b, r, k, n, k, 1, false, scratch)
 }
 
 // sgemmStrided is sgemm with A's element (i, kk) at a[i·ars + kk·acs]:
 // ars = k, acs = 1 is a row-major A; ars = 1, acs = r reads a row-major
 // [k, r] matrix as its transpose in place, without a transposed copy.
-func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
+// With zero set C is overwritten, not added to: each block of C is cleared
+// just before the kernels add to it, on the core computing it, while it is
+// in cache.
+func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, zero bool, scratch *Arena) {
 	if r == 0 || n == 0 || k == 0 {
+		if zero {
+			clear(c[:r*n])
+		}
 		return
 	}
 	_ = a[(r-1)*ars+(k-1)*acs]
@@ -30,7 +37,13 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 	// Column panels of B small enough to stay in cache while every block
 	// of rows goes past them: B is then read from memory once, not once
 	// per block of rows. Each entry is still one FMA chain over all of k.
-	panel := max(48, panelFloats/k/48*48)
+	// Panels are whole tiles wide: 64 columns for the AVX-512 kernel, 48
+	// for the AVX2 ones (two of 24).
+	tile := 48
+	if hasAVX512 {
+		tile = 64
+	}
+	panel := max(tile, panelFloats/k/tile*tile)
 	// With many panels and many rows, each panel is first copied to a
 	// contiguous block (packed), so the kernels walk it row after row
 	// instead of striding across B's full width, page after page.
@@ -45,7 +58,7 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 			}
 		}
 	}
-	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel}
+	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
 	r4 := r &^ 3
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
 		// Each worker owns whole blocks of rows of C, so every entry is
@@ -64,6 +77,9 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 		g.rows(0, r4)
 	}
 	if r4 < r { // the last 1–3 rows, 8 columns at a time
+		if zero {
+			clear(c[r4*n : r*n])
+		}
 		for j := 0; j < n; j += 8 {
 			sgemm4x8m(k, &a[r4*ars], ars, acs, &b[j], n, &c[r4*n+j], n, r-r4, &laneMasks[min(n-j, 8)][0])
 		}
@@ -75,6 +91,7 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, scratch *Arena) {
 type gemm struct {
 	c, a, b, packed       []float32
 	k, n, ars, acs, panel int
+	zero                  bool // clear C's rows first
 }
 
 // rows computes the blocks of 4 rows in [from, to), panel by panel.
@@ -96,6 +113,19 @@ func (g gemm) block(i, j0, j1 int) {
 		bp, ldb = g.packed[j0*k:], j1-j0
 	}
 	j, w := 0, j1-j0
+	if g.zero { // in L1 just before the kernels add to it
+		for row := range 4 {
+			clear(ci[row*n : row*n+w])
+		}
+	}
+	if hasAVX512 {
+		for ; j+64 <= w; j += 64 {
+			sgemm4x64(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+		for ; j+32 <= w; j += 32 {
+			sgemm4x32(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
+		}
+	}
 	for ; j+24 <= w; j += 24 {
 		sgemm4x24(k, ai, ars, acs, &bp[j], ldb, &ci[j], n)
 	}

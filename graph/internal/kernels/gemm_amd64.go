@@ -5,6 +5,10 @@ import "golang.org/x/sys/cpu"
 // hasFMA reports whether the AVX2 + FMA kernels can run here.
 var hasFMA = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
+// hasAVX512 reports whether the AVX-512F kernel sgemm4x64 can run here (the
+// CPU has it and the OS saves the zmm registers, as cpu checks).
+var hasAVX512 = hasFMA && cpu.X86.HasAVX512F
+
 //go:noescape
 func sgemm4x16(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
 
@@ -34,3 +38,9 @@ func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 
 //go:noescape
 func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+
+//go:noescape
+func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+
+//go:noescape
+func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)

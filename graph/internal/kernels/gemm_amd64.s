@@ -320,3 +320,193 @@ store24:
 	VMOVUPS Y11, 64(DX)
 	VZEROUPPER
 	RET
+
+// func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+// C[0:4, 0:64] += A[0:4, 0:k] · B[0:k, 0:64], A strided as in sgemm4x16.
+// AVX-512F: sixteen 16-wide accumulators (Z0–Z15), four loads of B and one
+// broadcast of A per row per step of k. Each entry is the same FMA chain,
+// from zero over kk = 0 … k−1 and then added to C, as in the AVX2 kernels,
+// so the results are bit-identical to theirs.
+TEXT ·sgemm4x64(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, AX
+	SHLQ $2, R9
+	SHLQ $2, R10
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	TESTQ  CX, CX
+	JE     store64
+
+loop64:
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VMOVUPS      128(DI), Z18
+	VMOVUPS      192(DI), Z19
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R11), Z21
+	VFMADD231PS  Z16, Z21, Z4
+	VFMADD231PS  Z17, Z21, Z5
+	VFMADD231PS  Z18, Z21, Z6
+	VFMADD231PS  Z19, Z21, Z7
+	VBROADCASTSS (R12), Z22
+	VFMADD231PS  Z16, Z22, Z8
+	VFMADD231PS  Z17, Z22, Z9
+	VFMADD231PS  Z18, Z22, Z10
+	VFMADD231PS  Z19, Z22, Z11
+	VBROADCASTSS (R13), Z23
+	VFMADD231PS  Z16, Z23, Z12
+	VFMADD231PS  Z17, Z23, Z13
+	VFMADD231PS  Z18, Z23, Z14
+	VFMADD231PS  Z19, Z23, Z15
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
+	ADDQ         R9, DI
+	DECQ         CX
+	JNE          loop64
+
+store64:
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	VADDPS  64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	VADDPS  128(DX), Z2, Z2
+	VMOVUPS Z2, 128(DX)
+	VADDPS  192(DX), Z3, Z3
+	VMOVUPS Z3, 192(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	VADDPS  64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	VADDPS  128(DX), Z6, Z6
+	VMOVUPS Z6, 128(DX)
+	VADDPS  192(DX), Z7, Z7
+	VMOVUPS Z7, 192(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z8, Z8
+	VMOVUPS Z8, (DX)
+	VADDPS  64(DX), Z9, Z9
+	VMOVUPS Z9, 64(DX)
+	VADDPS  128(DX), Z10, Z10
+	VMOVUPS Z10, 128(DX)
+	VADDPS  192(DX), Z11, Z11
+	VMOVUPS Z11, 192(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z12, Z12
+	VMOVUPS Z12, (DX)
+	VADDPS  64(DX), Z13, Z13
+	VMOVUPS Z13, 64(DX)
+	VADDPS  128(DX), Z14, Z14
+	VMOVUPS Z14, 128(DX)
+	VADDPS  192(DX), Z15, Z15
+	VMOVUPS Z15, 192(DX)
+	VZEROUPPER
+	RET
+
+// func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+// C[0:4, 0:32] += A[0:4, 0:k] · B[0:k, 0:32], A strided as in sgemm4x16:
+// sgemm4x64 on half the columns (eight accumulators, Z0–Z7), for the
+// attention heads' 32-wide products.
+TEXT ·sgemm4x32(SB), NOSPLIT, $0-64
+	MOVQ k+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ ars+16(FP), R8
+	MOVQ acs+24(FP), AX
+	MOVQ b+32(FP), DI
+	MOVQ ldb+40(FP), R9
+	MOVQ c+48(FP), DX
+	MOVQ ldc+56(FP), R10
+	SHLQ $2, R8
+	SHLQ $2, AX
+	SHLQ $2, R9
+	SHLQ $2, R10
+	LEAQ (SI)(R8*1), R11
+	LEAQ (R11)(R8*1), R12
+	LEAQ (R12)(R8*1), R13
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	TESTQ  CX, CX
+	JE     store32
+
+loop32:
+	VMOVUPS      (DI), Z16
+	VMOVUPS      64(DI), Z17
+	VBROADCASTSS (SI), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VBROADCASTSS (R11), Z21
+	VFMADD231PS  Z16, Z21, Z2
+	VFMADD231PS  Z17, Z21, Z3
+	VBROADCASTSS (R12), Z22
+	VFMADD231PS  Z16, Z22, Z4
+	VFMADD231PS  Z17, Z22, Z5
+	VBROADCASTSS (R13), Z23
+	VFMADD231PS  Z16, Z23, Z6
+	VFMADD231PS  Z17, Z23, Z7
+	ADDQ         AX, SI
+	ADDQ         AX, R11
+	ADDQ         AX, R12
+	ADDQ         AX, R13
+	ADDQ         R9, DI
+	DECQ         CX
+	JNE          loop32
+
+store32:
+	VADDPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DX)
+	VADDPS  64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z2, Z2
+	VMOVUPS Z2, (DX)
+	VADDPS  64(DX), Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z4, Z4
+	VMOVUPS Z4, (DX)
+	VADDPS  64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ    R10, DX
+	VADDPS  (DX), Z6, Z6
+	VMOVUPS Z6, (DX)
+	VADDPS  64(DX), Z7, Z7
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET

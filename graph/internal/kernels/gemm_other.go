@@ -5,6 +5,9 @@ package kernels
 // hasFMA is false off amd64: the Go loops are used.
 const hasFMA = false
 
+// hasAVX512 is false off amd64.
+const hasAVX512 = false
+
 func sgemm4x16(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
 	panic("kernels: sgemm4x16 without AVX2")
 }
@@ -27,4 +30,12 @@ func sgemm4x8m(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 
 func sgemm4x24(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
 	panic("kernels: sgemm4x24 without AVX2")
+}
+
+func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x64 without AVX-512")
+}
+
+func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
+	panic("kernels: sgemm4x32 without AVX-512")
 }

@@ -16,7 +16,7 @@ func TestSgemmMatchesLoops(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := newRand(5)
-	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {9, 5000, 21}, {3, 0, 5}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {4, 3, 16}, {5, 7, 9}, {8, 20, 200}, {1024, 20, 200}, {37, 200, 20}, {20, 1024, 37}, {9, 5000, 21}, {3, 0, 5}, {4, 9, 64}, {6, 33, 63}, {7, 128, 130}, {260, 64, 257}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		t.Run(fmt.Sprint(sz), func(t *testing.T) {
 			a, b := make([]float32, r*k), make([]float32, k*n)
@@ -194,12 +194,47 @@ func TestSgemmTailsAreExact(t *testing.T) {
 				}
 			}
 			strided := make([]float32, r*n)
-			sgemmStrided(strided, at, b, r, k, n, 1, r, nil)
+			sgemmStrided(strided, at, b, r, k, n, 1, r, false, nil)
 			for i := range strided {
 				if math.Float32bits(strided[i]) != math.Float32bits(got[i]) {
 					t.Fatalf("A read transposed: C[%d, %d] = %v; want %v", i/n, i%n, strided[i], got[i])
 				}
 			}
 		})
+	}
+}
+
+// TestSgemmZeroOverwrites: with zero set, sgemmStrided must overwrite a C
+// full of garbage with exactly what adding to a cleared C gives, on one
+// core and on several (tail rows, k = 0 included).
+func TestSgemmZeroOverwrites(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	rng := newRand(9)
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 0, 5}, {7, 33, 70}, {1027, 128, 130}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		a, b := make([]float32, r*k), make([]float32, k*n)
+		for _, s := range [][]float32{a, b} {
+			for i := range s {
+				s[i] = float32(rng.NormFloat64())
+			}
+		}
+		want := make([]float32, r*n)
+		sgemmStrided(want, a, b, r, k, n, k, 1, false, nil)
+		for _, procs := range []int{1, 2} {
+			prev := runtime.GOMAXPROCS(procs)
+			got := make([]float32, r*n)
+			for i := range got {
+				got[i] = float32(math.NaN())
+			}
+			sgemmStrided(got, a, b, r, k, n, k, 1, true, nil)
+			runtime.GOMAXPROCS(prev)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v, GOMAXPROCS %d: C[%d] = %v; want %v", sz, procs, i, got[i], want[i])
+				}
+			}
+		}
 	}
 }

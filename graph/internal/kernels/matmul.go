@@ -26,11 +26,11 @@ type Float interface{ ~float32 | ~float64 }
 // entries of A where the layout allows it: toy data and ReLU outputs are
 // sparse, so this saves most of the work at low feature probability.
 func MatMul[T Float](c, a, b []T, as, bs []int, ta, tb bool, scratch *Arena) {
-	clear(c)
 	if cf, ok := any(c).([]float32); ok && hasFMA && !(ta && tb) && min(as[0], as[1], bs[0], bs[1]) >= fmaMin && !sparseWins(any(a).([]float32), len(c)/outRows(as, ta)) {
 		matMulFMA(cf, any(a).([]float32), any(b).([]float32), as, bs, ta, tb, scratch)
 		return
 	}
+	clear(c)
 	matMulLoops(c, a, b, as, bs, ta, tb)
 }
 
@@ -153,7 +153,7 @@ func matMulFMA(c, a, b []float32, as, bs []int, ta, tb bool, scratch *Arena) {
 	scratch.reset()
 	r, k := as[0], as[1]
 	if ta && !tb { // read A transposed in place
-		sgemmStrided(c, a, b, as[1], as[0], bs[1], 1, as[1], scratch)
+		sgemmStrided(c, a, b, as[1], as[0], bs[1], 1, as[1], true, scratch)
 		return
 	}
 	if ta {
@@ -167,7 +167,7 @@ func matMulFMA(c, a, b []float32, as, bs []int, ta, tb bool, scratch *Arena) {
 		transpose(bt, b, bs[0], bs[1])
 		b, n = bt, bs[0]
 	}
-	sgemm(c, a, b, r, k, n, scratch)
+	sgemmStrided(c, a, b, r, k, n, k, 1, true, scratch)
 }
 
 // fmaMin is the smallest dimension for which the FMA kernels beat the Go

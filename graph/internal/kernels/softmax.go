@@ -32,18 +32,35 @@ func Softmax[T Float](s []T, scale T) {
 
 // softmax32 is Softmax for float32, on the AVX2 kernels where it can.
 func softmax32(s []float32, scale float32) {
+	_, sum := expShift(s, scale)
+	normalise32(s, 1/sum)
+}
+
+// SoftmaxLSE32 writes softmax(x) into p (len(p) = len(x) ≥ 1) and returns
+// log Σⱼ exp(xⱼ): Softmax's float32 exponentials of x − max(x) (AVX2 where
+// it can), their float32 sum's logarithm taken in float64, plus max(x).
+func SoftmaxLSE32(p, x []float32) float64 {
+	p = p[:len(x)]
+	copy(p, x)
+	m, sum := expShift(p, 1)
+	normalise32(p, 1/sum)
+	return float64(m) + math.Log(float64(sum))
+}
+
+// expShift overwrites s with exp32((s − m)·scale), m = max(s), and returns
+// m and the sum of the exponentials.
+func expShift(s []float32, scale float32) (m, sum float32) {
 	vec := 0 // elements done by the AVX2 kernels
 	if hasFMA {
 		vec = len(s) &^ 7
 	}
-	m := s[0]
+	m = s[0]
 	if vec > 0 {
 		m = max32(&s[0], vec)
 	}
 	for _, x := range s[vec:] {
 		m = max(m, x)
 	}
-	var sum float32
 	if vec > 0 {
 		sum = expShift32(&s[0], vec, m, scale)
 	}
@@ -52,7 +69,15 @@ func softmax32(s []float32, scale float32) {
 		s[j] = e
 		sum += e
 	}
-	inv := 1 / sum
+	return m, sum
+}
+
+// normalise32 multiplies s by inv.
+func normalise32(s []float32, inv float32) {
+	vec := 0
+	if hasFMA {
+		vec = len(s) &^ 7
+	}
 	if vec > 0 {
 		scal32(&s[0], vec, inv)
 	}

@@ -128,3 +128,36 @@ func TestSoftmaxGradKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxLSE32: the probabilities and log-sum-exp of every row length
+// around the 8 lanes against float64 math, with logits large enough that
+// an unshifted exponential would overflow.
+func TestSoftmaxLSE32(t *testing.T) {
+	rng := newRand(17)
+	for _, n := range []int{1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 256} {
+		for _, spread := range []float64{1, 30, 1e4} {
+			x := make([]float32, n)
+			for j := range x {
+				x[j] = float32(spread * rng.NormFloat64())
+			}
+			p := make([]float32, n)
+			lse := SoftmaxLSE32(p, x)
+			m := float64(slices.Max(x))
+			var s float64
+			for _, v := range x {
+				s += math.Exp(float64(v) - m)
+			}
+			want := m + math.Log(s)
+			if math.Abs(lse-want) > 1e-6*max(1, math.Abs(want)) {
+				t.Errorf("SoftmaxLSE32(n=%d, spread %g) = %v; want %v", n, spread, lse, want)
+			}
+			for j, v := range x {
+				// float32 rounds the shifted logit, by up to |x − m|·2⁻²⁴.
+				w := math.Exp(float64(v) - want)
+				if math.Abs(float64(p[j])-w) > 1e-6*max(1, m-float64(v))*w+1e-37 {
+					t.Errorf("SoftmaxLSE32(n=%d, spread %g): p[%d] = %v; want %v", n, spread, j, p[j], w)
+				}
+			}
+		}
+	}
+}

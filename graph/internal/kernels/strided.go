@@ -45,6 +45,14 @@ func gemmAdd32(c []float32, ldc int, a []float32, ars, acs int, b []float32, ldb
 		rows := min(4, r-i)
 		ai, ci := &a[i*ars], c[i*ldc:]
 		j := 0
+		if rows == 4 && hasAVX512 {
+			for ; j+64 <= n; j += 64 {
+				sgemm4x64(k, ai, ars, acs, &b[j], ldb, &ci[j], ldc)
+			}
+			for ; j+32 <= n; j += 32 {
+				sgemm4x32(k, ai, ars, acs, &b[j], ldb, &ci[j], ldc)
+			}
+		}
 		if rows == 4 {
 			// 32 columns as 16 + 16, not 24 + 8: the 8-wide kernel's four
 			// accumulators cannot hide the FMA latency.

@@ -11,7 +11,7 @@ import (
 // float64 loop; entries of C outside the block must not move.
 func TestGemmAddStrided(t *testing.T) {
 	rng := newRand(11)
-	for _, sz := range [][3]int{{1, 1, 1}, {3, 2, 5}, {4, 32, 24}, {7, 33, 40}, {13, 5, 57}, {128, 32, 128}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {3, 2, 5}, {4, 32, 24}, {7, 33, 40}, {13, 5, 57}, {128, 32, 128}, {4, 9, 96}, {8, 16, 200}} {
 		r, k, n := sz[0], sz[1], sz[2]
 		for _, trans := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%v/trans=%v", sz, trans), func(t *testing.T) {
