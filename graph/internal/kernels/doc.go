@@ -1,5 +1,7 @@
 // Package kernels holds the numeric loops behind package graph's custom ops:
-// a float32 GEMM in AVX2 + FMA assembly with Go loops for everything else,
+// a float32 GEMM in AVX2 + FMA assembly (with AVX-512F micro-kernels, 4×64
+// and 4×32, where the CPU and OS have them: the same FMA chain per entry, so
+// the same bits) with Go loops for everything else,
 // and the elementwise kernels of the fused ops (bias + ReLU, ReLU's
 // gradient, column sums, the weighted squared error and its gradient). Only
 // package graph calls it; its exported names are graph's internal API.
