@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/internal/atomicfile"
@@ -248,7 +249,7 @@ func (m *Model) SetTL(p *graph.Params, ts map[string]sae.Tensor) error {
 		}
 		shape := m.paramShape(name)
 		want, permute := c.tlShape(name, shape)
-		if !equalInts(t.Shape, want) {
+		if !slices.Equal(t.Shape, want) {
 			return fmt.Errorf("tensor %s has shape %v; want %v", name, t.Shape, want)
 		}
 		data := t.Data
@@ -304,16 +305,4 @@ func (m *Model) paramShape(name string) []int {
 		return []int{d, c.Vocab}
 	}
 	return []int{d} // LayerNorm gains and biases, b_out
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -84,7 +85,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			wantShapes["blocks.0.mlp.ln.w"] = []int{32}
 		}
 		for name, want := range wantShapes {
-			if got := ts[name].Shape; !equalInts(got, want) {
+			if got := ts[name].Shape; !slices.Equal(got, want) {
 				t.Errorf("%s: exported %s has shape %v; want %v", act, name, got, want)
 			}
 		}
