@@ -82,6 +82,8 @@ type UnitScore struct {
 	// TopByte is the byte value with the most mass, ByteShare its share.
 	TopByte   int     `json:"top_byte"`
 	ByteShare float64 `json:"byte_share"`
+	// LabelShare is the share of the mass on each label.
+	LabelShare []float64 `json:"label_share,omitempty"`
 }
 
 // LabelSpecific reports specificity ≥ 0.9 with a byte-only baseline < 0.9.
@@ -119,6 +121,10 @@ func (s *LabelScorer) Scores() []UnitScore {
 			}
 		}
 		if total > 0 {
+			sc.LabelShare = make([]float64, s.labels)
+			for l, v := range m {
+				sc.LabelShare[l] = v / total
+			}
 			sc.Specificity = m[sc.TopLabel] / total
 			clear(base)
 			bm := s.byteMass[u*256 : (u+1)*256]

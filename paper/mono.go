@@ -140,6 +140,28 @@ type MonoResult struct {
 	Labels  []string            `json:"labels"`
 	Neurons interp.ScoreSummary `json:"neurons"`
 	SAEs    []MonoSAE           `json:"saes"`
+	// Splits are feature-splitting families: for each smaller dictionary,
+	// its latent with the most children (latents of a larger dictionary
+	// whose nearest decoder direction it is, at cosine ≥ 0.5).
+	Splits []SplitFamily `json:"splits,omitempty"`
+}
+
+// SplitFamily is one latent of a smaller dictionary and the latents of a
+// larger one nearest to it.
+type SplitFamily struct {
+	Parent      string      `json:"parent"` // DICT/INDEX
+	ParentLabel string      `json:"parent_label"`
+	Child       string      `json:"child_dict"`
+	Children    []SplitItem `json:"children"`
+}
+
+// SplitItem is one child of a split family.
+type SplitItem struct {
+	Index  int     `json:"index"`
+	Cosine float64 `json:"cosine"`
+	Label  string  `json:"label"`
+	// Specificity of the child against its top label.
+	Specificity float64 `json:"specificity"`
 }
 
 // saeEval is an SAE's inference graph: latents and reconstruction watched.
@@ -194,29 +216,29 @@ func (s *saeRunners) close() {
 // Monosemanticity trains and measures the SAEs of cfg on the MLP of the
 // transformer in cfg.LM, exports each in SAELens' layout under
 // cfg.Out/saelens/VARIANT-LATENTS, and returns the summary.
-func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, error) {
+func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, interp.Browser, error) {
 	if err := cfg.Validate(); err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	log := r.log()
 	m, p, err := transformer.ImportTransformerLens(cfg.LM, graph.StreamSeed(cfg.Seed, "mono/lm"))
 	if err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	raw, err := os.ReadFile(filepath.Join(cfg.LM, transformer.WeightsFile))
 	if err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	sum := sha256.Sum256(raw)
 	root := cfg.Root
 	if root == "" {
 		if root, err = corpus.DefaultRoot(); err != nil {
-			return MonoResult{}, err
+			return MonoResult{}, interp.Browser{}, err
 		}
 	}
 	c, err := corpus.Load(root)
 	if err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	stats := c.Stats()
 	stats.Root = ""
@@ -239,52 +261,100 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, er
 	// The clean pass scores the neurons; the zero-ablated one is the floor
 	// of loss recovered.
 	neurons := interp.NewLabelScorer(mc.DMLP, int(corpus.NumClasses))
+	npages := newUnitPages(mc.DMLP, int(corpus.NumClasses))
 	next := 0
 	clean, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
+			npages.first(x, rows, next)
 			err := neurons.Add(x, val[next:next+rows], classes[next:next+rows])
 			next += rows
 			return err
 		}})
 	if err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	res.CleanBits = round4(clean)
-	res.Neurons = interp.Summarise(neurons.Scores())
+	nscores := neurons.Scores()
+	res.Neurons = interp.Summarise(nscores)
+	npages.prepare()
+	next = 0
+	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
+		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
+			npages.second(x, rows, next, classes[next:next+rows], topLabels(nscores))
+			next += rows
+			return nil
+		}}); err != nil {
+		return MonoResult{}, interp.Browser{}, err
+	}
+	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
+	browser := interp.Browser{Title: "Features of the one-layer byte transformer's MLP", Labels: res.Labels}
+	browser.Dictionaries = append(browser.Dictionaries, interp.BrowserDict{Name: "neurons",
+		Units: npages.pages(nscores, val, c, func(j int) []float64 {
+			dir := make([]float64, mc.DMLP)
+			dir[j] = 1
+			return logits(dir)
+		})})
 	zero, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, _, _ int) error { clear(x); return nil }})
 	if err != nil {
-		return MonoResult{}, err
+		return MonoResult{}, interp.Browser{}, err
 	}
 	res.ZeroBits = round4(zero)
 	log.WithField("clean", res.CleanBits).WithField("zero_ablated", res.ZeroBits).Info("monosemanticity")
 
+	var decoders [][]float64
 	for vi, vname := range cfg.Variants {
 		variant, _ := sae.ParseVariant(vname)
 		for si, size := range cfg.Sizes {
-			rec, err := trainMonoSAE(ctx, r, cfg, m, p, c, val, classes, variant, size, vi*len(cfg.Sizes)+si, &res)
+			rec, dict, dec, err := trainMonoSAE(ctx, r, cfg, m, p, c, val, classes, variant, size, vi*len(cfg.Sizes)+si, &res, logits)
 			if err != nil {
-				return MonoResult{}, err
+				return MonoResult{}, interp.Browser{}, err
 			}
 			res.SAEs = append(res.SAEs, rec)
+			browser.Dictionaries = append(browser.Dictionaries, dict)
+			decoders = append(decoders, dec)
 		}
 	}
-	return res, nil
+	// Feature splitting: each latent's nearest decoder direction in every
+	// other dictionary.
+	for a := range decoders {
+		for b := range decoders {
+			if a == b {
+				continue
+			}
+			idx, cos := nearest(decoders[a], decoders[b], mc.DMLP)
+			da, db := &browser.Dictionaries[a+1], browser.Dictionaries[b+1].Name
+			for j := range da.Units {
+				da.Units[j].Family = append(da.Units[j].Family, interp.FamilyMember{Dict: db, Index: idx[j], Cosine: round4(cos[j])})
+			}
+		}
+	}
+	res.Splits = splitFamilies(res.SAEs, browser, decoders)
+	return res, browser, nil
+}
+
+// topLabels returns each unit's top label.
+func topLabels(scores []interp.UnitScore) []int {
+	out := make([]int, len(scores))
+	for i, s := range scores {
+		out[i] = s.TopLabel
+	}
+	return out
 }
 
 func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Model, p *graph.Params, c *corpus.Corpus,
-	val []byte, classes []uint8, variant sae.Variant, size, index int, res *MonoResult) (MonoSAE, error) {
+	val []byte, classes []uint8, variant sae.Variant, size, index int, res *MonoResult, logits func([]float64) []float64) (MonoSAE, interp.BrowserDict, []float64, error) {
 	mc := m.Config()
 	name := fmt.Sprintf("%s-%d", variant, size)
 	// Every SAE sees the same activations: the same windows, the same
 	// shuffle.
 	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, "mono/windows"))
 	if err != nil {
-		return MonoSAE{}, err
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	stream, err := transformer.NewActivationStream(m, p, win, transformer.HookMLPPost, cfg.PassWindows, cfg.BufferRows, graph.StreamSeed(cfg.Seed, "mono/shuffle"))
 	if err != nil {
-		return MonoSAE{}, err
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	defer stream.Close()
 	res.Scale = float64(stream.Scale)
@@ -298,11 +368,11 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 	}
 	sm, err := sae.New(sc)
 	if err != nil {
-		return MonoSAE{}, err
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	sp := graph.NewParams(graph.StreamSeed(cfg.Seed, "mono/sae/params", index))
 	if err := sae.Init(sp, sm, graph.Stream(cfg.Seed, "mono/sae/init", index), stream.Sample(4096)); err != nil {
-		return MonoSAE{}, err
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	bar := r.progress("sae "+name, cfg.SAESteps)
 	_, _, err = sae.Train(ctx, sm, stream, sp, graph.StreamSeed(cfg.Seed, "mono/sae/train", index), r.trainOptions(bar)...)
@@ -311,7 +381,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 		err = stream.Err()
 	}
 	if err != nil {
-		return MonoSAE{}, fmt.Errorf("sae %s: %w", name, err)
+		return MonoSAE{}, interp.BrowserDict{}, nil, fmt.Errorf("sae %s: %w", name, err)
 	}
 	rec := MonoSAE{Variant: string(variant), Latents: size, K: sm.Config().K, Activations: cfg.SAESteps * cfg.Batch}
 
@@ -320,6 +390,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 	runners := &saeRunners{m: sm, p: sp, in: &feed{w: mc.DMLP}, run: map[int]*graph.Runner{}}
 	defer runners.close()
 	scorer := interp.NewLabelScorer(size, int(corpus.NumClasses))
+	pages := newUnitPages(size, int(corpus.NumClasses))
 	fired := make([]int, size)
 	scale := stream.Scale
 	var l0, sse, sumsq float64
@@ -351,6 +422,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 				mean[i%d] += float64(v)
 				x[i] = xh[i] / scale
 			}
+			pages.first(f, n, next)
 			if err := scorer.Add(f, val[next:next+n], classes[next:next+n]); err != nil {
 				return err
 			}
@@ -359,7 +431,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 			return nil
 		}})
 	if err != nil {
-		return MonoSAE{}, err
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	var ms float64
 	for _, v := range mean {
@@ -381,7 +453,38 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 	}
 	rec.DeadFraction = round4(float64(dead) / float64(size))
 	rec.DenseFraction = round4(float64(dense) / float64(size))
-	rec.ScoreSummary = interp.Summarise(scorer.Scores())
+	scores := scorer.Scores()
+	rec.ScoreSummary = interp.Summarise(scores)
+	// The browser's second pass: the latents again, around their peaks.
+	pages.prepare()
+	next = 0
+	tops := topLabels(scores)
+	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
+		transformer.HookMLPPost: func(x []float32, n, _ int) error {
+			scaled = append(scaled[:0], x...)
+			for i := range scaled {
+				scaled[i] *= scale
+			}
+			f, _, err := runners.apply(scaled, n)
+			if err != nil {
+				return err
+			}
+			pages.second(f, n, next, classes[next:next+n], tops)
+			next += n
+			return nil
+		}}); err != nil {
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	// A latent's output direction in the model's units is its decoder row
+	// over the activation scale.
+	dec := sp.Float64s(sae.ParamWDec)
+	dict := interp.BrowserDict{Name: name, Units: pages.pages(scores, val, c, func(j int) []float64 {
+		dir := make([]float64, mc.DMLP)
+		for i := range dir {
+			dir[i] = dec[j*mc.DMLP+i] / float64(scale)
+		}
+		return logits(dir)
+	})}
 	r.log().WithField("sae", name).WithField("l0", rec.L0).WithField("fvu", rec.FVU).
 		WithField("loss_recovered", rec.LossRecovered).WithField("label_specific", rec.LabelSpecific).Info("monosemanticity")
 
@@ -399,15 +502,15 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 				vals[i] *= fold.f
 			}
 			if err := ep.Set(fold.name, ep.Shape(fold.name), vals); err != nil {
-				return MonoSAE{}, err
+				return MonoSAE{}, interp.BrowserDict{}, nil, err
 			}
 		}
 		rec.Export = filepath.Join("saelens", name)
 		if err := sae.ExportSAELens(filepath.Join(cfg.Out, rec.Export), sm, ep, "superposition-lm", transformer.HookMLPPost); err != nil {
-			return MonoSAE{}, err
+			return MonoSAE{}, interp.BrowserDict{}, nil, err
 		}
 	}
-	return rec, nil
+	return rec, dict, dec, nil
 }
 
 // MonoReport returns the report's sections, every sentence computed from

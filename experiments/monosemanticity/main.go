@@ -143,7 +143,8 @@ func exitCode(args []string) int {
 	fs := flag.NewFlagSet("monosemanticity", flag.ContinueOnError)
 	cfg.Register(fs)
 	return cli.Main("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		res, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
+		res, browser, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
+		_ = browser // written by WriteBrowser once it lands
 		if err != nil {
 			return err
 		}
