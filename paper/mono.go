@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
@@ -525,6 +526,14 @@ func MonoReport(res MonoResult) []interp.Section {
 		paras = append(paras, fmt.Sprintf("%s SAE, %d latents, trained on %d activations: L0 %.1f, FVU %.3f, spliced %.4f bits per byte (%.4f above clean), loss recovered %.3f, dead %.1f%%, dense %.1f%%; %d alive latents, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure, %d label-specific, %d byte detectors, median firing rate %.2f%%.",
 			s.Variant, s.Latents, s.Activations, s.L0, s.FVU, s.SplicedBits, s.SplicedBits-res.CleanBits, s.LossRecovered, 100*s.DeadFraction, 100*s.DenseFraction,
 			s.Alive, s.MedianSpecificity, s.SpecificityQuartiles[0], s.SpecificityQuartiles[1], s.SpecificityQuartiles[2], s.Pure, s.LabelSpecific, s.ByteDetectors, 100*s.MedianDensity))
+	}
+	for _, f := range res.Splits {
+		kids := make([]string, len(f.Children))
+		for i, k := range f.Children {
+			kids[i] = fmt.Sprintf("%d (%s, cos %.2f, specificity %.2f)", k.Index, k.Label, k.Cosine, k.Specificity)
+		}
+		paras = append(paras, fmt.Sprintf("Feature splitting: latent %s (%s) is the nearest decoder direction, at cosine ≥ 0.5, of %d latents of %s: %s.",
+			f.Parent, f.ParentLabel, len(f.Children), f.Child, strings.Join(kids, ", ")))
 	}
 	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras}}
 }
