@@ -329,7 +329,7 @@ func splitFamilies(saes []MonoSAE, b interp.Browser, decoders [][]float64) []Spl
 			k := kids[best]
 			sort.Slice(k, func(i, j int) bool { return k[i].Cosine > k[j].Cosine })
 			out = append(out, SplitFamily{Parent: parent.Name + "/" + itoa(best), ParentLabel: b.Labels[parent.Units[best].TopLabel],
-				Child: child.Name, Children: k[:min(len(k), 12)]})
+				Child: child.Name, Count: len(k), Children: k[:min(len(k), 12)]})
 		}
 	}
 	return out

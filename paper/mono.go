@@ -150,10 +150,12 @@ type MonoResult struct {
 // SplitFamily is one latent of a smaller dictionary and the latents of a
 // larger one nearest to it.
 type SplitFamily struct {
-	Parent      string      `json:"parent"` // DICT/INDEX
-	ParentLabel string      `json:"parent_label"`
-	Child       string      `json:"child_dict"`
-	Children    []SplitItem `json:"children"`
+	Parent      string `json:"parent"` // DICT/INDEX
+	ParentLabel string `json:"parent_label"`
+	Child       string `json:"child_dict"`
+	// Count is the number of children; Children the 12 nearest.
+	Count    int         `json:"children_count"`
+	Children []SplitItem `json:"children"`
 }
 
 // SplitItem is one child of a split family.
@@ -532,8 +534,8 @@ func MonoReport(res MonoResult) []interp.Section {
 		for i, k := range f.Children {
 			kids[i] = fmt.Sprintf("%d (%s, cos %.2f, specificity %.2f)", k.Index, k.Label, k.Cosine, k.Specificity)
 		}
-		paras = append(paras, fmt.Sprintf("Feature splitting: latent %s (%s) is the nearest decoder direction, at cosine ≥ 0.5, of %d latents of %s: %s.",
-			f.Parent, f.ParentLabel, len(f.Children), f.Child, strings.Join(kids, ", ")))
+		paras = append(paras, fmt.Sprintf("Feature splitting: latent %s (%s) is the nearest decoder direction, at cosine ≥ 0.5, of %d latents of %s; the nearest: %s.",
+			f.Parent, f.ParentLabel, f.Count, f.Child, strings.Join(kids, ", ")))
 	}
 	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras}}
 }
