@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -228,11 +229,10 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	if err != nil {
 		return MonoResult{}, interp.Browser{}, err
 	}
-	raw, err := os.ReadFile(filepath.Join(cfg.LM, transformer.WeightsFile))
+	sum, err := fileSHA256(filepath.Join(cfg.LM, transformer.WeightsFile))
 	if err != nil {
 		return MonoResult{}, interp.Browser{}, err
 	}
-	sum := sha256.Sum256(raw)
 	root := cfg.Root
 	if root == "" {
 		if root, err = corpus.DefaultRoot(); err != nil {
@@ -246,7 +246,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	stats := c.Stats()
 	stats.Root = ""
 	mc := m.Config()
-	res := MonoResult{Experiment: "monosemanticity", Config: cfg, Model: mc, ModelSHA256: hex.EncodeToString(sum[:]), Corpus: stats}
+	res := MonoResult{Experiment: "monosemanticity", Config: cfg, Model: mc, ModelSHA256: sum, Corpus: stats}
 	for i := 0; i < int(corpus.NumClasses); i++ {
 		res.Labels = append(res.Labels, corpus.Class(i).String())
 	}
@@ -334,6 +334,24 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	}
 	res.Splits = splitFamilies(res.SAEs, browser, decoders)
 	return res, browser, nil
+}
+
+// fileSHA256 hashes a file of at most 1 GiB, streaming.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, io.LimitReader(f, 1<<30+1))
+	if err != nil {
+		return "", err
+	}
+	if n > 1<<30 {
+		return "", fmt.Errorf("%s: larger than 1 GiB", path)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // topLabels returns each unit's top label.
