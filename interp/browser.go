@@ -65,9 +65,10 @@ type BrowserContext struct {
 	Offset     int    `json:"offset"`
 	File       string `json:"file,omitempty"`
 	FileOffset int    `json:"file_offset,omitempty"`
-	// Text is the bytes (as a string, possibly invalid UTF-8 is replaced),
-	// Acts the unit's activation on each byte of Text, Peak the index of
-	// the activation the context was chosen for.
+	// Text is the bytes, held in a string that need not be valid UTF-8;
+	// Acts the unit's activation on each byte of Text (len(Acts) ==
+	// len(Text)), Peak the index of the activation the context was chosen
+	// for.
 	Text string    `json:"text"`
 	Acts []float32 `json:"acts"`
 	Peak int       `json:"peak"`

@@ -1,5 +1,6 @@
 // Package interp measures trained models and draws them: the superposition
-// metrics of Toy Models of Superposition, figures as PNG, and the HTML report.
+// metrics of Toy Models of Superposition, figures as PNG, the HTML report, and
+// the offline feature browser ([WriteBrowser]).
 //
 // Metrics read plain weights, W as m rows of n values (row r is hidden
 // dimension r; column i, Wᵢ, is feature i's direction), so they are testable on

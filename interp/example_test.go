@@ -2,6 +2,9 @@ package interp_test
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/toymodels/superposition/interp"
 )
@@ -39,4 +42,36 @@ func ExampleLabelScorer() {
 	u := s.Scores()[0]
 	fmt.Printf("specificity %.2f, byte baseline %.2f, label-specific %v\n", u.Specificity, u.Baseline, u.LabelSpecific())
 	// Output: specificity 1.00, byte baseline 0.50, label-specific true
+}
+
+// A feature browser with one dictionary of one neuron: the page, the index,
+// and one data file per unit, loaded when the unit is opened.
+func ExampleWriteBrowser() {
+	dir, err := os.MkdirTemp("", "browser")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	b := interp.Browser{
+		Title:  "neurons of a byte-level model",
+		Labels: []string{"other", "string"},
+		Dictionaries: []interp.BrowserDict{{Name: "neurons", Units: []interp.BrowserUnit{{
+			Index: 7, Density: 0.01, MaxAct: 3, TopLabel: 1, Specificity: 0.95, TopByte: '"',
+			Contexts: []interp.BrowserContext{{Text: `x := "hi"`, Acts: []float32{0, 0, 0, 0, 0, 1, 3, 2, 0}, Peak: 6}},
+		}}}},
+	}
+	if err := interp.WriteBrowser(dir, b); err != nil {
+		panic(err)
+	}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(dir, path)
+			fmt.Println(filepath.ToSlash(rel))
+		}
+		return err
+	})
+	// Output:
+	// data/index.js
+	// data/neurons/7.js
+	// index.html
 }
