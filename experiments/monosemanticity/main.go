@@ -12,8 +12,11 @@
 //
 // It writes summary.json (the config, the model's and the corpus's SHA-256,
 // clean and zero-ablated bits per byte, a "neurons" record and one record
-// per SAE in "saes"), report.html, timing.json, and every SAE in SAELens'
-// layout under OUT/saelens/VARIANT-LATENTS/, which
+// per SAE in "saes", feature-splitting families), report.html, timing.json,
+// the feature browser (OUT/browser/index.html, static files that work from
+// file://: every neuron and latent with its top contexts shaded by
+// activation, histogram, label breakdown, logit effects and split family),
+// and every SAE in SAELens' layout under OUT/saelens/VARIANT-LATENTS/, which
 // ../shared/peers/lm_peer.py splice --load-tl LM/model.safetensors --load-sae DIR
 // measures on the same validation rule.
 package main
@@ -144,7 +147,9 @@ func exitCode(args []string) int {
 	cfg.Register(fs)
 	return cli.Main("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		res, browser, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
-		_ = browser // written by WriteBrowser once it lands
+		if err := interp.WriteBrowser(filepath.Join(cfg.Out, "browser"), browser); err != nil {
+			return err
+		}
 		if err != nil {
 			return err
 		}

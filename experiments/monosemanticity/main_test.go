@@ -69,6 +69,11 @@ func TestMonosemanticity(t *testing.T) {
 	if err := json.Unmarshal(data, &sum); err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range []string{"browser/index.html", "browser/data/index.js", "browser/data/neurons/0.js", "browser/data/topk-128/5.js"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("feature browser: %v", err)
+		}
+	}
 	if len(sum.SAEs) != 2 || sum.Neurons.Alive == 0 || !(sum.Zero > sum.Clean) {
 		t.Fatalf("summary = %+v; want two SAEs, alive neurons, zero-ablation worse than clean", sum)
 	}
