@@ -118,8 +118,9 @@ func (c LMConfig) Validate() error {
 type LMPoint struct {
 	Step   int `json:"step"`
 	Tokens int `json:"tokens"`
-	// TrainBits is the training batch's cross-entropy, bits per byte.
-	TrainBits float64 `json:"train_bits_per_byte"`
+	// TrainBits is the training batch's cross-entropy, bits per byte (0
+	// where the loop kept no record: the points at powers of two).
+	TrainBits float64 `json:"train_bits_per_byte,omitempty"`
 	// ValBits is the mean over the first EvalWindows validation windows.
 	ValBits float64 `json:"val_bits_per_byte_quick"`
 }
@@ -198,8 +199,11 @@ func TrainLM(ctx context.Context, r Run, label string, cfg LMConfig) (LMResult, 
 	var evalTime time.Duration
 	hooks := graph.Hooks{
 		AfterStep: func(step int, p *graph.Params) error {
-			// The loop records the training loss at the same steps.
-			if step%cfg.EvalEvery != 0 && step != cfg.Steps-1 {
+			// The loop records the training loss at the same steps; the
+			// steps 2, 4, 8, … add validation points to the curve's start,
+			// which a log-scale axis shows.
+			pow2 := step+1 >= 2 && (step+1)&step == 0
+			if step%cfg.EvalEvery != 0 && step != cfg.Steps-1 && !pow2 {
 				return nil
 			}
 			t0 := time.Now()
@@ -301,9 +305,13 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	tr = interp.Series{Name: "train batch", Line: true}
 	va = interp.Series{Name: "validation (first windows)", Line: true, Points: true}
 	for _, pt := range res.Curve {
-		tr.X, tr.Y = append(tr.X, float64(pt.Tokens)), append(tr.Y, pt.TrainBits)
+		if pt.TrainBits > 0 {
+			tr.X, tr.Y = append(tr.X, float64(pt.Tokens)), append(tr.Y, pt.TrainBits)
+		}
 		va.X, va.Y = append(va.X, float64(pt.Tokens)), append(va.Y, pt.ValBits)
 	}
+	exact := interp.Series{Name: "validation, exact (every window)", Points: true, Radius: 4,
+		X: []float64{float64(res.TokensSeen)}, Y: []float64{res.ValBitsPerByte}}
 	b := res.Baselines
 	guides := []interp.Guide{{Y: b.UnigramBits, Label: "unigram"}, {Y: b.Zlib9GoBits, Label: "zlib -9"}}
 	if b.Xz9Bits != nil {
@@ -311,7 +319,7 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	}
 	png := filepath.Join(out, "lm_curve.png")
 	if err := interp.SaveChart(png, interp.Chart{Title: "One-layer byte transformer on Go's standard library",
-		XLabel: "training tokens", YLabel: "bits per byte", LogX: true, HLines: guides}, tr, va); err != nil {
+		XLabel: "training tokens", YLabel: "bits per byte", LogX: true, HLines: guides}, tr, va, exact); err != nil {
 		return nil, err
 	}
 	last := res.Curve[len(res.Curve)-1]

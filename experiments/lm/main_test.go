@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/clitest"
@@ -51,14 +52,20 @@ func TestLMWritesItsOutputs(t *testing.T) {
 	if sum.Tokens != 40*4*16 {
 		t.Errorf("tokens_seen = %d; want %d", sum.Tokens, 40*4*16)
 	}
-	// Points at steps 1, 11, 21, 31 and 40.
-	if len(sum.Curve) != 5 || sum.Curve[len(sum.Curve)-1].Step != 40 {
-		t.Errorf("curve = %+v; want 5 points ending at step 40", sum.Curve)
-	}
+	// Points every 10 steps from the first, at the last, and at powers of
+	// two; the training loss is recorded at the first two kinds.
+	var steps []int
 	for _, pt := range sum.Curve {
-		if !(pt.TrainBits > 0) || !(pt.ValBits > 0) {
-			t.Errorf("curve point %+v: want positive train and validation bits", pt)
+		steps = append(steps, pt.Step)
+		if !(pt.ValBits > 0) {
+			t.Errorf("curve point %+v: want positive validation bits", pt)
 		}
+		if recorded := (pt.Step-1)%10 == 0 || pt.Step == 40; recorded != (pt.TrainBits > 0) {
+			t.Errorf("curve point %+v: training loss recorded %v; want %v", pt, pt.TrainBits > 0, recorded)
+		}
+	}
+	if want := []int{1, 2, 4, 8, 11, 16, 21, 31, 32, 40}; !slices.Equal(steps, want) {
+		t.Errorf("curve at steps %v; want %v", steps, want)
 	}
 	// 40 steps of a tiny model learn the byte frequencies at least.
 	if first, last := sum.Curve[0].ValBits, sum.ValBits; !(last < first-0.5) {
