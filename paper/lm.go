@@ -65,12 +65,13 @@ type LMConfig struct {
 
 // DefaultLMConfig returns the peer's setup: 32 sequences × 128 bytes a step,
 // AdamW at peak 1e-2 with betas 0.9/0.99 and no weight decay, 100 warm-up
-// steps then cosine to 0, gradients clipped at norm 1; 24,000 steps (98M
-// tokens), which take about 30 minutes on 2 cores at the ~57,000 tokens/s
-// measured with AVX-512 (experiments/bench -workload lm).
+// steps then cosine to 0, gradients clipped at norm 1; 26,000 steps (106M
+// tokens), which take about 31 minutes on 2 cores at the ~57,000 tokens/s
+// measured with AVX-512 (experiments/bench -workload lm). 24,000 steps
+// reached 2.2007 bits per byte, 26,000 reached 2.1974.
 func DefaultLMConfig() LMConfig {
 	return LMConfig{
-		Out: "out/lm", Seed: 1, Steps: 24000, Model: transformer.DefaultConfig(), Batch: 32, LR: 1e-2, Warmup: 100,
+		Out: "out/lm", Seed: 1, Steps: 26000, Model: transformer.DefaultConfig(), Batch: 32, LR: 1e-2, Warmup: 100,
 		Adam: graph.AdamConfig{Beta1: 0.9, Beta2: 0.99, Eps: 1e-8}, ClipNorm: 1, EvalWindows: 256, EvalBatch: 64,
 		Samples: 3, SampleBytes: 240, Temperature: 0.8, CheckpointEvery: 100,
 	}

@@ -5,7 +5,7 @@
 // d_mlp 512, context 128, 32 sequences a step, AdamW at peak 1e-2 with
 // betas 0.9/0.99, 100 warm-up steps then cosine to 0, gradients clipped at 1.
 //
-//	go run ./experiments/lm [-out out/lm] [-seed 1] [-steps 24000] [-act relu|solu] [-checkpoint DIR]
+//	go run ./experiments/lm [-out out/lm] [-seed 1] [-steps 26000] [-act relu|solu] [-checkpoint DIR]
 //
 // It writes into -out: summary.json (the resolved config, the corpus's
 // size and SHA-256, the baselines unigram / zlib -9 / xz -9 on the
