@@ -89,17 +89,11 @@ func (c LMConfig) WithDefaults() LMConfig {
 
 // Validate reports the first bad field.
 func (c LMConfig) Validate() error {
+	// The training fields are checked as the loop checks them.
+	if err := c.trainConfig().Validate(); err != nil {
+		return err
+	}
 	switch {
-	case c.Steps < 1:
-		return fmt.Errorf("steps %d: must be at least 1", c.Steps)
-	case c.Batch < 1:
-		return fmt.Errorf("batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("lr %v: must be a positive finite number", c.LR)
-	case c.Warmup < 0:
-		return fmt.Errorf("warmup %d: must not be negative", c.Warmup)
-	case c.ClipNorm < 0 || math.IsNaN(c.ClipNorm) || math.IsInf(c.ClipNorm, 0):
-		return fmt.Errorf("clip %v: must be a finite number ≥ 0 (0: none)", c.ClipNorm)
 	case c.EvalEvery < 0 || c.EvalWindows < 1 || c.EvalBatch < 1:
 		return fmt.Errorf("eval_every %d, eval_windows %d, eval_batch %d: want ≥ 0, ≥ 1, ≥ 1", c.EvalEvery, c.EvalWindows, c.EvalBatch)
 	case c.Samples < 0 || c.SampleBytes < 0:
@@ -109,10 +103,13 @@ func (c LMConfig) Validate() error {
 	case c.Checkpoint != "" && c.CheckpointEvery < 1:
 		return fmt.Errorf("checkpoint_every %d: must be at least 1", c.CheckpointEvery)
 	}
-	if err := c.Adam.Validate(); err != nil {
-		return fmt.Errorf("adam: %w", err)
-	}
 	return c.Model.WithDefaults().Validate()
+}
+
+// trainConfig is the training loop's configuration of c.
+func (c LMConfig) trainConfig() graph.Config {
+	return graph.Config{Steps: c.Steps, Batch: c.Batch, LR: c.LR, Schedule: graph.WarmupCosine, Warmup: c.Warmup,
+		Adam: c.Adam, ClipNorm: c.ClipNorm, LogEvery: c.EvalEvery}
 }
 
 // LMPoint is one point of the training curve.
@@ -220,8 +217,7 @@ func TrainLM(ctx context.Context, r Run, label string, cfg LMConfig) (LMResult, 
 		Save: func() ([]byte, error) { return json.Marshal(curve) },
 		Load: func(b []byte) error { return json.Unmarshal(b, &curve) },
 	}
-	tc := graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.WarmupCosine, Warmup: cfg.Warmup,
-		Adam: cfg.Adam, ClipNorm: cfg.ClipNorm, LogEvery: cfg.EvalEvery}
+	tc := cfg.trainConfig()
 	bar := r.progress(label, cfg.Steps)
 	bar.SetRate("tokens", float64(tokensPerStep))
 	opts := append(r.trainOptions(bar), graph.WithHooks(hooks))
