@@ -7,18 +7,19 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
 )
 
-// Windows counts the evaluation windows of data for context ctx: window w is
-// data[w·ctx : w·ctx+ctx+1] (ctx inputs and their ctx next bytes); a tail
-// shorter than that is dropped. Every byte but the first of each window is
-// predicted once.
+// Windows counts the evaluation windows of data for context ctx, by the
+// corpus's rule ([corpus.ValWindows]): window w is data[w·ctx : w·ctx+ctx+1]
+// (ctx inputs and their ctx next bytes); a tail shorter than that is
+// dropped. Every byte but the first of each window is predicted once.
 func Windows(data []byte, ctx int) int {
-	if ctx < 1 || len(data) < ctx+1 {
+	if ctx < 1 {
 		return 0
 	}
-	return (len(data) - 1) / ctx
+	return corpus.ValWindows(data, ctx)
 }
 
 // seqSource feeds windows first, first+1, … of data, in order.
@@ -35,11 +36,7 @@ func (s *seqSource) Inputs() []graph.Input {
 func (s *seqSource) Fill(b *graph.Batch) {
 	tok, tgt := b.Ints(Tokens), b.Ints(Targets)
 	for r := 0; r < b.Rows; r++ {
-		w := s.data[(s.next+r)*s.ctx:]
-		for j := 0; j < s.ctx; j++ {
-			tok[r*s.ctx+j] = int(w[j])
-			tgt[r*s.ctx+j] = int(w[j+1])
-		}
+		corpus.ValWindow(s.data, s.ctx, s.next+r, tok[r*s.ctx:(r+1)*s.ctx], tgt[r*s.ctx:(r+1)*s.ctx])
 	}
 	s.next += b.Rows
 }
