@@ -66,6 +66,12 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
+// Bounds that keep a mistyped size from exhausting memory.
+const (
+	maxWidth  = 1 << 14 // d_model, d_mlp, ctx
+	maxTokens = 1 << 20 // tokens a step
+)
+
 // Validate names the first bad flag.
 func (c *config) Validate() error {
 	if c.checkpointDir != "" {
@@ -82,10 +88,12 @@ func (c *config) Validate() error {
 		return fmt.Errorf("-act %q: want relu or solu", m.Act)
 	case m.DModel < 1 || m.Heads < 1 || m.DMLP < 1 || m.Ctx < 1:
 		return fmt.Errorf("-d-model %d, -heads %d, -d-mlp %d, -ctx %d: must all be at least 1", m.DModel, m.Heads, m.DMLP, m.Ctx)
+	case m.DModel > maxWidth || m.DMLP > maxWidth || m.Ctx > maxWidth:
+		return fmt.Errorf("-d-model %d, -d-mlp %d, -ctx %d: each must be at most %d", m.DModel, m.DMLP, m.Ctx, maxWidth)
 	case m.DModel%m.Heads != 0:
 		return fmt.Errorf("-heads %d: must divide -d-model %d", m.Heads, m.DModel)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case c.Batch < 1 || c.Batch > maxTokens/m.Ctx:
+		return fmt.Errorf("-batch %d: must be between 1 and %d (at most %d tokens a step at -ctx %d)", c.Batch, maxTokens/m.Ctx, maxTokens, m.Ctx)
 	case !positive(c.LR):
 		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
 	case c.Warmup < 0:
@@ -98,8 +106,8 @@ func (c *config) Validate() error {
 		return fmt.Errorf("-eval-every %d: must not be negative (0: steps/20)", c.EvalEvery)
 	case c.EvalWindows < 1:
 		return fmt.Errorf("-eval-windows %d: must be at least 1", c.EvalWindows)
-	case c.Samples < 0 || c.SampleBytes < 0:
-		return fmt.Errorf("-samples %d, -sample-bytes %d: must not be negative", c.Samples, c.SampleBytes)
+	case c.Samples < 0 || c.SampleBytes < 0 || c.Samples > 100 || c.SampleBytes > 1<<16:
+		return fmt.Errorf("-samples %d, -sample-bytes %d: want 0 to 100 samples of 0 to 65536 bytes", c.Samples, c.SampleBytes)
 	case !positive(c.Temperature):
 		return fmt.Errorf("-temperature %v: must be a positive number", c.Temperature)
 	case c.Checkpoint != "" && c.CheckpointEvery < 1:

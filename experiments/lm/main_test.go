@@ -123,5 +123,11 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-temperature", "0"},
 		[]string{"-goroot-src", "/nonexistent/src"},
 		[]string{"-checkpoint", "x", "-checkpoint-every", "0"},
+		[]string{"-batch", "1000000000"},
+		[]string{"-d-mlp", "1000000000"},
+		[]string{"-steps", "1e12"},
+		[]string{"-lr", "Inf"},
+		[]string{"-sample-bytes", "1000000000"},
+		[]string{"-eval-windows", "0"},
 	)
 }

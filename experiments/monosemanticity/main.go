@@ -118,22 +118,25 @@ func (c *config) Validate() error {
 		return fmt.Errorf("-eval-windows %d: must not be negative (0: all)", c.EvalWindows)
 	}
 	for _, s := range c.Sizes {
-		if s < c.K {
-			return fmt.Errorf("-sizes: %d latents: must be at least -k %d", s, c.K)
+		if s < c.K || s > 1<<20 {
+			return fmt.Errorf("-sizes: %d latents: must be between -k %d and %d", s, c.K, 1<<20)
 		}
+	}
+	if c.Batch > 1<<20 || c.BufferRows > 1<<26 {
+		return fmt.Errorf("-sae-batch %d, -buffer %d: must be at most %d and %d", c.Batch, c.BufferRows, 1<<20, 1<<26)
 	}
 	for _, v := range c.Variants {
 		if _, err := sae.ParseVariant(v); err != nil {
 			return fmt.Errorf("-variants: %w", err)
 		}
 	}
+	if c.BufferRows < 1 {
+		return fmt.Errorf("-buffer %d: must be positive", c.BufferRows)
+	}
 	for _, f := range []string{transformer.WeightsFile, transformer.ConfigFile} {
 		if fi, err := os.Stat(filepath.Join(c.LM, f)); err != nil || !fi.Mode().IsRegular() {
 			return fmt.Errorf("-lm %s: no %s (run go run ./experiments/lm -out %s first)", c.LM, f, c.LM)
 		}
-	}
-	if c.BufferRows < 1 {
-		return fmt.Errorf("-buffer %d: must be positive", c.BufferRows)
 	}
 	if err := c.MonoConfig.Validate(); err != nil {
 		return fmt.Errorf("-config: %w", err)

@@ -132,5 +132,10 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-variants", "bogus"},
 		[]string{"-sae-steps", "0"},
 		[]string{"-sizes", "x"},
+		[]string{"-sizes", "1000000000"},
+		[]string{"-sae-batch", "1000000000"},
+		[]string{"-buffer", "0"},
+		[]string{"-sae-lr", "NaN"},
+		[]string{"-k", "-1"},
 	)
 }
