@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/internal/atomicfile"
+	"github.com/toymodels/superposition/internal/safeio"
 	"github.com/toymodels/superposition/models/sae"
 )
 
@@ -174,29 +173,6 @@ func ExportTransformerLens(dir string, m *Model, p *graph.Params) error {
 	return nil
 }
 
-// readBounded reads at most limit bytes of path, failing on a longer file or
-// anything that is not a regular file.
-func readBounded(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d bytes", path, limit)
-	}
-	return data, nil
-}
-
 // ImportTransformerLens reads a model written by [ExportTransformerLens] (or
 // by TransformerLens, for a one-layer model of this shape: extra biases
 // b_Q, b_K, b_V, b_O and b_U are accepted when zero) and returns it with
@@ -204,7 +180,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 // created later). Every error names the file and the tensor.
 func ImportTransformerLens(dir string, seed uint64) (*Model, *graph.Params, error) {
 	cpath := filepath.Join(dir, ConfigFile)
-	raw, err := readBounded(cpath, 1<<20)
+	raw, err := safeio.ReadFile(cpath, 1<<20)
 	if err != nil {
 		return nil, nil, fmt.Errorf("transformer: import: %w", err)
 	}
@@ -221,7 +197,7 @@ func ImportTransformerLens(dir string, seed uint64) (*Model, *graph.Params, erro
 		return nil, nil, err
 	}
 	wpath := filepath.Join(dir, WeightsFile)
-	data, err := readBounded(wpath, maxModelFile)
+	data, err := safeio.ReadFile(wpath, maxModelFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("transformer: import: %w", err)
 	}
