@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/internal/safeio"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/paper"
 )
@@ -89,20 +91,26 @@ func (e Env) Run() paper.Run {
 // otherwise. It also writes timing.json (wall time) into out on success.
 func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
 	fs.SetOutput(io.Discard)
-	var configFile, cpuProfile string
+	var config configFlag
+	var cpuProfile string
 	if fs.Lookup("config") == nil {
-		fs.StringVar(&configFile, "config", "", "read the configuration from FILE (a summary.json, or its config block); flags given too override it")
+		fs.Var(&config, "config", "read the configuration from FILE (a summary.json, or its config block); flags given too override it, wherever they stand")
 	}
 	if fs.Lookup("cpuprofile") == nil {
 		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to FILE (read it with go tool pprof)")
 	}
-	if path := findConfigFlag(args); path != "" {
-		if err := LoadConfig(path, cfg); err != nil {
+	err := fs.Parse(args)
+	if err == nil && config.path != "" {
+		// The file is the base and every flag overrides it, wherever it
+		// stands: load the file, then parse the flags again over it.
+		if err := LoadConfig(config.path, cfg); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 			return 2
 		}
+		config.again = true
+		err = fs.Parse(args)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
 			fmt.Fprintf(os.Stderr, "usage: go run ./experiments/%s [flags]\n", name)
@@ -195,26 +203,25 @@ func startCPUProfile(path string) (func(), error) {
 	}, nil
 }
 
-// findConfigFlag returns the value of -config in args ("" when absent),
-// looking only before the first non-flag argument, as flag parsing would.
-func findConfigFlag(args []string) string {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") {
-			return ""
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name != "config" {
-			continue
-		}
-		if hasValue {
-			return value
-		}
-		if i+1 < len(args) {
-			return args[i+1]
-		}
+// configFlag is -config: one file, given at most once.
+type configFlag struct {
+	path  string
+	again bool // the second parse, over the loaded file
+}
+
+func (c *configFlag) String() string { return c.path }
+
+func (c *configFlag) Set(s string) error {
+	switch {
+	case c.again:
+		return nil
+	case c.path != "":
+		return fmt.Errorf("given twice (%s and %s): give one file", c.path, s)
+	case s == "":
+		return errors.New("empty path")
 	}
-	return ""
+	c.path = s
+	return nil
 }
 
 // LoadConfig decodes the JSON file at path into cfg (a pointer): either a
@@ -222,7 +229,7 @@ func findConfigFlag(args []string) string {
 // fields are errors, so that a mistyped name is not silently ignored; every
 // error names the file.
 func LoadConfig(path string, cfg any) error {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, maxConfigBytes)
 	if err != nil {
 		return fmt.Errorf("-config: %w", err)
 	}
@@ -235,12 +242,82 @@ func LoadConfig(path string, cfg any) error {
 			data = block
 		}
 	}
+	if err := exactKeys(data, reflect.TypeOf(cfg), ""); err != nil {
+		return fmt.Errorf("-config %s: %w", path, err)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(cfg); err != nil {
 		return fmt.Errorf("-config %s: %w", path, err)
 	}
 	return nil
+}
+
+// maxConfigBytes bounds a -config file: a summary.json of the largest sweep
+// is a few hundred kilobytes.
+const maxConfigBytes = 64 << 20
+
+// exactKeys reports a key of the JSON object data that matches a field of
+// the struct t only case-insensitively (encoding/json would accept "STEPS"
+// for "steps"), looking into nested objects. Keys that match nothing are
+// left to the decoder's unknown-field check.
+func exactKeys(data []byte, t reflect.Type, at string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return nil // not an object: the decoder names the mismatch
+	}
+	fields := jsonFields(t)
+	for key, raw := range obj {
+		if ft, ok := fields[key]; ok {
+			if err := exactKeys(raw, ft, at+key+"."); err != nil {
+				return err
+			}
+			continue
+		}
+		for name := range fields {
+			if strings.EqualFold(name, key) {
+				return fmt.Errorf("field %q: names are case-sensitive; did you mean %q?", at+key, at+name)
+			}
+		}
+	}
+	return nil
+}
+
+// jsonFields maps the JSON names of struct t's fields, embedded structs'
+// included, to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					out[k] = v
+				}
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = ft
+	}
+	return out
 }
 
 // FloatList adapts a []float64 to a comma-separated flag.Value.

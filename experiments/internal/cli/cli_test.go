@@ -142,6 +142,19 @@ func TestConfigFile(t *testing.T) {
 		{"malformed", []string{"-config", write("bad.json", `{"steps": 3`)}, "bad.json", nil},
 		{"missing", []string{"-config", dir + "/none.json"}, "none.json", nil},
 		{"bad value", []string{"-config", write("zero.json", `{"steps": 0}`)}, "-steps 0", nil},
+		// Issue 19, item 1: -config after other flags was silently ignored.
+		{"after flags", []string{"-out", dir, "-config", write("fh.json", `{"features": 7, "hidden": 3}`), "-steps", "20"}, "", func(c Toy) bool {
+			return c.Features == 7 && c.Hidden == 3 && c.Steps == 20 && c.Out == dir
+		}},
+		{"flag before overrides too", []string{"-seed", "5", "-config", block}, "", func(c Toy) bool { return c.Seed == 5 && c.Steps == 30 }},
+		{"missing after flags", []string{"-out", dir, "-config", dir + "/none.json"}, "none.json", nil},
+		{"twice", []string{"-config", block, "-config", summary}, "given twice", nil},
+		{"empty path", []string{"-config="}, "empty path", nil},
+		{"key case", []string{"-config", write("case.json", `{"STEPS": 5}`)}, `"STEPS": names are case-sensitive`, nil},
+		{"nested key case", []string{"-config", write("ncase.json", `{"experiment": "x", "config": {"Seed": 5}}`)}, `"Seed"`, nil},
+		{"device", []string{"-config", "/dev/zero"}, "not a regular file", nil},
+		{"folder", []string{"-config", dir}, "not a regular file", nil},
+		{"two values", []string{"-config", write("two.json", `{"steps": 3} {"steps": 4}`)}, "after top-level value", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
