@@ -2,6 +2,8 @@ package paper
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -169,6 +171,26 @@ type Activations struct {
 	// OnTrained, when set, is called with every trained SAE (spec index k)
 	// before it is measured: an export, say. It runs concurrently.
 	OnTrained func(k int, m *sae.Model, p *graph.Params) error
+}
+
+// dataKey identifies the activations for the SAEs' checkpoints: every
+// setting that defines them, and a hash of the toy model's exact weights.
+func (a *Activations) dataKey() string {
+	c := a.cfg
+	h := sha256.New()
+	fmt.Fprintf(h, "%s seed=%d n=%d m=%d p=%v r=%v active=%v toy=%d/%d batch=%d lr=%v\n",
+		c.Source, c.Seed, c.Features, c.Hidden, c.Probability, c.Importance, c.Active, c.ToySteps, c.ToyRestarts, c.Batch, c.LR)
+	if a.toy != nil {
+		for _, row := range a.toy.W {
+			for _, v := range row {
+				fmt.Fprintf(h, "%x ", math.Float64bits(v))
+			}
+		}
+		for _, v := range a.toy.B {
+			fmt.Fprintf(h, "%x ", math.Float64bits(v))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ExportNPY writes the toy model's weights (W.npy [m, n], b.npy [n]), the
@@ -388,7 +410,7 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return SAEResult{}, err
 			}
-			m.SetCheckpoint(filepath.Join(dir, fmt.Sprintf("sae-%03d-%s.ckpt", k, sp.Variant)), cfg.CheckpointEvery)
+			m.SetCheckpoint(filepath.Join(dir, fmt.Sprintf("sae-%03d-%s.ckpt", k, sp.Variant)), cfg.CheckpointEvery, a.dataKey())
 		}
 		hist, st, err := sae.Train(ctx, m, src, p, graph.DeriveSeed(cfg.Seed, 600+uint64(k)), run.trainOptions(prog)...)
 		if err != nil {

@@ -196,6 +196,8 @@ type Model struct {
 	// have set: such a model is not trained (see [Model.Hooks]).
 	fallback bool
 	stats    *Stats // of the last training run
+	// checkpointData identifies the training data in the checkpoint key.
+	checkpointData string
 }
 
 var _ graph.Model = (*Model)(nil)
@@ -215,9 +217,12 @@ func New(cfg Config) (*Model, error) {
 }
 
 // SetCheckpoint makes [Train] checkpoint to path every `every` steps (and
-// resume from it when it exists).
-func (m *Model) SetCheckpoint(path string, every int) {
-	m.cfg.Checkpoint, m.cfg.CheckpointEvery = path, max(every, 1)
+// resume from it when it exists). data identifies the activations the SAE
+// trains on (their source's configuration and seed, a hash of the model they
+// come from): a checkpoint of the same SAE on other data is refused, not
+// resumed.
+func (m *Model) SetCheckpoint(path string, every int, data string) {
+	m.cfg.Checkpoint, m.cfg.CheckpointEvery, m.checkpointData = path, max(every, 1), data
 }
 
 // Config returns the model's configuration with defaults filled in.

@@ -313,7 +313,8 @@ func Train(ctx context.Context, m *Model, src graph.Features, p *graph.Params, s
 		kj, err := json.Marshal(struct {
 			Config Config
 			Seed   uint64
-		}{k, seed})
+			Data   string
+		}{k, seed, m.checkpointData})
 		if err != nil {
 			return graph.History{}, Stats{}, err
 		}
