@@ -7,9 +7,11 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/toymodels/superposition/internal/atomicfile"
+	"github.com/toymodels/superposition/internal/safeio"
 )
 
 // Checkpoint files: an 8-byte magic, a little-endian uint32 format version,
@@ -125,6 +127,11 @@ func (t *Trainer) Restore(data []byte, key string) ([]byte, error) {
 		}
 	}
 	for i, name := range st.Names {
+		if !allFinite(st.Values[i]) || !allFinite(st.M[name]) || !allFinite(st.V[name]) {
+			return nil, fmt.Errorf("%w: parameter %s holds NaN or Inf", ErrCheckpoint, name)
+		}
+	}
+	for i, name := range st.Names {
 		if err := t.p.Set(name, st.Shapes[i], st.Values[i]); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
 		}
@@ -145,6 +152,18 @@ func (t *Trainer) Restore(data []byte, key string) ([]byte, error) {
 	return st.Extra, nil
 }
 
+// checkpointLimit bounds the size of a checkpoint of this trainer: the
+// parameters and both Adam moments (gob writes a float64 in at most 9
+// bytes), the history (a few numbers a step), and 64 MiB for the rest
+// (names, the caller's state).
+func (t *Trainer) checkpointLimit() int64 {
+	var elems int64
+	for _, name := range t.p.Names() {
+		elems += int64(t.p.Tensor(name).Size())
+	}
+	return 3*9*elems + 64*int64(t.cfg.Steps+1)*int64(len(t.prog.termNames)+2) + 64<<20
+}
+
 // SaveCheckpoint writes the trainer's checkpoint to path atomically (temp
 // file, fsync, rename): a kill leaves the previous checkpoint or the new one.
 func (t *Trainer) SaveCheckpoint(path, key string, extra []byte) error {
@@ -159,7 +178,7 @@ func (t *Trainer) SaveCheckpoint(path, key string, extra []byte) error {
 // returns whether it did, with the caller state. A file that exists but
 // cannot be used is an error naming it.
 func (t *Trainer) LoadCheckpoint(path, key string) (bool, []byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeio.ReadFile(path, t.checkpointLimit())
 	if errors.Is(err, os.ErrNotExist) {
 		return false, nil, nil
 	}
@@ -171,4 +190,14 @@ func (t *Trainer) LoadCheckpoint(path, key string) (bool, []byte, error) {
 		return false, nil, fmt.Errorf("graph: checkpoint %s: %w", path, err)
 	}
 	return true, extra, nil
+}
+
+// allFinite reports whether no value is NaN or infinite.
+func allFinite(v []float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }

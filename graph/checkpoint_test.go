@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // ckModel is a small ReLU autoencoder over random sparse data.
@@ -137,6 +141,67 @@ func TestCheckpointRejectsBadFiles(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(path); len(data) != 10 {
 		t.Error("a failed resume overwrote the bad checkpoint")
+	}
+}
+
+// TestCheckpointRefusesUntrustedFiles covers what a checksum cannot catch:
+// a crafted checkpoint with a valid checksum carrying NaN weights, and paths
+// that are not checkpoints at all (a device, a FIFO, a folder, a file too
+// large for this model), each refused naming the file, without blocking.
+func TestCheckpointRefusesUntrustedFiles(t *testing.T) {
+	cfg := Config{Steps: 10, Batch: 8, LR: 1e-2}
+	newTrainer := func() *Trainer {
+		tr, err := NewTrainer(ckModel{}, FromFeatures(ckSource{NewRand(1, 0)}), NewParams(1), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tr.Close() })
+		return tr
+	}
+	tr := newTrainer()
+	if _, err := tr.Step(); err != nil {
+		t.Fatal(err)
+	}
+	w := tr.p.Float64s("W")
+	w[2] = math.NaN()
+	if err := tr.p.Set("W", tr.p.Shape("W"), w); err != nil {
+		t.Fatal(err)
+	}
+	nan, err := tr.Checkpoint("k", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newTrainer().Restore(nan, "k"); !errors.Is(err, ErrCheckpoint) {
+		t.Errorf("Restore(NaN weights, valid checksum) = %v; want ErrCheckpoint", err)
+	}
+
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.ckpt")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero.ckpt")
+	if err := os.Symlink("/dev/zero", zero); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.ckpt")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, newTrainer().checkpointLimit()+1); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, zero, big, dir} {
+		done := make(chan error, 1)
+		go func() { _, _, err := newTrainer().LoadCheckpoint(path, "k"); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), path) {
+				t.Errorf("LoadCheckpoint(%s) = %v; want an error naming it", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("LoadCheckpoint(%s) still blocked after 5 s", path)
+		}
 	}
 }
 
