@@ -24,10 +24,10 @@ func TestKilledRunResumes(t *testing.T) {
 	r := clitest.KillAndResume(t, exitCode, args, "*/*.ckpt", 1)
 	withCkpt, ckpt, killed, b := r.Args, r.Checkpoint, r.Out, r.Summary
 	// The same checkpoints with another learning rate, or corrupted: a
-	// failed run that leaves the earlier outputs alone.
+	// run refused before any work, leaving the earlier outputs alone.
 	other := append(append([]string(nil), withCkpt...), "-lr", "0.01")
-	if code := exitCode(other); code != 1 {
-		t.Errorf("resume with another -lr: exit code %d; want 1", code)
+	if code := exitCode(other); code != 2 {
+		t.Errorf("resume with another -lr: exit code %d; want 2 (refused before any work)", code)
 	}
 	files, _ := filepath.Glob(filepath.Join(ckpt, "*", "*.ckpt"))
 	data, err := os.ReadFile(files[0])

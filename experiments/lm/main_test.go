@@ -108,8 +108,8 @@ func TestKilledRunResumes(t *testing.T) {
 	args := append(small(root), "-steps", "300", "-checkpoint-every", "20")
 	r := clitest.KillAndResume(t, exitCode, args, "*.ckpt", 1)
 	other := append(append([]string(nil), r.Args...), "-lr", "0.005")
-	if code := exitCode(other); code != 1 {
-		t.Errorf("resume with another -lr: exit code %d; want 1", code)
+	if code := exitCode(other); code != 2 {
+		t.Errorf("resume with another -lr: exit code %d; want 2 (refused before any work)", code)
 	}
 }
 

@@ -132,6 +132,18 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		fmt.Fprintf(os.Stderr, "%s: -out %s: %v\n", name, *out, err)
 		return 2
 	}
+	checkpoint := ""
+	if f := fs.Lookup("checkpoint"); f != nil {
+		checkpoint = f.Value.String()
+	}
+	dirs, err := prepareRun(*out, checkpoint, runKey(name, cfg))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	defer dirs.release()
+	final := *out
+	*out = dirs.stage // the run writes here; commit swaps it in
 	log := logrus.New()
 	log.SetOutput(os.Stderr)
 	log.SetLevel(logrus.WarnLevel)
@@ -160,8 +172,13 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
+	if err := dirs.commit(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	}
+	*out = final
 	log.WithField("seconds", wall).Info("done")
-	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, *out, wall)
+	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, final, wall)
 	return 0
 }
 

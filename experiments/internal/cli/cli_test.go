@@ -143,11 +143,11 @@ func TestConfigFile(t *testing.T) {
 		{"missing", []string{"-config", dir + "/none.json"}, "none.json", nil},
 		{"bad value", []string{"-config", write("zero.json", `{"steps": 0}`)}, "-steps 0", nil},
 		// Issue 19, item 1: -config after other flags was silently ignored.
-		{"after flags", []string{"-out", dir, "-config", write("fh.json", `{"features": 7, "hidden": 3}`), "-steps", "20"}, "", func(c Toy) bool {
-			return c.Features == 7 && c.Hidden == 3 && c.Steps == 20 && c.Out == dir
+		{"after flags", []string{"-out", filepath.Join(t.TempDir(), "o"), "-config", write("fh.json", `{"features": 7, "hidden": 3}`), "-steps", "20"}, "", func(c Toy) bool {
+			return c.Features == 7 && c.Hidden == 3 && c.Steps == 20
 		}},
 		{"flag before overrides too", []string{"-seed", "5", "-config", block}, "", func(c Toy) bool { return c.Seed == 5 && c.Steps == 30 }},
-		{"missing after flags", []string{"-out", dir, "-config", dir + "/none.json"}, "none.json", nil},
+		{"missing after flags", []string{"-out", filepath.Join(t.TempDir(), "o"), "-config", dir + "/none.json"}, "none.json", nil},
 		{"twice", []string{"-config", block, "-config", summary}, "given twice", nil},
 		{"empty path", []string{"-config="}, "empty path", nil},
 		{"key case", []string{"-config", write("case.json", `{"STEPS": 5}`)}, `"STEPS": names are case-sensitive`, nil},
