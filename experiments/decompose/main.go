@@ -35,15 +35,32 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
-	cfg := cli.Decompose{DecomposeConfig: paper.DefaultDecomposeConfig()}
+	cfg := config{Decompose: cli.Decompose{DecomposeConfig: paper.DefaultDecomposeConfig()}}
 	fs := flag.NewFlagSet("decompose", flag.ContinueOnError)
 	cfg.Register(fs)
-	var ex paper.DecomposeExports
-	fs.StringVar(&ex.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
-	fs.StringVar(&ex.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
+	fs.StringVar(&cfg.ex.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
+	fs.StringVar(&cfg.ex.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
 	return cli.Main("decompose", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env.Run(), cfg.DecomposeConfig, ex)
+		return run(ctx, env.Run(), cfg.DecomposeConfig, cfg.ex)
 	})
+}
+
+// config is decompose's flags and its export folders (not part of the
+// results).
+type config struct {
+	cli.Decompose
+	ex paper.DecomposeExports
+}
+
+// Validate names the first bad flag, export folders included.
+func (c *config) Validate() error {
+	if err := c.Decompose.Validate(); err != nil {
+		return err
+	}
+	if err := cli.OutputFolder("-export-saelens", c.ex.SAELens); err != nil {
+		return err
+	}
+	return cli.OutputFolder("-export-npy", c.ex.NPY)
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.DecomposeConfig, ex paper.DecomposeExports) error {

@@ -77,3 +77,8 @@ func TestBadFlags(t *testing.T) {
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "intro", exitCode, "-steps", "30", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "1,0.05")
 }
+
+// TestHostileFlags runs the hostile-input suite (issue 19) on intro.
+func TestHostileFlags(t *testing.T) {
+	clitest.Hostile(t, []string{"-probabilities", "1,0.1", "-steps", "30", "-restarts", "1", "-eval-samples", "512", "-batch", "32", "-model", "relu"})
+}

@@ -78,12 +78,11 @@ func (c *config) Validate() error {
 		c.Checkpoint = filepath.Join(c.checkpointDir, "lm.ckpt")
 	}
 	m := c.Model.WithDefaults()
-	positive := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 	switch {
 	case c.Out == "":
 		return errors.New("-out: must not be empty")
-	case c.Steps < 1:
-		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
+	case c.Steps < 1 || c.Steps > cli.MaxSteps:
+		return fmt.Errorf("-steps %d: must be between 1 and %d", c.Steps, cli.MaxSteps)
 	case m.Act != transformer.ReLU && m.Act != transformer.SoLU:
 		return fmt.Errorf("-act %q: want relu or solu", m.Act)
 	case m.DModel < 1 || m.Heads < 1 || m.DMLP < 1 || m.Ctx < 1:
@@ -94,24 +93,28 @@ func (c *config) Validate() error {
 		return fmt.Errorf("-heads %d: must divide -d-model %d", m.Heads, m.DModel)
 	case c.Batch < 1 || c.Batch > maxTokens/m.Ctx:
 		return fmt.Errorf("-batch %d: must be between 1 and %d (at most %d tokens a step at -ctx %d)", c.Batch, maxTokens/m.Ctx, maxTokens, m.Ctx)
-	case !positive(c.LR):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.Warmup < 0:
-		return fmt.Errorf("-warmup %d: must not be negative", c.Warmup)
-	case !(c.Adam.WeightDecay >= 0) || math.IsInf(c.Adam.WeightDecay, 0):
-		return fmt.Errorf("-weight-decay %v: must be a finite number ≥ 0", c.Adam.WeightDecay)
+	case !(c.LR > 0 && c.LR <= cli.MaxLR):
+		return fmt.Errorf("-lr %v: must be a number in (0, %v]", c.LR, cli.MaxLR)
+	case c.Warmup < 0 || c.Warmup > cli.MaxSteps:
+		return fmt.Errorf("-warmup %d: must be between 0 and %d", c.Warmup, cli.MaxSteps)
+	case !(c.Adam.WeightDecay >= 0 && c.Adam.WeightDecay*c.LR < 1):
+		// AdamW scales every weight by 1 − lr·wd a step.
+		return fmt.Errorf("-weight-decay %v: must be ≥ 0 with -lr × -weight-decay below 1 (here %v)", c.Adam.WeightDecay, c.Adam.WeightDecay*c.LR)
 	case !(c.ClipNorm >= 0) || math.IsInf(c.ClipNorm, 0):
 		return fmt.Errorf("-clip %v: must be a finite number ≥ 0 (0: no clipping)", c.ClipNorm)
-	case c.EvalEvery < 0:
-		return fmt.Errorf("-eval-every %d: must not be negative (0: steps/20)", c.EvalEvery)
-	case c.EvalWindows < 1:
-		return fmt.Errorf("-eval-windows %d: must be at least 1", c.EvalWindows)
+	case c.EvalEvery < 0 || c.EvalEvery > cli.MaxSteps:
+		return fmt.Errorf("-eval-every %d: must be between 0 (steps/20) and %d", c.EvalEvery, cli.MaxSteps)
+	case c.EvalWindows < 1 || c.EvalWindows > maxTokens:
+		return fmt.Errorf("-eval-windows %d: must be between 1 and %d", c.EvalWindows, maxTokens)
 	case c.Samples < 0 || c.SampleBytes < 0 || c.Samples > 100 || c.SampleBytes > 1<<16:
 		return fmt.Errorf("-samples %d, -sample-bytes %d: want 0 to 100 samples of 0 to 65536 bytes", c.Samples, c.SampleBytes)
-	case !positive(c.Temperature):
-		return fmt.Errorf("-temperature %v: must be a positive number", c.Temperature)
-	case c.Checkpoint != "" && c.CheckpointEvery < 1:
-		return fmt.Errorf("-checkpoint-every %d: must be at least 1", c.CheckpointEvery)
+	case !(c.Temperature >= 1e-3 && c.Temperature <= 1e3):
+		return fmt.Errorf("-temperature %v: must be in [0.001, 1000]", c.Temperature)
+	case c.Checkpoint != "" && (c.CheckpointEvery < 1 || c.CheckpointEvery > cli.MaxSteps):
+		return fmt.Errorf("-checkpoint-every %d: must be between 1 and %d", c.CheckpointEvery, cli.MaxSteps)
+	}
+	if err := cli.CheckpointFolder(c.checkpointDir); err != nil {
+		return err
 	}
 	// Fields only a -config file sets.
 	if err := c.LMConfig.Validate(); err != nil {

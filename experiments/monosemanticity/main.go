@@ -104,18 +104,20 @@ func (c *config) Validate() error {
 		return errors.New("-out: must not be empty")
 	case len(c.Sizes) == 0:
 		return errors.New("-sizes: want at least one dictionary size")
-	case c.K < 1:
-		return fmt.Errorf("-k %d: must be at least 1", c.K)
-	case c.SAESteps < 1:
-		return fmt.Errorf("-sae-steps %d: must be at least 1", c.SAESteps)
+	case len(c.Sizes) > 16:
+		return fmt.Errorf("-sizes: %d dictionaries, at most 16", len(c.Sizes))
+	case c.K < 1 || c.K > 1<<16:
+		return fmt.Errorf("-k %d: must be between 1 and %d", c.K, 1<<16)
+	case c.SAESteps < 1 || c.SAESteps > cli.MaxSteps:
+		return fmt.Errorf("-sae-steps %d: must be between 1 and %d", c.SAESteps, cli.MaxSteps)
 	case c.Batch < 1:
 		return fmt.Errorf("-sae-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-sae-lr %v: must be a positive number", c.LR)
+	case !(c.LR > 0 && c.LR <= cli.MaxLR):
+		return fmt.Errorf("-sae-lr %v: must be a number in (0, %v]", c.LR, cli.MaxLR)
 	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
 		return fmt.Errorf("-l1 %v: must be a finite number ≥ 0", c.L1)
-	case c.EvalWindows < 0:
-		return fmt.Errorf("-eval-windows %d: must not be negative (0: all)", c.EvalWindows)
+	case c.EvalWindows < 0 || c.EvalWindows > 1<<20:
+		return fmt.Errorf("-eval-windows %d: must be between 0 (all) and %d", c.EvalWindows, 1<<20)
 	}
 	for _, s := range c.Sizes {
 		if s < c.K || s > 1<<20 {

@@ -89,7 +89,7 @@ func (e Env) Run() paper.Run {
 // checked), and calls run with a context cancelled by SIGINT or SIGTERM. Errors are printed as one
 // line "NAME: error"; the exit code is 2 for bad flags, 1 for a failed run, 0
 // otherwise. It also writes timing.json (wall time) into out on success.
-func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
+func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) (code int) {
 	fs.SetOutput(io.Discard)
 	var config configFlag
 	var cpuProfile string
@@ -158,7 +158,12 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 			fmt.Fprintf(os.Stderr, "%s: -cpuprofile: %v\n", name, err)
 			return 2
 		}
-		defer stopProfile()
+		defer func() {
+			if err := stopProfile(); err != nil && code == 0 {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+				code = 1
+			}
+		}()
 	}
 	start := time.Now()
 	env := Env{Log: log, Stderr: os.Stderr, Timing: map[string]float64{}}
@@ -203,20 +208,37 @@ func checkOut(path string) error {
 	}
 }
 
-// startCPUProfile starts profiling into path and returns the function that
-// stops it and closes the file.
-func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
+// startCPUProfile starts profiling into a temporary file beside path and
+// returns the function that stops it and renames the profile into place,
+// reporting a write that failed (a full disk) rather than leaving an empty
+// profile. A path that exists and is not a regular file is refused.
+func startCPUProfile(path string) (func() error, error) {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
+		os.Remove(f.Name())
 		return nil, err
 	}
-	return func() {
+	return func() error {
 		pprof.StopCPUProfile()
-		f.Close()
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			os.Remove(f.Name())
+			return fmt.Errorf("-cpuprofile %s: %w", path, err)
+		}
+		return nil
 	}, nil
 }
 

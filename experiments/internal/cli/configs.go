@@ -31,15 +31,13 @@ func registerCommon(fs *flag.FlagSet, c *paper.Common) {
 
 // validateCommon names the first bad common flag.
 func validateCommon(c paper.Common) error {
-	switch {
-	case c.Out == "":
+	if c.Out == "" {
 		return errors.New("-out: must not be empty")
-	case c.Steps < 1:
-		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
-	case c.Restarts < 1:
-		return fmt.Errorf("-restarts %d: must be at least 1", c.Restarts)
 	}
-	return nil
+	if err := IntIn("-steps", c.Steps, 1, MaxSteps); err != nil {
+		return err
+	}
+	return IntIn("-restarts", c.Restarts, 1, MaxRestarts)
 }
 
 // registerTraining adds -batch, -lr and -eval-samples to fs.
@@ -51,15 +49,13 @@ func registerTraining(fs *flag.FlagSet, t *paper.Training) {
 
 // validateTraining names the first bad training flag.
 func validateTraining(t paper.Training) error {
-	switch {
-	case t.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", t.Batch)
-	case !(t.LR > 0) || math.IsInf(t.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", t.LR)
-	case t.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", t.EvalSamples)
+	if err := IntIn("-batch", t.Batch, 1, MaxBatch); err != nil {
+		return err
 	}
-	return nil
+	if err := PositiveAtMost("-lr", t.LR, MaxLR); err != nil {
+		return err
+	}
+	return IntIn("-eval-samples", t.EvalSamples, 1, MaxSamples)
 }
 
 // Toy holds the flags of a toy-model sweep (intro, basic, geometry,
@@ -85,21 +81,31 @@ func (t Toy) Validate() error {
 	if err := validateCommon(t.Common); err != nil {
 		return err
 	}
-	switch {
-	case t.Features < 1:
-		return fmt.Errorf("-features %d: must be at least 1", t.Features)
-	case t.Hidden < 1:
-		return fmt.Errorf("-hidden %d: must be at least 1", t.Hidden)
-	case !(t.Importance > 0) || math.IsInf(t.Importance, 0):
-		return fmt.Errorf("-importance-decay %v: must be a positive number", t.Importance)
-	case len(t.Probabilities) == 0:
-		return errors.New("-probabilities: need at least one value")
+	if err := IntIn("-features", t.Features, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := IntIn("-hidden", t.Hidden, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := importanceDecay("-importance-decay", t.Importance, t.Features); err != nil {
+		return err
+	}
+	if len(t.Probabilities) == 0 || len(t.Probabilities) > 1000 {
+		return fmt.Errorf("-probabilities: %d values; give 1 to 1000", len(t.Probabilities))
 	}
 	if err := validateTraining(t.Training); err != nil {
 		return err
 	}
-	if t.Checkpoint != "" && t.CheckpointEvery < 1 {
-		return fmt.Errorf("-checkpoint-every %d: must be at least 1", t.CheckpointEvery)
+	if t.Checkpoint != "" {
+		if err := IntIn("-checkpoint-every", t.CheckpointEvery, 1, MaxSteps); err != nil {
+			return err
+		}
+	}
+	if err := CheckpointFolder(t.Checkpoint); err != nil {
+		return err
+	}
+	if err := toyMemory(len(t.Probabilities), t.Restarts, t.Features, t.Hidden, t.Batch, t.EvalSamples); err != nil {
+		return err
 	}
 	for _, p := range t.Probabilities {
 		if !(p > 0 && p <= 1) {
@@ -110,6 +116,15 @@ func (t Toy) Validate() error {
 		return fmt.Errorf("-model %q: want one of %v (relu-output for relu), or both (relu and linear)", t.Model, tms.Kinds)
 	}
 	return nil
+}
+
+// toyMemory checks that a sweep of instances × restarts toy models (n
+// features, m hidden) fits: parameters with Adam's moments, a batch's
+// activations, and the evaluation sample's.
+func toyMemory(instances, restarts, n, m, batch, eval int) error {
+	models := float64(instances) * float64(restarts)
+	bytes := models*float64(n)*float64(m+1)*8*4 + 16*float64(batch)*float64(n+m)*4*4 + 4*float64(eval)*float64(n+m)*4
+	return FitsMemory(fmt.Sprintf("-probabilities × -restarts × -features × -hidden, -batch, -eval-samples (%d models of %d×%d)", int(models), n, m), bytes)
 }
 
 // Phase holds the flags of experiments/phase.
@@ -132,15 +147,19 @@ func (c Phase) Validate() error {
 	if err := validateCommon(c.Common); err != nil {
 		return err
 	}
-	switch {
-	case c.Grid < 2:
-		return fmt.Errorf("-grid %d: must be at least 2", c.Grid)
-	case !(c.RMin > 0) || !(c.RMax > c.RMin) || math.IsInf(c.RMax, 0):
-		return fmt.Errorf("-r-min %v, -r-max %v: need 0 < r-min < r-max", c.RMin, c.RMax)
-	case !(c.PMin > 0) || !(c.PMax > c.PMin) || c.PMax > 1:
-		return fmt.Errorf("-p-min %v, -p-max %v: need 0 < p-min < p-max ≤ 1", c.PMin, c.PMax)
+	if err := IntIn("-grid", c.Grid, 2, 200); err != nil {
+		return err
 	}
-	return validateTraining(c.Training)
+	switch {
+	case !(c.RMin >= 1e-6) || !(c.RMax > c.RMin) || !(c.RMax <= 1e6):
+		return fmt.Errorf("-r-min %v, -r-max %v: need 1e-6 ≤ r-min < r-max ≤ 1e6", c.RMin, c.RMax)
+	case !(c.PMin >= 1e-9) || !(c.PMax > c.PMin) || c.PMax > 1:
+		return fmt.Errorf("-p-min %v, -p-max %v: need 1e-9 ≤ p-min < p-max ≤ 1", c.PMin, c.PMax)
+	}
+	if err := validateTraining(c.Training); err != nil {
+		return err
+	}
+	return toyMemory(c.Grid*c.Grid, c.Restarts, 2, 1, c.Batch, c.EvalSamples)
 }
 
 // Correlated holds the flags of experiments/correlated.
@@ -165,6 +184,9 @@ func (c Correlated) Validate() error {
 		if !(p > 0 && p <= 0.5) {
 			return fmt.Errorf("-probabilities: %v outside (0, 0.5] (an anticorrelated pair needs 2p ≤ 1)", p)
 		}
+	}
+	if len(c.Probabilities) > 1000 {
+		return fmt.Errorf("-probabilities: %d values, at most 1000", len(c.Probabilities))
 	}
 	return validateTraining(c.Training)
 }
@@ -222,36 +244,62 @@ func validateDecompose(c paper.DecomposeConfig) error {
 		return errors.New("-out: must not be empty")
 	case c.Source != paper.SourcePrivileged && c.Source != paper.SourceReLUOutput && c.Source != paper.SourceSynthetic:
 		return fmt.Errorf("-source %q: want privileged, relu-output or synthetic", c.Source)
-	case c.Features < 1:
-		return fmt.Errorf("-features %d: must be at least 1", c.Features)
-	case c.Hidden < 1:
-		return fmt.Errorf("-hidden %d: must be at least 1", c.Hidden)
-	case !(c.Probability > 0 && c.Probability <= 1):
-		return fmt.Errorf("-probability %v: must be in (0, 1]", c.Probability)
-	case !(c.Importance > 0) || math.IsInf(c.Importance, 0):
-		return fmt.Errorf("-importance-decay %v: must be a positive number", c.Importance)
-	case c.Source == paper.SourceSynthetic && !(c.Active > 0 && c.Active <= float64(c.Features)):
-		return fmt.Errorf("-active %v: must be in (0, features=%d]", c.Active, c.Features)
-	case c.ToySteps < 1:
-		return fmt.Errorf("-toy-steps %d: must be at least 1", c.ToySteps)
-	case c.ToyRestarts < 1:
-		return fmt.Errorf("-toy-restarts %d: must be at least 1", c.ToyRestarts)
-	case c.K < 0 || c.BatchK < 0:
-		return fmt.Errorf("-k %d, -batchtopk-k %d: must not be negative (0: automatic)", c.K, c.BatchK)
-	case c.Latents < 0:
-		return fmt.Errorf("-latents %d: must not be negative", c.Latents)
-	case len(c.Variants) == 0:
+	}
+	for _, f := range []struct {
+		name        string
+		v, min, max int
+	}{
+		{"-features", c.Features, 1, MaxWidth},
+		{"-hidden", c.Hidden, 1, MaxWidth},
+		{"-toy-steps", c.ToySteps, 1, MaxSteps},
+		{"-toy-restarts", c.ToyRestarts, 1, MaxRestarts},
+		{"-latents", c.Latents, 0, MaxWidth},
+		{"-k", c.K, 0, MaxWidth},
+		{"-batchtopk-k", c.BatchK, 0, MaxWidth},
+		{"-sae-steps", c.SAESteps, 1, MaxSteps},
+		{"-batch", c.Batch, 1, MaxBatch},
+		{"-eval-samples", c.EvalSamples, 1, MaxSamples},
+	} {
+		if err := IntIn(f.name, f.v, f.min, f.max); err != nil {
+			return err
+		}
+	}
+	if c.Checkpoint != "" {
+		if err := IntIn("-checkpoint-every", c.CheckpointEvery, 1, MaxSteps); err != nil {
+			return err
+		}
+	}
+	if err := CheckpointFolder(c.Checkpoint); err != nil {
+		return err
+	}
+	if err := PositiveAtMost("-lr", c.LR, MaxLR); err != nil {
+		return err
+	}
+	// A probability below 1e-6 leaves every sample of a batch, and the
+	// evaluation sample, without an active feature: nothing to learn from
+	// and every metric undefined.
+	if !(c.Probability >= 1e-6 && c.Probability <= 1) {
+		return fmt.Errorf("-probability %v: must be in [1e-6, 1]", c.Probability)
+	}
+	if err := importanceDecay("-importance-decay", c.Importance, c.Features); err != nil {
+		return err
+	}
+	if lo := map[bool]float64{true: 1e-3, false: 0}[c.Source == paper.SourceSynthetic]; !(c.Active >= lo && c.Active <= float64(c.Features)) {
+		return fmt.Errorf("-active %v: must be in [%v, features=%d]", c.Active, lo, c.Features)
+	}
+	if err := FiniteAtLeast("-l1", c.L1, 0); err != nil {
+		return err
+	}
+	if err := FiniteAtLeast("-l0", c.L0, 0); err != nil {
+		return err
+	}
+	if len(c.Variants) == 0 {
 		return errors.New("-variants: name at least one")
-	case c.SAESteps < 1:
-		return fmt.Errorf("-sae-steps %d: must be at least 1", c.SAESteps)
-	case c.Batch < 1:
-		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
-	case c.EvalSamples < 1:
-		return fmt.Errorf("-eval-samples %d: must be at least 1", c.EvalSamples)
-	case c.Checkpoint != "" && c.CheckpointEvery < 1:
-		return fmt.Errorf("-checkpoint-every %d: must be at least 1", c.CheckpointEvery)
+	}
+	n, d, l := float64(c.Features), float64(c.Hidden), float64(c.DictionarySize())
+	bytes := float64(len(c.Variants))*l*d*2*4*4 + 4*float64(c.EvalSamples)*(n+d+l)*4 + 8*float64(c.Batch)*(n+d+l)*4
+	if err := FitsMemory("-latents × -hidden × -variants, -eval-samples, -batch", bytes); err != nil {
+		return err
 	}
 	for _, v := range c.Variants {
 		if !slices.Contains(sae.Variants, sae.Variant(v)) {
@@ -323,9 +371,26 @@ func (c SAESweep) Validate() error {
 		}
 	}
 	for _, p := range c.GridProbabilities {
-		if p > 1 {
-			return fmt.Errorf("-grid-probabilities: %v must be at most 1", p)
+		if !(p >= 1e-6 && p <= 1) {
+			return fmt.Errorf("-grid-probabilities: %v must be in [1e-6, 1]", p)
 		}
+	}
+	for _, f := range []struct {
+		name   string
+		vs     []float64
+		scaled int
+	}{{"-ratios", c.Ratios, c.Features}, {"-superposition", c.Superposition, c.Hidden}} {
+		if len(f.vs) > 100 {
+			return fmt.Errorf("%s: %d values, at most 100", f.name, len(f.vs))
+		}
+		for _, v := range f.vs {
+			if n := math.Round(v * float64(f.scaled)); !(n <= MaxWidth) {
+				return fmt.Errorf("%s: %v gives %v, more than %d", f.name, v, n, MaxWidth)
+			}
+		}
+	}
+	if n := len(c.L1s) + len(c.Ks) + len(c.L0s) + len(c.GridProbabilities); n > 1000 {
+		return fmt.Errorf("-l1s, -ks, -l0s, -grid-probabilities: %d values, at most 1000", n)
 	}
 	if len(c.Ks) == 0 {
 		return errors.New("-ks: give at least one value")

@@ -140,6 +140,9 @@ func (d *runDirs) lockCheckpoint(ck, key string) error {
 	if within(ck, d.out) {
 		return fmt.Errorf("-checkpoint %s: inside -out %s, which a run replaces whole; keep checkpoints elsewhere", ck, d.out)
 	}
+	if fi, err := os.Stat(ck); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return fmt.Errorf("-checkpoint %s: neither a folder nor a file", ck)
+	}
 	if err := os.MkdirAll(filepath.Dir(ck), 0o755); err != nil {
 		return fmt.Errorf("-checkpoint %s: %w", ck, err)
 	}

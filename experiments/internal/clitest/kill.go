@@ -2,10 +2,13 @@ package clitest
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,10 +17,20 @@ import (
 // run the experiment itself, with the newline-separated arguments it holds.
 const asMain = "SUPERPOSITION_RUN_AS_MAIN"
 
+// memoryLimit, when set, is the address-space limit (bytes) of such a run.
+const memoryLimit = "SUPERPOSITION_RUN_MAX_AS"
+
 // Main is the TestMain of an experiment whose tests run it as a subprocess
 // ([Command]): the test binary runs exitCode instead of the tests when asked.
 func Main(m *testing.M, exitCode func(args []string) int) {
 	if args, ok := os.LookupEnv(asMain); ok {
+		if v, err := strconv.ParseUint(os.Getenv(memoryLimit), 10, 64); err == nil {
+			lim := syscall.Rlimit{Cur: v, Max: v}
+			if err := syscall.Setrlimit(syscall.RLIMIT_AS, &lim); err != nil {
+				fmt.Fprintln(os.Stderr, "clitest: address-space limit:", err)
+				os.Exit(3)
+			}
+		}
 		os.Exit(exitCode(strings.Split(args, "\n")))
 	}
 	os.Exit(m.Run())
