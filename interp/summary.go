@@ -2,6 +2,7 @@ package interp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -133,6 +134,12 @@ type Summary struct {
 // WriteJSON writes v as indented JSON to path atomically.
 func WriteJSON(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
+	var unsupported *json.UnsupportedValueError
+	if errors.As(err, &unsupported) {
+		// A NaN or infinite number: written as null and listed with its
+		// path under "non_finite", rather than losing the run.
+		data, _, err = marshalFinite(v)
+	}
 	if err != nil {
 		return fmt.Errorf("interp: encode %s: %w", path, err)
 	}
