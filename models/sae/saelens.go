@@ -195,7 +195,7 @@ type Tensor struct {
 type safetensorsEntry struct {
 	Dtype       string `json:"dtype"`
 	Shape       []int  `json:"shape"`
-	DataOffsets [2]int `json:"data_offsets"`
+	DataOffsets []int  `json:"data_offsets"`
 }
 
 // checksumKey is the metadata key of the data section's SHA-256.
@@ -205,6 +205,9 @@ const checksumKey = "superposition_sha256"
 // 100 MB).
 const maxHeader = 100 << 20
 
+// dtypeSizes are the bytes per value of the dtypes we read.
+var dtypeSizes = map[string]int{"F16": 2, "BF16": 2, "F32": 4, "F64": 8}
+
 // EncodeSafetensors lays tensors out in the safetensors format: an 8-byte
 // little-endian header length, the JSON header (names, dtypes F32, shapes,
 // byte offsets, metadata, padded with spaces to a multiple of 8), then the
@@ -212,6 +215,7 @@ const maxHeader = 100 << 20
 func EncodeSafetensors(tensors []Tensor, metadata map[string]string) ([]byte, error) {
 	var body bytes.Buffer
 	header := map[string]any{}
+	entries := map[string]safetensorsEntry{}
 	for _, t := range tensors {
 		n := 1
 		for _, d := range t.Shape {
@@ -224,15 +228,12 @@ func EncodeSafetensors(tensors []Tensor, metadata map[string]string) ([]byte, er
 		if err := binary.Write(&body, binary.LittleEndian, t.Data); err != nil {
 			return nil, err
 		}
-		header[t.Name] = safetensorsEntry{Dtype: "F32", Shape: t.Shape, DataOffsets: [2]int{start, body.Len()}}
+		e := safetensorsEntry{Dtype: "F32", Shape: t.Shape, DataOffsets: []int{start, body.Len()}}
+		header[t.Name], entries[t.Name] = e, e
 	}
 	meta := map[string]string{}
 	for k, v := range metadata {
 		meta[k] = v
-	}
-	entries := map[string]safetensorsEntry{}
-	for name, e := range header {
-		entries[name] = e.(safetensorsEntry)
 	}
 	meta[checksumKey] = digest(entries, body.Bytes())
 	header["__metadata__"] = meta
@@ -249,10 +250,54 @@ func EncodeSafetensors(tensors []Tensor, metadata map[string]string) ([]byte, er
 	return append(out, body.Bytes()...), nil
 }
 
-// DecodeSafetensors parses a safetensors file of F32 (or F64, converted)
-// tensors, checking every length, offset and shape, and the data checksum
-// when the metadata carries one. It never panics on bad input.
+// DecodeSafetensors parses a safetensors file of F32, F16 or BF16 tensors
+// (converted to float32 exactly) or F64 ones (rounded to float32), checking
+// every length, offset and shape, and the data checksum when the metadata
+// carries one. It never panics on bad input, and allocates no more than the
+// data holds.
 func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
+	raw, err := decodeSafetensors(data)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]Tensor, len(raw))
+	for name, t := range raw {
+		vals := make([]float32, t.len())
+		for i := range vals {
+			vals[i] = float32(t.at(i))
+		}
+		out[name] = Tensor{Name: name, Shape: t.shape, Data: vals}
+	}
+	return out, nil
+}
+
+// rawTensor is one tensor of a safetensors file as stored: its dtype (a key
+// of dtypeSizes), shape and little-endian bytes (a slice of the file).
+type rawTensor struct {
+	dtype string
+	shape []int
+	data  []byte
+}
+
+func (t rawTensor) len() int { return len(t.data) / dtypeSizes[t.dtype] }
+
+// at returns value i exactly: every F16, BF16, F32 and F64 value is a float64.
+func (t rawTensor) at(i int) float64 {
+	switch t.dtype {
+	case "F16":
+		return float64(halfToFloat32(binary.LittleEndian.Uint16(t.data[2*i:])))
+	case "BF16":
+		return float64(bfloat16ToFloat32(binary.LittleEndian.Uint16(t.data[2*i:])))
+	case "F32":
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(t.data[4*i:])))
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(t.data[8*i:]))
+}
+
+// decodeSafetensors checks a safetensors file and returns its tensors
+// without copying their data: every size and offset is checked against the
+// file before anything is allocated for it.
+func decodeSafetensors(data []byte) (map[string]rawTensor, error) {
 	if len(data) < 8 {
 		return nil, fmt.Errorf("safetensors: %d bytes: too short for the header length", len(data))
 	}
@@ -272,7 +317,7 @@ func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 		}
 	}
 	body := data[8+hl:]
-	out := map[string]Tensor{}
+	out := map[string]rawTensor{}
 	type span struct{ lo, hi int }
 	var spans []span
 	entries := map[string]safetensorsEntry{}
@@ -290,14 +335,9 @@ func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 		if err := json.Unmarshal(msg, &e); err != nil {
 			return nil, fmt.Errorf("safetensors: tensor %q: %w", name, err)
 		}
-		size := 0
-		switch e.Dtype {
-		case "F32":
-			size = 4
-		case "F64":
-			size = 8
-		default:
-			return nil, fmt.Errorf("safetensors: tensor %q: dtype %q not supported (want F32 or F64)", name, e.Dtype)
+		size, ok := dtypeSizes[e.Dtype]
+		if !ok {
+			return nil, fmt.Errorf("safetensors: tensor %q: dtype %q not supported (want F32, F16, BF16 or F64)", name, e.Dtype)
 		}
 		n := 1
 		for _, d := range e.Shape {
@@ -305,6 +345,9 @@ func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 				return nil, fmt.Errorf("safetensors: tensor %q: bad shape %v", name, e.Shape)
 			}
 			n *= d
+		}
+		if len(e.DataOffsets) != 2 {
+			return nil, fmt.Errorf("safetensors: tensor %q: data_offsets %v: want [begin, end]", name, e.DataOffsets)
 		}
 		lo, hi := e.DataOffsets[0], e.DataOffsets[1]
 		if lo < 0 || hi < lo || hi > len(body) {
@@ -315,15 +358,7 @@ func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 		}
 		spans = append(spans, span{lo, hi})
 		entries[name] = e
-		vals := make([]float32, n)
-		for i := range vals {
-			if size == 4 {
-				vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(body[lo+4*i:]))
-			} else {
-				vals[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(body[lo+8*i:])))
-			}
-		}
-		out[name] = Tensor{Name: name, Shape: e.Shape, Data: vals}
+		out[name] = rawTensor{dtype: e.Dtype, shape: e.Shape, data: body[lo:hi:hi]}
 	}
 	// The tensors must tile the data section exactly.
 	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
@@ -341,6 +376,59 @@ func DecodeSafetensors(data []byte) (map[string]Tensor, error) {
 		return nil, errors.New("safetensors: checksum mismatch: the file is corrupted")
 	}
 	return out, nil
+}
+
+// halfToFloat32 returns the IEEE 754 binary16 value with bits h, exactly
+// (every binary16 value, subnormals included, is a normal float32).
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h) & 0x3ff
+	switch exp {
+	case 0: // zero or subnormal: mant·2⁻²⁴
+		return math.Float32frombits(sign | math.Float32bits(float32(math.Ldexp(float64(mant), -24))))
+	case 0x1f: // infinity, or NaN with its payload
+		return math.Float32frombits(sign | 0x7f800000 | mant<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+}
+
+// bfloat16ToFloat32 returns the bfloat16 value with bits b: the upper half
+// of a float32.
+func bfloat16ToFloat32(b uint16) float32 { return math.Float32frombits(uint32(b) << 16) }
+
+// float32ToHalf rounds f to the nearest binary16, ties to even, as torch's
+// .to(torch.float16) does: beyond 65504 (from 65520 up) it is ±Inf, below
+// 2⁻¹⁴ a subnormal or zero.
+func float32ToHalf(f float32) uint16 {
+	sign := uint16(math.Float32bits(f)>>16) & 0x8000
+	a := math.Abs(float64(f))
+	switch {
+	case a != a:
+		return sign | 0x7e00
+	case a >= 65520:
+		return sign | 0x7c00
+	case a < 0x1p-14:
+		// A multiple of 2⁻²⁴; 1024 of them are the smallest normal, 0x0400.
+		return sign | uint16(math.RoundToEven(a*0x1p24))
+	}
+	frac, exp := math.Frexp(a) // a = frac·2^exp, frac in [0.5, 1)
+	m := math.RoundToEven(frac * 2048)
+	e := exp + 14 // the biased exponent of 2^(exp−1)
+	if m == 2048 {
+		m, e = 1024, e+1
+	}
+	return sign | uint16(e)<<10 | uint16(m-1024)
+}
+
+// float32ToBFloat16 rounds f to the nearest bfloat16, ties to even, as
+// torch's .to(torch.bfloat16) does.
+func float32ToBFloat16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if f != f {
+		return uint16(b>>16) | 0x40
+	}
+	return uint16((b + 0x7fff + (b>>16)&1) >> 16)
 }
 
 // digest is the SHA-256 of the tensors' names, dtypes, shapes and offsets
