@@ -57,7 +57,7 @@ func encode(dtype string, vals []float32) []byte {
 
 // The bit patterns are IEEE 754's binary16 and bfloat16 (the upper half of
 // a binary32) definitions, written out by hand.
-func TestHalfToFloat32(t *testing.T) {
+func TestSafetensorsHalfToFloat32(t *testing.T) {
 	nan := float32(math.NaN())
 	tests := []struct {
 		name string
@@ -96,7 +96,7 @@ func TestHalfToFloat32(t *testing.T) {
 	}
 }
 
-func TestBFloat16ToFloat32(t *testing.T) {
+func TestSafetensorsBFloat16ToFloat32(t *testing.T) {
 	tests := []struct {
 		name string
 		b    uint16
@@ -126,9 +126,9 @@ func TestBFloat16ToFloat32(t *testing.T) {
 	}
 }
 
-// TestHalfRoundTrip: every binary16 value survives float32 and back, so the
+// TestSafetensorsHalfRoundTrip: every binary16 value survives float32 and back, so the
 // two conversions agree on all 65536 patterns.
-func TestHalfRoundTrip(t *testing.T) {
+func TestSafetensorsHalfRoundTrip(t *testing.T) {
 	for h := range 1 << 16 {
 		f := halfToFloat32(uint16(h))
 		got := float32ToHalf(f)
@@ -150,7 +150,7 @@ func TestHalfRoundTrip(t *testing.T) {
 	}
 }
 
-func TestFloat32ToHalfRounding(t *testing.T) {
+func TestSafetensorsFloat32ToHalfRounding(t *testing.T) {
 	tests := []struct {
 		name string
 		f    float32
@@ -180,7 +180,7 @@ func TestFloat32ToHalfRounding(t *testing.T) {
 	}
 }
 
-func TestFloat32ToBFloat16Rounding(t *testing.T) {
+func TestSafetensorsFloat32ToBFloat16Rounding(t *testing.T) {
 	tests := []struct {
 		name string
 		f    float32
