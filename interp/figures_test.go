@@ -15,7 +15,7 @@ var (
 	inf = math.Inf(1)
 )
 
-// TestFiguresDegenerateInputs calls the figure functions with the inputs a
+// TestFiguresDegenerateInputs calls every figure function with the inputs a
 // valid run can produce at its edges (one point, equal values, zeros,
 // non-positive values on a log axis, NaN, Inf, nothing at all): each must
 // return without panicking and leave a PNG that decodes, or, for programmer
@@ -28,6 +28,18 @@ func TestFiguresDegenerateInputs(t *testing.T) {
 	}
 	logX := Chart{Title: "log x", LogX: true, YMin: 0, YMax: 1.1, HLines: []Guide{{Y: 1, Label: "1"}, {Y: 0.5, Label: "1/2"}}}
 	logXY := Chart{Title: "log x and y", LogX: true, LogY: true}
+	heat := func(panels ...HeatPanel) func(string) error {
+		return func(path string) error { return SaveHeatmaps(path, 2, panels) }
+	}
+	dirs := func(panels ...DirectionPanel) func(string) error {
+		return func(path string) error { return SaveDirections(path, 2, panels) }
+	}
+	dens := func(panels ...DensityPanel) func(string) error {
+		return func(path string) error { return SaveDensityHistograms(path, 2, panels) }
+	}
+	bars := func(panels ...NeuronPanel) func(string) error {
+		return func(path string) error { return SaveNeuronBars(path, 2, panels) }
+	}
 	tests := []struct {
 		name string
 		save func(path string) error
@@ -63,6 +75,48 @@ func TestFiguresDegenerateInputs(t *testing.T) {
 		{name: "chart/fixed range NaN and Inf", save: chart(Chart{Title: "fixed", XMin: nan, XMax: 1, YMin: -inf, YMax: inf}, xy([]float64{1, 2}, []float64{0.5, 0.7}))},
 		{name: "chart/odd size and radius", save: chart(Chart{Title: "size", Width: 5, Height: -1}, Series{X: []float64{1, 2}, Y: []float64{1, 2}, Points: true, Radius: nan})},
 		{name: "chart/mismatched series", save: chart(Chart{Title: "bad"}, xy([]float64{1, 2}, []float64{1})), wantErr: `"bad"`},
+
+		// SaveHeatmaps.
+		{name: "heatmaps/no panels", save: heat()},
+		{name: "heatmaps/empty", save: heat(HeatPanel{Title: "nil"}, HeatPanel{Title: "empty rows", Z: [][]float64{{}, {}}})},
+		{name: "heatmaps/one cell", save: heat(HeatPanel{Title: "one", Z: [][]float64{{0.3}}})},
+		{name: "heatmaps/one row and one column", save: heat(HeatPanel{Z: [][]float64{{1, 2, 3}}}, HeatPanel{Z: [][]float64{{1}, {2}, {3}}})},
+		{name: "heatmaps/all zero", save: heat(HeatPanel{Title: "zero", Z: [][]float64{{0, 0}, {0, 0}}})},
+		{name: "heatmaps/all equal", save: heat(HeatPanel{Title: "equal", Z: [][]float64{{-4, -4}, {-4, -4}}})},
+		{name: "heatmaps/ragged", save: heat(HeatPanel{Title: "ragged", Z: [][]float64{{1}, {1, 2, 3}, {}}})},
+		{name: "heatmaps/NaN and Inf", save: heat(HeatPanel{Title: "nan", Z: [][]float64{{nan, nan}, {nan, nan}}}, HeatPanel{Title: "inf", Z: [][]float64{{inf, -inf}, {1, nan}}})},
+		{name: "heatmaps/huge", save: heat(HeatPanel{Z: [][]float64{{math.MaxFloat64, -math.MaxFloat64}}}, HeatPanel{Z: [][]float64{{1, 2}}, Limit: math.MaxFloat64})},
+		{name: "heatmaps/bad limits", save: heat(HeatPanel{Z: [][]float64{{1}}, Limit: nan}, HeatPanel{Z: [][]float64{{1}}, Limit: -2}, HeatPanel{Z: [][]float64{{1}}, Limit: inf})},
+		{name: "heatmaps/gram with bias of nothing", save: heat(GramWithBias("empty", [][]float64{{}, {}}, nil))},
+
+		// SaveDirections.
+		{name: "directions/no panels", save: dirs()},
+		{name: "directions/no features", save: dirs(DirectionPanel{Title: "none", W: [][]float64{{}, {}}})},
+		{name: "directions/one feature at the origin", save: dirs(DirectionPanel{Title: "origin", W: [][]float64{{0}, {0}}})},
+		{name: "directions/all equal", save: dirs(DirectionPanel{Title: "equal", W: [][]float64{{0.5, 0.5}, {0.5, 0.5}}})},
+		{name: "directions/NaN and Inf", save: dirs(DirectionPanel{Title: "nan", W: [][]float64{{nan, 1, inf}, {0, nan, 1}}})},
+		{name: "directions/huge", save: dirs(DirectionPanel{Title: "huge", W: [][]float64{{math.MaxFloat64, -math.MaxFloat64}, {1, 1}}})},
+		{name: "directions/one row", save: dirs(DirectionPanel{Title: "1-D", W: [][]float64{{1, 2}}}), wantErr: `"1-D"`},
+		{name: "directions/ragged", save: dirs(DirectionPanel{Title: "ragged", W: [][]float64{{1, 2}, {1}}}), wantErr: `"ragged"`},
+
+		// SaveDensityHistograms.
+		{name: "density/no panels", save: dens()},
+		{name: "density/no latents", save: dens(DensityPanel{Title: "none"})},
+		{name: "density/all dead", save: dens(DensityPanel{Title: "dead", Freq: []float64{0, 0, 0}})},
+		{name: "density/one latent", save: dens(DensityPanel{Title: "one", Freq: []float64{0.2}})},
+		{name: "density/all equal", save: dens(DensityPanel{Title: "equal", Freq: []float64{0.1, 0.1, 0.1, 0.1}})},
+		{name: "density/NaN, Inf and negative", save: dens(DensityPanel{Title: "bad", Freq: []float64{nan, inf, -0.5, 0.01, 1}})},
+		{name: "density/only NaN", save: dens(DensityPanel{Title: "nan", Freq: []float64{nan, nan}})},
+
+		// SaveNeuronBars.
+		{name: "neurons/no panels", save: bars()},
+		{name: "neurons/no neurons", save: bars(NeuronPanel{Title: "none"})},
+		{name: "neurons/no features", save: bars(NeuronPanel{Title: "no features", W: [][]float64{{}, {}}})},
+		{name: "neurons/one weight", save: bars(NeuronPanel{Title: "one", W: [][]float64{{0.7}}})},
+		{name: "neurons/all zero", save: bars(NeuronPanel{Title: "zero", W: [][]float64{{0, 0}, {0, 0}}})},
+		{name: "neurons/negative unsigned", save: bars(NeuronPanel{Title: "negative", W: [][]float64{{-1, -2}, {-3, -4}}})},
+		{name: "neurons/NaN and Inf", save: bars(NeuronPanel{Title: "nan", W: [][]float64{{nan, 1}, {inf, -inf}}, Signed: true})},
+		{name: "neurons/ragged", save: bars(NeuronPanel{Title: "ragged", W: [][]float64{{1, 2, 3}, {1}, {}}})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
