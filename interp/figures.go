@@ -1,17 +1,16 @@
 package interp
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
+	"path/filepath"
 
 	"github.com/toymodels/superposition/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // HeatPanel is one heat map: Z is drawn row by row from the top, NaN cells
@@ -45,16 +44,27 @@ type DirectionPanel struct {
 }
 
 // SaveHeatmaps draws panels in a grid with cols columns and writes the PNG to
-// path atomically.
+// path atomically. Short rows are padded with blank cells; a Limit that is
+// not a positive number up to 1e300 means max |Z| over the cells within
+// ±1e300; cells beyond ±Limit, infinite ones included, take the end
+// colours; a panel with no cell, or only NaN cells, is an empty frame
+// saying "no data", and so is the figure when there are no panels.
 func SaveHeatmaps(path string, cols int, panels []HeatPanel) error {
 	plots := make([]*plot.Plot, len(panels))
 	for i, hp := range panels {
 		p := plot.New()
 		p.Title.Text = hp.Title
 		p.HideAxes()
-		g := matGrid(hp.Z)
+		g := matGrid(rectangular(hp.Z))
+		if g.absMax() < 0 {
+			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+			markNoData(p, 0.5, 0.5)
+			plots[i] = p
+			continue
+		}
+		// Beyond ±maxDrawable the palette arithmetic overflows.
 		limit := hp.Limit
-		if limit == 0 {
+		if !(limit > 0 && limit <= maxDrawable) {
 			limit = g.absMax()
 		}
 		if limit == 0 {
@@ -70,36 +80,76 @@ func SaveHeatmaps(path string, cols int, panels []HeatPanel) error {
 	return saveGrid(path, cols, plots, 3*vg.Inch)
 }
 
+// rectangular copies z with every row padded with NaN to the longest; it
+// returns nil when z has no cell.
+func rectangular(z [][]float64) [][]float64 {
+	n := 0
+	for _, row := range z {
+		n = max(n, len(row))
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([][]float64, len(z))
+	for i, row := range z {
+		out[i] = make([]float64, n)
+		copy(out[i], row)
+		for j := len(row); j < n; j++ {
+			out[i][j] = math.NaN()
+		}
+	}
+	return out
+}
+
 // SaveDirections draws the feature directions of each panel (arrows from the
 // origin, coloured from the first feature, dark, to the last, light) in a grid
-// with cols columns, and writes the PNG to path atomically.
+// with cols columns, and writes the PNG to path atomically. A feature with a
+// NaN or infinite coordinate is left out and counted in the panel's title; a
+// panel with no feature to draw says "no data". W must have two rows of equal
+// length.
 func SaveDirections(path string, cols int, panels []DirectionPanel) error {
 	plots := make([]*plot.Plot, len(panels))
 	for i, dp := range panels {
 		if len(dp.W) != 2 {
 			return fmt.Errorf("interp: directions %q: W has %d rows; want 2", dp.Title, len(dp.W))
 		}
+		if len(dp.W[0]) != len(dp.W[1]) {
+			return fmt.Errorf("interp: directions %q: W's rows have %d and %d values; want equal", dp.Title, len(dp.W[0]), len(dp.W[1]))
+		}
 		p := plot.New()
 		p.Title.Text = dp.Title
 		n := len(dp.W[0])
 		lim := 1.0
+		drawn, skipped := 0, 0
 		for f := 0; f < n; f++ {
-			lim = math.Max(lim, math.Max(math.Abs(dp.W[0][f]), math.Abs(dp.W[1][f])))
+			x, y := dp.W[0][f], dp.W[1][f]
+			if !drawable(x, false) || !drawable(y, false) {
+				skipped++
+				continue
+			}
+			lim = math.Max(lim, math.Max(math.Abs(x), math.Abs(y)))
 			col := featureColor(f, n)
-			if f < len(dp.Colors) {
+			if f < len(dp.Colors) && dp.Colors[f] != nil {
 				col = dp.Colors[f]
 			}
-			line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: dp.W[0][f], Y: dp.W[1][f]}})
+			line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: x, Y: y}})
 			if err != nil {
-				return err
+				return fmt.Errorf("interp: directions %q: %w", dp.Title, err)
 			}
 			line.Color, line.Width = col, vg.Points(2)
-			dot, err := plotter.NewScatter(plotter.XYs{{X: dp.W[0][f], Y: dp.W[1][f]}})
+			dot, err := plotter.NewScatter(plotter.XYs{{X: x, Y: y}})
 			if err != nil {
-				return err
+				return fmt.Errorf("interp: directions %q: %w", dp.Title, err)
 			}
 			dot.Color, dot.Shape, dot.Radius = col, draw.CircleGlyph{}, vg.Points(3)
 			p.Add(line, dot)
+			drawn++
+		}
+		if skipped > 0 {
+			p.Title.Text += " (" + plural(skipped, "NaN/Inf feature") + " not shown)"
+		}
+		if drawn == 0 {
+			markNoData(p, 0, 0)
 		}
 		lim *= 1.1
 		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -lim, lim, -lim, lim
@@ -119,10 +169,15 @@ func featureColor(i, n int) color.Color {
 	return color.RGBA{R: lerp(68, 240), G: lerp(1, 200), B: lerp(84, 30), A: 255}
 }
 
-// saveGrid lays plots out in a grid of square tiles and writes a PNG.
+// saveGrid lays plots out in a grid of square tiles and writes a PNG; with
+// no plots it draws one empty frame saying "no data".
 func saveGrid(path string, cols int, plots []*plot.Plot, tile vg.Length) error {
 	if len(plots) == 0 {
-		return fmt.Errorf("interp: %s: nothing to draw", path)
+		p := plot.New()
+		p.HideAxes()
+		p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+		markNoData(p, 0.5, 0.5)
+		plots = []*plot.Plot{p}
 	}
 	cols = max(1, min(cols, len(plots)))
 	rows := (len(plots) + cols - 1) / cols
@@ -135,23 +190,22 @@ func saveGrid(path string, cols int, plots []*plot.Plot, tile vg.Length) error {
 			}
 		}
 	}
-	img := vgimg.NewWith(vgimg.UseWH(tile*vg.Length(cols), tile*vg.Length(rows)), vgimg.UseDPI(96))
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
-		PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
-	canvases := plot.Align(grid, tiles, dc)
-	for r := range grid {
-		for c, p := range grid[r] {
-			if p != nil {
-				p.Draw(canvases[r][c])
+	data, err := renderPNG(filepath.Base(path), tile*vg.Length(cols), tile*vg.Length(rows), 96, func(dc draw.Canvas) {
+		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
+			PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
+		canvases := plot.Align(grid, tiles, dc)
+		for r := range grid {
+			for c, p := range grid[r] {
+				if p != nil {
+					p.Draw(canvases[r][c])
+				}
 			}
 		}
+	})
+	if err != nil {
+		return err
 	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return fmt.Errorf("interp: render %s: %w", path, err)
-	}
-	return atomicfile.WriteFile(path, buf.Bytes())
+	return atomicfile.WriteFile(path, data)
 }
 
 // matGrid adapts a row-major matrix to plotter.GridXYZ, row 0 on top.
@@ -161,14 +215,25 @@ func (g matGrid) Dims() (c, r int)   { return len(g[0]), len(g) }
 func (g matGrid) Z(c, r int) float64 { return g[len(g)-1-r][c] }
 func (g matGrid) X(c int) float64    { return float64(c) }
 func (g matGrid) Y(r int) float64    { return float64(r) }
+
+// absMax is max |z| over the cells within ±maxDrawable, or −1 when every
+// cell is NaN (infinite and larger cells still count as drawn: they take
+// the end colours).
 func (g matGrid) absMax() float64 {
-	var m float64
+	m, seen := 0.0, false
 	for _, row := range g {
 		for _, v := range row {
-			if !math.IsNaN(v) {
+			if math.IsNaN(v) {
+				continue
+			}
+			seen = true
+			if drawable(v, false) {
 				m = math.Max(m, math.Abs(v))
 			}
 		}
+	}
+	if !seen {
+		return -1
 	}
 	return m
 }

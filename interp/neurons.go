@@ -156,31 +156,48 @@ type NeuronPanel struct {
 // SaveNeuronBars draws, for each panel, one bar per neuron stacked by the
 // weight it gives each feature (one colour per feature, dark for the most
 // important), the paper's privileged-basis figure, and writes the PNG to path
-// atomically.
+// atomically. Missing weights of short rows count 0; NaN and infinite ones
+// count 0 too and are counted in the title; a panel with no neuron or no
+// feature says "no data".
 func SaveNeuronBars(path string, cols int, panels []NeuronPanel) error {
 	plots := make([]*plot.Plot, len(panels))
 	for k, np := range panels {
 		p := plot.New()
 		p.Title.Text = np.Title
 		p.X.Label.Text, p.Y.Label.Text = "neuron", "weight"
-		m := len(np.W)
-		if m == 0 {
-			return fmt.Errorf("interp: neuron bars %q: no neurons", np.Title)
+		m, n := len(np.W), 0
+		for _, row := range np.W {
+			n = max(n, len(row))
 		}
-		n := len(np.W[0])
+		if m == 0 || n == 0 {
+			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+			markNoData(p, 0.5, 0.5)
+			plots[k] = p
+			continue
+		}
+		bad := 0
+		top := make([]float64, m) // stacked height per neuron
 		var below *plotter.BarChart
 		for i := 0; i < n; i++ {
 			vals := make(plotter.Values, m)
-			for j := range vals {
-				w := np.W[j][i]
+			for j, row := range np.W {
+				if i >= len(row) {
+					continue
+				}
+				w := row[i]
+				if !drawable(w, false) {
+					bad++
+					continue
+				}
 				if np.Signed {
 					w = math.Abs(w)
 				}
 				vals[j] = math.Max(w, 0)
+				top[j] += vals[j]
 			}
 			bc, err := plotter.NewBarChart(vals, vg.Points(14))
 			if err != nil {
-				return err
+				return fmt.Errorf("interp: neuron bars %q: %w", np.Title, err)
 			}
 			bc.LineStyle.Width = 0
 			bc.Color = featureColor(i, n)
@@ -190,6 +207,17 @@ func SaveNeuronBars(path string, cols int, panels []NeuronPanel) error {
 			below = bc
 			p.Add(bc)
 		}
+		if bad > 0 {
+			p.Title.Text += " (" + plural(bad, "NaN/Inf weight") + " not shown)"
+		}
+		// Bars start at 0; all-zero bars would otherwise get gonum's ±1.
+		var ys extent
+		ys.add(0)
+		for _, t := range top {
+			ys.add(t)
+		}
+		p.Y.Min = 0
+		_, p.Y.Max = ys.span(false)
 		plots[k] = p
 	}
 	return saveGrid(path, cols, plots, 2.5*vg.Inch)

@@ -1,9 +1,11 @@
 package interp
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -258,35 +260,51 @@ type DensityPanel struct {
 
 // SaveDensityHistograms draws, for each panel, the histogram of log₁₀ firing
 // frequency over the latents that fire (the dead ones are counted in the
-// title), in a grid with cols columns, and writes the PNG to path atomically.
+// title, and so are frequencies that are NaN, infinite or negative, which
+// are not drawn), in a grid with cols columns, and writes the PNG to path
+// atomically. A panel with no latent that fires says "no data".
 func SaveDensityHistograms(path string, cols int, panels []DensityPanel) error {
 	plots := make([]*plot.Plot, len(panels))
 	for k, dp := range panels {
 		p := plot.New()
 		var vals plotter.Values
-		dead := 0
+		dead, bad := 0, 0
 		for _, f := range dp.Freq {
-			if f > 0 {
-				vals = append(vals, math.Log10(f))
-			} else {
+			switch {
+			case f == 0:
 				dead++
+			case drawable(f, true):
+				vals = append(vals, math.Log10(f))
+			default:
+				bad++
 			}
 		}
 		p.Title.Text = dp.Title
+		var counts []string
 		if dead > 0 {
-			p.Title.Text += " (" + strconv.Itoa(dead) + " dead)"
+			counts = append(counts, strconv.Itoa(dead)+" dead")
+		}
+		if bad > 0 {
+			counts = append(counts, strconv.Itoa(bad)+" NaN/Inf/negative not shown")
+		}
+		if len(counts) > 0 {
+			p.Title.Text += " (" + strings.Join(counts, ", ") + ")"
 		}
 		p.X.Label.Text, p.Y.Label.Text = "log10 firing frequency", "latents"
-		if len(vals) > 0 {
-			sort.Float64s(vals)
-			bins := max(5, min(30, len(vals)/2))
-			h, err := plotter.NewHist(vals, bins)
-			if err != nil {
-				return err
-			}
-			h.FillColor = Color(0)
-			p.Add(h)
+		if len(vals) == 0 {
+			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
+			markNoData(p, 0.5, 0.5)
+			plots[k] = p
+			continue
 		}
+		sort.Float64s(vals)
+		bins := max(5, min(30, len(vals)/2))
+		h, err := plotter.NewHist(vals, bins)
+		if err != nil {
+			return fmt.Errorf("interp: density %q: %w", dp.Title, err)
+		}
+		h.FillColor = Color(0)
+		p.Add(h)
 		plots[k] = p
 	}
 	return saveGrid(path, cols, plots, 3*vg.Inch)

@@ -11,37 +11,51 @@ import (
 	"github.com/toymodels/superposition/paper"
 )
 
+// TestRunTiny runs a tiny sweep, and a single probability (one point on the
+// figures' log axis, which used to panic after training), and checks every
+// output is written.
 func TestRunTiny(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
-	cfg.Features, cfg.Hidden = 20, 4
-	cfg.Probabilities = []float64{1, 0.1}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name          string
+		probabilities []float64
+	}{
+		{name: "two probabilities", probabilities: []float64{1, 0.1}},
+		{name: "one probability", probabilities: []float64{1}},
 	}
-	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s struct {
-		Points []map[string]any
-		Runs   []map[string]any
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	if len(s.Points) != 2 || len(s.Runs) != 2 {
-		t.Fatalf("summary: %d points, %d runs; want 2 and 2", len(s.Points), len(s.Runs))
-	}
-	for _, key := range []string{"dims_per_feature", "dimensionality", "sum_dimensionality", "frobenius_sq"} {
-		if _, ok := s.Runs[0][key]; !ok {
-			t.Errorf("run lacks %q", key)
-		}
-	}
-	for _, f := range []string{"geometry_dstar.png", "geometry_dimensionality.png", "report.html"} {
-		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
-			t.Error(err)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
+			cfg.Features, cfg.Hidden = 20, 4
+			cfg.Probabilities = tt.probabilities
+			if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				Points []map[string]any
+				Runs   []map[string]any
+			}
+			if err := json.Unmarshal(data, &s); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(tt.probabilities); len(s.Points) != n || len(s.Runs) != n {
+				t.Fatalf("summary: %d points, %d runs; want %d and %d", len(s.Points), len(s.Runs), n, n)
+			}
+			for _, key := range []string{"dims_per_feature", "dimensionality", "sum_dimensionality", "frobenius_sq"} {
+				if _, ok := s.Runs[0][key]; !ok {
+					t.Errorf("run lacks %q", key)
+				}
+			}
+			for _, f := range []string{"geometry_dstar.png", "geometry_dimensionality.png", "report.html"} {
+				if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
 }
 

@@ -12,38 +12,53 @@ import (
 	"github.com/toymodels/superposition/paper"
 )
 
+// TestRunTiny runs tiny sweeps, one with a single L1 coefficient (one point
+// per series on the L1 figure's log axis, which used to panic after
+// training), and checks every output is written.
 func TestRunTiny(t *testing.T) {
-	cfg := paper.DefaultSAESweepConfig()
-	cfg.Out = t.TempDir()
-	cfg.Features, cfg.Hidden, cfg.Probability = 10, 4, 0.1
-	cfg.ToySteps, cfg.SAESteps, cfg.Batch, cfg.EvalSamples = 200, 30, 64, 1024
-	cfg.L1s, cfg.Ratios, cfg.Ks, cfg.L0s = []float64{0.1, 1}, []float64{1, 2}, []int{1, 2}, []float64{0.1}
-	cfg.Superposition, cfg.GridProbabilities = []float64{1, 2}, []float64{0.1}
-	if err := (cli.SAESweep{SAESweepConfig: cfg}).Validate(); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		l1s  []float64
+	}{
+		{name: "two L1 coefficients", l1s: []float64{0.1, 1}},
+		{name: "one L1 coefficient", l1s: []float64{0.3}},
 	}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s paper.SAESweepSummary
-	if err := json.Unmarshal(data, &s); err != nil {
-		t.Fatal(err)
-	}
-	// Frontier: 2 ReLU variants × 2 L1 + 2 K-variants × 2 k + 1 JumpReLU.
-	if len(s.L1) != 4 || len(s.Frontier) != 9 || len(s.Ratio) != 2 || len(s.Grid) != 2 {
-		t.Errorf("sweep sizes: l1 %d, frontier %d, ratio %d, grid %d; want 4, 9, 2, 2", len(s.L1), len(s.Frontier), len(s.Ratio), len(s.Grid))
-	}
-	if s.Ratio[1].SAEs[0].Latents != 20 {
-		t.Errorf("ratio 2 on 10 features: %d latents; want 20", s.Ratio[1].SAEs[0].Latents)
-	}
-	for _, f := range []string{"saesweep_l1.png", "saesweep_ratio.png", "saesweep_frontier.png", "saesweep_breakdown.png", "report.html"} {
-		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
-			t.Error(err)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := paper.DefaultSAESweepConfig()
+			cfg.Out = t.TempDir()
+			cfg.Features, cfg.Hidden, cfg.Probability = 10, 4, 0.1
+			cfg.ToySteps, cfg.SAESteps, cfg.Batch, cfg.EvalSamples = 200, 30, 64, 1024
+			cfg.L1s, cfg.Ratios, cfg.Ks, cfg.L0s = tt.l1s, []float64{1, 2}, []int{1, 2}, []float64{0.1}
+			cfg.Superposition, cfg.GridProbabilities = []float64{1, 2}, []float64{0.1}
+			if err := (cli.SAESweep{SAESweepConfig: cfg}).Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+				t.Fatal(err)
+			}
+			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s paper.SAESweepSummary
+			if err := json.Unmarshal(data, &s); err != nil {
+				t.Fatal(err)
+			}
+			// Frontier: 2 ReLU variants × the L1s + 2 K-variants × 2 k + 1 JumpReLU.
+			l1, frontier := 2*len(tt.l1s), 2*len(tt.l1s)+5
+			if len(s.L1) != l1 || len(s.Frontier) != frontier || len(s.Ratio) != 2 || len(s.Grid) != 2 {
+				t.Errorf("sweep sizes: l1 %d, frontier %d, ratio %d, grid %d; want %d, %d, 2, 2", len(s.L1), len(s.Frontier), len(s.Ratio), len(s.Grid), l1, frontier)
+			}
+			if s.Ratio[1].SAEs[0].Latents != 20 {
+				t.Errorf("ratio 2 on 10 features: %d latents; want 20", s.Ratio[1].SAEs[0].Latents)
+			}
+			for _, f := range []string{"saesweep_l1.png", "saesweep_ratio.png", "saesweep_frontier.png", "saesweep_breakdown.png", "report.html"} {
+				if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+					t.Error(err)
+				}
+			}
+		})
 	}
 }
 
