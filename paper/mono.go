@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
+	"github.com/toymodels/superposition/internal/safeio"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
 	"github.com/toymodels/superposition/models/transformer"
@@ -338,7 +338,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 
 // fileSHA256 hashes a file of at most 1 GiB, streaming.
 func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
+	f, _, err := safeio.Open(path)
 	if err != nil {
 		return "", err
 	}

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/toymodels/superposition/experiments/internal/clitest"
 )
@@ -63,5 +65,49 @@ func TestDivergingLearningRate(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(data) != "earlier" {
 		t.Error("the failed run overwrote summary.json")
+	}
+}
+
+// TestSignalsStopCleanly: SIGINT, SIGTERM and SIGHUP stop a run with one line
+// naming the signal and the shell's exit status 128 + n, leaving the earlier
+// output as it was.
+func TestSignalsStopCleanly(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			if code := exitCode([]string{"-probabilities", "1", "-steps", "20", "-restarts", "1", "-eval-samples", "256", "-out", out}); code != 0 {
+				t.Fatalf("first run: exit %d", code)
+			}
+			before, err := os.ReadFile(filepath.Join(out, "summary.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := clitest.Command("-probabilities", "1", "-steps", "100000000", "-restarts", "1", "-seed", "9", "-out", out)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(1500 * time.Millisecond)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 20 s after %v", sig)
+			}
+			msg := strings.TrimSpace(stderr.String())
+			if got, want := cmd.ProcessState.ExitCode(), 128+int(sig); got != want || strings.Contains(msg, "\n") || !strings.Contains(msg, "stopped by") {
+				t.Errorf("after %v: exit %d, stderr %q; want exit %d and one line saying it stopped", sig, got, msg, want)
+			}
+			after, err := os.ReadFile(filepath.Join(out, "summary.json"))
+			if err != nil || !bytes.Equal(before, after) {
+				t.Errorf("summary.json changed by the stopped run (%v)", err)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -150,7 +151,7 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	if f := fs.Lookup("v"); f != nil && f.Value.String() == "true" {
 		log.SetLevel(logrus.DebugLevel)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stopped, stop := signalContext()
 	defer stop()
 	if cpuProfile != "" {
 		stopProfile, err := startCPUProfile(cpuProfile)
@@ -168,6 +169,10 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	start := time.Now()
 	env := Env{Log: log, Stderr: os.Stderr, Timing: map[string]float64{}}
 	if err := run(ctx, env); err != nil {
+		if sig := stopped(); sig != nil {
+			fmt.Fprintf(os.Stderr, "%s: stopped by %v; %s is as it was before this run\n", name, sig, final)
+			return 128 + int(sig.(syscall.Signal))
+		}
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 1
 	}
@@ -185,6 +190,34 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	log.WithField("seconds", wall).Info("done")
 	fmt.Fprintf(os.Stderr, "%s: wrote %s in %.1fs\n", name, final, wall)
 	return 0
+}
+
+// signalContext returns a context cancelled by SIGINT, SIGTERM or SIGHUP,
+// a function returning the signal that cancelled it (nil if none), and the
+// function that stops listening.
+func signalContext() (context.Context, func() os.Signal, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	var got atomic.Value
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(s)
+			cancel()
+		case <-done:
+		}
+	}()
+	stopped := func() os.Signal {
+		s, _ := got.Load().(os.Signal)
+		return s
+	}
+	return ctx, stopped, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // checkOut reports, before any work is done, an output folder that could
