@@ -48,8 +48,10 @@ func TestKilledRunResumes(t *testing.T) {
 	}
 }
 
-// TestDivergingLearningRate: a learning rate that makes the weights blow up
-// stops the run with exit status 1 and leaves earlier outputs alone.
+// TestDivergingLearningRate: a learning rate that would make the weights blow
+// up is refused before any work, with exit status 2 and one line naming it,
+// and leaves earlier outputs alone. (Divergence within the bound stops the
+// loop with ErrNonFinite: graph's tests.)
 func TestDivergingLearningRate(t *testing.T) {
 	out := t.TempDir()
 	if err := os.WriteFile(filepath.Join(out, "summary.json"), []byte("earlier"), 0o644); err != nil {
@@ -57,14 +59,14 @@ func TestDivergingLearningRate(t *testing.T) {
 	}
 	cmd := clitest.Command("-lr", "1e30", "-steps", "200", "-restarts", "1", "-probabilities", "1", "-eval-samples", "1024", "-out", out)
 	stderr, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); err == nil || code != 1 {
-		t.Fatalf("exit code %d; want 1", code)
+	if code := cmd.ProcessState.ExitCode(); err == nil || code != 2 {
+		t.Fatalf("exit code %d; want 2", code)
 	}
-	if lines := strings.Count(strings.TrimSpace(string(stderr)), "\n"); lines != 0 || !strings.Contains(string(stderr), "lr 1e+30") {
+	if lines := strings.Count(strings.TrimSpace(string(stderr)), "\n"); lines != 0 || !strings.Contains(string(stderr), "-lr 1e+30") {
 		t.Errorf("stderr %q; want one line naming the learning rate", stderr)
 	}
 	if data, _ := os.ReadFile(filepath.Join(out, "summary.json")); string(data) != "earlier" {
-		t.Error("the failed run overwrote summary.json")
+		t.Error("the refused run overwrote summary.json")
 	}
 }
 
