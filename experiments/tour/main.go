@@ -15,12 +15,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
@@ -132,19 +132,35 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-restarts %d: must not be negative", c.Restarts)
 	}
 	r := c.resolve()
-	return errors.Join(cli.Toy{Toy: r.Intro}.Validate(), cli.Toy{Toy: r.Geometry}.Validate(), cli.Phase{PhaseConfig: r.Phase}.Validate(),
-		cli.Correlated{CorrelatedConfig: r.Correlated}.Validate(), cli.Toy{Toy: r.Privileged}.Validate(), cli.Toy{Toy: r.AbsVal}.Validate(),
-		cli.Decompose{DecomposeConfig: r.Decompose}.Validate(), validateLM(r.LM))
+	stages := []struct {
+		name string
+		err  error
+	}{
+		{"intro", cli.Toy{Toy: r.Intro}.Validate()}, {"geometry", cli.Toy{Toy: r.Geometry}.Validate()},
+		{"phase", cli.Phase{PhaseConfig: r.Phase}.Validate()}, {"correlated", cli.Correlated{CorrelatedConfig: r.Correlated}.Validate()},
+		{"privileged", cli.Toy{Toy: r.Privileged}.Validate()}, {"absval", cli.Toy{Toy: r.AbsVal}.Validate()},
+		{"decompose", cli.Decompose{DecomposeConfig: r.Decompose}.Validate()}, {"lm", validateLM(r.LM)},
+	}
+	// The shared flags reach every stage: report a bad one once, unprefixed.
+	for _, st := range stages {
+		if st.err == nil {
+			continue
+		}
+		for _, shared := range []string{"-out", "-steps", "-restarts", "-seed"} {
+			if strings.HasPrefix(st.err.Error(), shared+" ") || strings.HasPrefix(st.err.Error(), shared+":") {
+				return st.err
+			}
+		}
+		return fmt.Errorf("the %s stage: %w", st.name, st.err)
+	}
+	return nil
 }
 
 func validateLM(c *paper.LMConfig) error {
 	if c == nil {
 		return nil
 	}
-	if err := c.Validate(); err != nil {
-		return fmt.Errorf("lm: %w", err)
-	}
-	return nil
+	return c.Validate()
 }
 
 // Summary is the tour's summary.json.
