@@ -76,6 +76,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if cfg.Small {
 		sc := paper.SmallAbsValConfig(min(cfg.Steps, 10000))
 		sc.Out, sc.Seed = cfg.Out, cfg.Seed
+		sc.Checkpoint, sc.CheckpointEvery = cfg.Checkpoint, cfg.CheckpointEvery
 		runs, err := paper.RunToy(ctx, r, "absval n=3", sc)
 		if err != nil {
 			return err
