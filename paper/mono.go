@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/toymodels/superposition/corpus"
@@ -53,6 +54,11 @@ type MonoConfig struct {
 	// rule); EvalBatch per forward pass.
 	EvalWindows int `json:"eval_windows"`
 	EvalBatch   int `json:"eval_batch"`
+	// RandomBaseline also trains an SAE (the first variant, the largest
+	// size) on a randomly initialised transformer of the same shape and
+	// scores its latents and neurons the same way: what the measures find
+	// when the model has learned nothing.
+	RandomBaseline bool `json:"random_baseline"`
 	// Verbose asks for per-step debug logging; not part of the results.
 	Verbose bool `json:"-"`
 }
@@ -61,7 +67,7 @@ type MonoConfig struct {
 // 800 steps of 4,096 activations (3.3M, the peer's setup) at Adam 1e-3.
 func DefaultMonoConfig() MonoConfig {
 	return MonoConfig{Out: "out/monosemanticity", LM: "out/lm", Seed: 1, Sizes: []int{512, 4096}, Variants: []string{"topk"},
-		K: 32, L1: 5, SAESteps: 800, Batch: 4096, LR: 1e-3, PassWindows: 32, BufferRows: 1 << 16, EvalBatch: 32}
+		K: 32, L1: 5, SAESteps: 800, Batch: 4096, LR: 1e-3, PassWindows: 32, BufferRows: 1 << 16, EvalBatch: 32, RandomBaseline: true}
 }
 
 // Validate reports the first bad field.
@@ -112,6 +118,9 @@ type MonoSAE struct {
 	// by the reconstruction; LossRecovered = (zero − spliced)/(zero − clean).
 	SplicedBits   float64 `json:"spliced_bits_per_byte"`
 	LossRecovered float64 `json:"loss_recovered"`
+	// KLBits is the mean KL divergence from the clean model's next-byte
+	// distribution to the spliced model's, in bits per byte.
+	KLBits float64 `json:"kl_bits_per_byte"`
 	// DeadFraction: latents that never fired on the validation stream;
 	// DenseFraction: latents firing on more than 10% of its bytes.
 	DeadFraction  float64 `json:"dead_fraction"`
@@ -146,6 +155,18 @@ type MonoResult struct {
 	// its latent with the most children (latents of a larger dictionary
 	// whose nearest decoder direction it is, at cosine ≥ 0.5).
 	Splits []SplitFamily `json:"splits,omitempty"`
+	// Random is the baseline of a randomly initialised transformer (nil
+	// unless Config.RandomBaseline).
+	Random *MonoRandom `json:"random_model,omitempty"`
+}
+
+// MonoRandom is the random-model baseline: its bits per byte, its neurons'
+// scores and an SAE's on its MLP.
+type MonoRandom struct {
+	CleanBits float64             `json:"clean_bits_per_byte"`
+	ZeroBits  float64             `json:"zero_ablated_bits_per_byte"`
+	Neurons   interp.ScoreSummary `json:"neurons"`
+	SAE       MonoSAE             `json:"sae"`
 }
 
 // SplitFamily is one latent of a smaller dictionary and the latents of a
@@ -309,10 +330,13 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	for vi, vname := range cfg.Variants {
 		variant, _ := sae.ParseVariant(vname)
 		for si, size := range cfg.Sizes {
-			rec, dict, dec, err := trainMonoSAE(ctx, r, cfg, m, p, c, val, classes, variant, size, vi*len(cfg.Sizes)+si, &res, logits)
+			job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: vi*len(cfg.Sizes) + si,
+				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows"}
+			rec, dict, dec, err := trainMonoSAE(ctx, r, cfg, job)
 			if err != nil {
 				return MonoResult{}, interp.Browser{}, err
 			}
+			res.Scale = job.scale
 			res.SAEs = append(res.SAEs, rec)
 			browser.Dictionaries = append(browser.Dictionaries, dict)
 			decoders = append(decoders, dec)
@@ -333,7 +357,60 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 		}
 	}
 	res.Splits = splitFamilies(res.SAEs, browser, decoders)
+	if cfg.RandomBaseline {
+		variant, _ := sae.ParseVariant(cfg.Variants[0])
+		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, variant, slices.Max(cfg.Sizes)); err != nil {
+			return MonoResult{}, interp.Browser{}, fmt.Errorf("random-model baseline: %w", err)
+		}
+	}
 	return res, browser, nil
+}
+
+// monoRandom measures a randomly initialised transformer of shape mc the
+// way Monosemanticity measures the trained one: its neurons, and an SAE of
+// size latents on its MLP trained on the same windows.
+func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Config, c *corpus.Corpus, val []byte, classes []uint8,
+	variant sae.Variant, size int) (*MonoRandom, error) {
+	m, err := transformer.New(mc)
+	if err != nil {
+		return nil, err
+	}
+	// The parameters as TrainLM initialises them (building the training
+	// graph creates them), untrained.
+	p := graph.NewParams(graph.StreamSeed(cfg.Seed, "mono/random"))
+	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, "mono/random/init"))
+	if err != nil {
+		return nil, err
+	}
+	tr, err := graph.NewTrainer(m, win, p, graph.Config{Steps: 1, Batch: 1, LR: 1e-3})
+	if err != nil {
+		return nil, err
+	}
+	tr.Close()
+	neurons := interp.NewLabelScorer(mc.DMLP, int(corpus.NumClasses))
+	next := 0
+	clean, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
+		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
+			err := neurons.Add(x, val[next:next+rows], classes[next:next+rows])
+			next += rows
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	zero, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
+		transformer.HookMLPPost: func(x []float32, _, _ int) error { clear(x); return nil }})
+	if err != nil {
+		return nil, err
+	}
+	out := &MonoRandom{CleanBits: round4(clean), ZeroBits: round4(zero), Neurons: interp.Summarise(neurons.Scores())}
+	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
+	job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: 1 << 20,
+		clean: out.CleanBits, zero: out.ZeroBits, logits: logits, windowsStream: "mono/windows"}
+	if out.SAE, _, _, err = trainMonoSAE(ctx, r, cfg, job); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // fileSHA256 hashes a file of at most 1 GiB, streaming.
@@ -363,13 +440,30 @@ func topLabels(scores []interp.UnitScore) []int {
 	return out
 }
 
-func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Model, p *graph.Params, c *corpus.Corpus,
-	val []byte, classes []uint8, variant sae.Variant, size, index int, res *MonoResult, logits func([]float64) []float64) (MonoSAE, interp.BrowserDict, []float64, error) {
+// monoJob is one SAE to train and measure: on the MLP of model m (params p),
+// spliced against its clean and zero-ablated bits per byte.
+type monoJob struct {
+	m             *transformer.Model
+	p             *graph.Params
+	c             *corpus.Corpus
+	val           []byte
+	classes       []uint8
+	variant       sae.Variant
+	size, index   int
+	clean, zero   float64
+	logits        func([]float64) []float64
+	export        bool    // write the SAELens export (not for baselines)
+	scale         float64 // set by the job: the activation scale
+	windowsStream string  // the stream name of the harvested windows
+}
+
+func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (MonoSAE, interp.BrowserDict, []float64, error) {
+	m, p, c, val, classes, variant, size, index, logits := job.m, job.p, job.c, job.val, job.classes, job.variant, job.size, job.index, job.logits
 	mc := m.Config()
 	name := fmt.Sprintf("%s-%d", variant, size)
 	// Every SAE sees the same activations: the same windows, the same
 	// shuffle.
-	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, "mono/windows"))
+	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, job.windowsStream))
 	if err != nil {
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
@@ -378,7 +472,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	defer stream.Close()
-	res.Scale = float64(stream.Scale)
+	job.scale = float64(stream.Scale)
 	sc := sae.Config{Variant: variant, Inputs: mc.DMLP, Latents: size,
 		Train: graph.Config{Steps: cfg.SAESteps, Batch: cfg.Batch, LR: cfg.LR}, Seed: graph.StreamSeed(cfg.Seed, "mono/sae", index)}
 	switch variant {
@@ -418,7 +512,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 	mean := make([]float64, mc.DMLP)
 	next, rows := 0, 0
 	scaled := []float32(nil)
-	spliced, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
+	spliced, err := transformer.SpliceEval(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, n, d int) error {
 			scaled = append(scaled[:0], x...)
 			for i := range scaled {
@@ -461,8 +555,9 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 	variance := sumsq - ms/float64(rows)
 	rec.L0 = round4(l0 / float64(rows))
 	rec.FVU = round4(sse / variance)
-	rec.SplicedBits = round4(spliced)
-	rec.LossRecovered = round4((res.ZeroBits - spliced) / (res.ZeroBits - res.CleanBits))
+	rec.SplicedBits = round4(spliced.HookedBits)
+	rec.KLBits = round4(spliced.KLBits)
+	rec.LossRecovered = round4((job.zero - spliced.HookedBits) / (job.zero - job.clean))
 	var dead, dense int
 	for _, n := range fired {
 		if n == 0 {
@@ -511,7 +606,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, m *transformer.Mod
 
 	// Export with the activation scale folded back: the SAE then reads the
 	// model's own activations.
-	if cfg.Out != "" {
+	if cfg.Out != "" && job.export {
 		ep := sp.Clone(0)
 		s := float64(scale)
 		for _, fold := range []struct {
@@ -543,9 +638,12 @@ func MonoReport(res MonoResult) []interp.Section {
 		fmt.Sprintf("Its %d neurons: %d alive, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure (≥ 0.9), %d label-specific (pure only through context), %d byte detectors, median firing rate %.1f%%.",
 			n.Units, n.Alive, n.MedianSpecificity, n.SpecificityQuartiles[0], n.SpecificityQuartiles[1], n.SpecificityQuartiles[2], n.Pure, n.LabelSpecific, n.ByteDetectors, 100*n.MedianDensity)}
 	for _, s := range res.SAEs {
-		paras = append(paras, fmt.Sprintf("%s SAE, %d latents, trained on %d activations: L0 %.1f, FVU %.3f, spliced %.4f bits per byte (%.4f above clean), loss recovered %.3f, dead %.1f%%, dense %.1f%%; %d alive latents, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure, %d label-specific, %d byte detectors, median firing rate %.2f%%.",
-			s.Variant, s.Latents, s.Activations, s.L0, s.FVU, s.SplicedBits, s.SplicedBits-res.CleanBits, s.LossRecovered, 100*s.DeadFraction, 100*s.DenseFraction,
+		paras = append(paras, fmt.Sprintf("%s SAE, %d latents, trained on %d activations: L0 %.1f, FVU %.3f, spliced %.4f bits per byte (%.4f above clean; KL to the clean predictions %.4f bits per byte), loss recovered %.3f, dead %.1f%%, dense %.1f%%; %d alive latents, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure, %d label-specific, %d byte detectors, median firing rate %.2f%%.",
+			s.Variant, s.Latents, s.Activations, s.L0, s.FVU, s.SplicedBits, s.SplicedBits-res.CleanBits, s.KLBits, s.LossRecovered, 100*s.DeadFraction, 100*s.DenseFraction,
 			s.Alive, s.MedianSpecificity, s.SpecificityQuartiles[0], s.SpecificityQuartiles[1], s.SpecificityQuartiles[2], s.Pure, s.LabelSpecific, s.ByteDetectors, 100*s.MedianDensity))
+	}
+	if rb := res.Random; rb != nil {
+		paras = append(paras, randomBaselineSentence(res, *rb))
 	}
 	for _, f := range res.Splits {
 		kids := make([]string, len(f.Children))
@@ -556,4 +654,24 @@ func MonoReport(res MonoResult) []interp.Section {
 			f.Parent, f.ParentLabel, f.Count, f.Child, strings.Join(kids, ", ")))
 	}
 	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras}}
+}
+
+// randomBaselineSentence compares the random model's SAE with the trained
+// model's SAE of the same variant and size, computed from both records.
+func randomBaselineSentence(res MonoResult, rb MonoRandom) string {
+	s := rb.SAE
+	head := fmt.Sprintf("Baseline: a randomly initialised transformer of the same shape (%.4f bits per byte) has %d label-specific neurons of %d alive; a %s SAE of %d latents on its MLP has %d alive latents, %d label-specific, median specificity %.2f.",
+		rb.CleanBits, rb.Neurons.LabelSpecific, rb.Neurons.Alive, s.Variant, s.Latents, s.Alive, s.LabelSpecific, s.MedianSpecificity)
+	for _, t := range res.SAEs {
+		if t.Variant != s.Variant || t.Latents != s.Latents {
+			continue
+		}
+		switch {
+		case t.LabelSpecific > s.LabelSpecific && t.MedianSpecificity > s.MedianSpecificity:
+			return head + fmt.Sprintf(" The trained model's SAE of that size is above it on both counts (%d label-specific, median %.2f): its features come from training, not from the measure.", t.LabelSpecific, t.MedianSpecificity)
+		default:
+			return head + fmt.Sprintf(" The trained model's SAE of that size is not above it on both counts (%d label-specific, median %.2f): at this scale the measures do not separate learned features from a random model's.", t.LabelSpecific, t.MedianSpecificity)
+		}
+	}
+	return head
 }

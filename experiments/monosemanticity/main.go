@@ -94,6 +94,7 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.BufferRows, "buffer", c.BufferRows, "activations in the shuffle buffer")
 	fs.IntVar(&c.EvalWindows, "eval-windows", c.EvalWindows, "validation windows measured (0: all, the exact rule)")
 	fs.StringVar(&c.Root, "goroot-src", c.Root, "the corpus: GOROOT/src to read (default: `go env GOROOT`/src)")
+	fs.BoolVar(&c.RandomBaseline, "random-baseline", c.RandomBaseline, "also train an SAE (first variant, largest size) on a randomly initialised transformer, as a baseline")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
@@ -152,10 +153,10 @@ func exitCode(args []string) int {
 	cfg.Register(fs)
 	return cli.Main("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		res, browser, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
-		if err := interp.WriteBrowser(filepath.Join(cfg.Out, "browser"), browser); err != nil {
+		if err != nil {
 			return err
 		}
-		if err != nil {
+		if err := interp.WriteBrowser(filepath.Join(cfg.Out, "browser"), browser); err != nil {
 			return err
 		}
 		return paper.WriteOutputs(cfg.Out, res, interp.Report{

@@ -38,6 +38,7 @@ type record struct {
 	L0            float64 `json:"l0"`
 	FVU           float64 `json:"fvu"`
 	Spliced       float64 `json:"spliced_bits_per_byte"`
+	KL            float64 `json:"kl_bits_per_byte"`
 	LossRecovered float64 `json:"loss_recovered"`
 	Dead          float64 `json:"dead_fraction"`
 	Alive         int     `json:"alive"`
@@ -61,6 +62,11 @@ func TestMonosemanticity(t *testing.T) {
 		Windows int      `json:"eval_windows"`
 		Neurons record   `json:"neurons"`
 		SAEs    []record `json:"saes"`
+		Random  *struct {
+			Clean   float64 `json:"clean_bits_per_byte"`
+			Neurons record  `json:"neurons"`
+			SAE     record  `json:"sae"`
+		} `json:"random_model"`
 	}
 	data, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil {
@@ -77,9 +83,17 @@ func TestMonosemanticity(t *testing.T) {
 	if len(sum.SAEs) != 2 || sum.Neurons.Alive == 0 || !(sum.Zero > sum.Clean) {
 		t.Fatalf("summary = %+v; want two SAEs, alive neurons, zero-ablation worse than clean", sum)
 	}
+	if sum.Random == nil || sum.Random.SAE.Latents != 128 || !(sum.Random.Clean > sum.Clean) {
+		t.Errorf("random-model baseline %+v: want an SAE of the largest size (128) on a model worse than the trained one (%.4f)", sum.Random, sum.Clean)
+	}
 	for _, s := range sum.SAEs {
 		if s.Variant != "topk" || s.K != 8 || math.Abs(s.L0-8) > 1e-9 || !(s.FVU > 0 && s.FVU < 1) || !(s.LossRecovered > 0.5) {
 			t.Errorf("SAE %+v: want topk, k 8, L0 8, FVU in (0, 1), loss recovered > 0.5", s)
+		}
+		// The spliced model predicts differently from the clean one, by
+		// less than a fresh model would (about 8 bits).
+		if !(s.KL > 0 && s.KL < 8) {
+			t.Errorf("%s-%d: KL %.4f bits per byte; want in (0, 8)", s.Variant, s.Latents, s.KL)
 		}
 		// The exported SAE, with the activation scale folded back, reads the
 		// model's own activations: splicing it in gives the figure measured.
