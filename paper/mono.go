@@ -126,6 +126,9 @@ type MonoSAE struct {
 	DeadFraction  float64 `json:"dead_fraction"`
 	DenseFraction float64 `json:"dense_fraction"`
 	interp.ScoreSummary
+	// Coverage is, per label, the latent that classifies it best and the
+	// union of its label-specific latents.
+	Coverage []interp.LabelCoverage `json:"coverage"`
 	// Export is the SAELens folder, relative to Out.
 	Export string `json:"export"`
 }
@@ -150,7 +153,9 @@ type MonoResult struct {
 	// Labels names the label classes the units are scored against.
 	Labels  []string            `json:"labels"`
 	Neurons interp.ScoreSummary `json:"neurons"`
-	SAEs    []MonoSAE           `json:"saes"`
+	// NeuronCoverage is Coverage for the neurons.
+	NeuronCoverage []interp.LabelCoverage `json:"neuron_coverage"`
+	SAEs           []MonoSAE              `json:"saes"`
 	// Splits are feature-splitting families: for each smaller dictionary,
 	// its latent with the most children (latents of a larger dictionary
 	// whose nearest decoder direction it is, at cosine ≥ 0.5).
@@ -268,9 +273,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	stats.Root = ""
 	mc := m.Config()
 	res := MonoResult{Experiment: "monosemanticity", Config: cfg, Model: mc, ModelSHA256: sum, Corpus: stats}
-	for i := 0; i < int(corpus.NumClasses); i++ {
-		res.Labels = append(res.Labels, corpus.Class(i).String())
-	}
+	res.Labels = labelNames()
 	labels := c.Labels(corpus.Val)
 	classes := make([]uint8, len(labels.Classes))
 	for i, v := range labels.Classes {
@@ -302,14 +305,19 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	res.Neurons = interp.Summarise(nscores)
 	npages.prepare()
 	next = 0
+	nunion := interp.NewUnionScorer(mc.DMLP, interp.SpecificSets(nscores, int(corpus.NumClasses)))
 	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
 			npages.second(x, rows, next, classes[next:next+rows], topLabels(nscores))
+			err := nunion.Add(x, classes[next:next+rows])
 			next += rows
-			return nil
+			return err
 		}}); err != nil {
 		return MonoResult{}, interp.Browser{}, err
 	}
+	res.NeuronCoverage = interp.Coverage(nscores, res.Labels)
+	nunion.Fill(res.NeuronCoverage)
+	roundCoverage(res.NeuronCoverage)
 	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
 	browser := interp.Browser{Title: "Features of the one-layer byte transformer's MLP", Labels: res.Labels}
 	browser.Dictionaries = append(browser.Dictionaries, interp.BrowserDict{Name: "neurons",
@@ -411,6 +419,22 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 		return nil, err
 	}
 	return out, nil
+}
+
+// labelNames are the corpus's label classes' names.
+func labelNames() []string {
+	names := make([]string, corpus.NumClasses)
+	for i := range names {
+		names[i] = corpus.Class(i).String()
+	}
+	return names
+}
+
+// roundCoverage rounds the F1 scores to 4 decimals.
+func roundCoverage(cov []interp.LabelCoverage) {
+	for i := range cov {
+		cov[i].F1, cov[i].UnionF1 = round4(cov[i].F1), round4(cov[i].UnionF1)
+	}
 }
 
 // fileSHA256 hashes a file of at most 1 GiB, streaming.
@@ -575,6 +599,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	pages.prepare()
 	next = 0
 	tops := topLabels(scores)
+	union := interp.NewUnionScorer(size, interp.SpecificSets(scores, int(corpus.NumClasses)))
 	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, n, _ int) error {
 			scaled = append(scaled[:0], x...)
@@ -586,11 +611,15 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 				return err
 			}
 			pages.second(f, n, next, classes[next:next+n], tops)
+			err = union.Add(f, classes[next:next+n])
 			next += n
-			return nil
+			return err
 		}}); err != nil {
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
+	rec.Coverage = interp.Coverage(scores, labelNames())
+	union.Fill(rec.Coverage)
+	roundCoverage(rec.Coverage)
 	// A latent's output direction in the model's units is its decoder row
 	// over the activation scale.
 	dec := sp.Float64s(sae.ParamWDec)
@@ -645,6 +674,7 @@ func MonoReport(res MonoResult) []interp.Section {
 	if rb := res.Random; rb != nil {
 		paras = append(paras, randomBaselineSentence(res, *rb))
 	}
+	paras = append(paras, coverageSentences(res)...)
 	for _, f := range res.Splits {
 		kids := make([]string, len(f.Children))
 		for i, k := range f.Children {
@@ -674,4 +704,43 @@ func randomBaselineSentence(res MonoResult, rb MonoRandom) string {
 		}
 	}
 	return head
+}
+
+// coverageSentences states, per label, the best single neuron's F1, the
+// best single latent's of each dictionary, and the union of that
+// dictionary's label-specific latents, and who wins, from res.
+func coverageSentences(res MonoResult) []string {
+	if len(res.NeuronCoverage) == 0 {
+		return nil
+	}
+	out := []string{"F1 of \"the unit is active\" as a classifier of each label (best threshold), the best single unit of each kind, and the union of a dictionary's label-specific latents for that label:"}
+	neuronWins := 0
+	for l, nc := range res.NeuronCoverage {
+		parts := []string{fmt.Sprintf("neuron %d: %.3f", nc.Unit, nc.F1)}
+		bestLatent := 0.0
+		for _, s := range res.SAEs {
+			if l >= len(s.Coverage) {
+				continue
+			}
+			c := s.Coverage[l]
+			parts = append(parts, fmt.Sprintf("%s-%d latent %d: %.3f, union of %d: %.3f", s.Variant, s.Latents, c.Unit, c.F1, c.Union, c.UnionF1))
+			bestLatent = max(bestLatent, c.F1, c.UnionF1)
+		}
+		if nc.F1 > bestLatent {
+			neuronWins++
+		}
+		out = append(out, fmt.Sprintf("%s — %s.", nc.Label, strings.Join(parts, "; ")))
+	}
+	switch {
+	case neuronWins == 0:
+		out = append(out, "On every label some latent or union of latents classifies better than the best single neuron.")
+	default:
+		dens := make([]string, len(res.SAEs))
+		for i, s := range res.SAEs {
+			dens[i] = fmt.Sprintf("%s-%d's %.2f%%", s.Variant, s.Latents, 100*s.MedianDensity)
+		}
+		out = append(out, fmt.Sprintf("On %d of %d labels the best single neuron classifies better than any latent or union of latents (the median neuron fires on %.1f%% of bytes, the median latent on %s).",
+			neuronWins, len(res.NeuronCoverage), 100*res.Neurons.MedianDensity, strings.Join(dens, ", ")))
+	}
+	return out
 }
