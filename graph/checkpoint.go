@@ -2,8 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -12,17 +10,15 @@ import (
 
 	"github.com/toymodels/superposition/internal/atomicfile"
 	"github.com/toymodels/superposition/internal/safeio"
+	"github.com/toymodels/superposition/internal/sealed"
 )
 
-// Checkpoint files: an 8-byte magic, a little-endian uint32 format version,
-// a uint64 payload length, the gob-encoded state, and the SHA-256 of
-// everything before it. Any flipped byte or truncation is an error.
+// Checkpoint files are sealed (internal/sealed: magic, format version,
+// length, the gob-encoded state, SHA-256): any flipped byte or truncation is
+// an error.
 const (
 	checkpointMagic   = "SPOSCKPT"
 	checkpointVersion = 1
-	checkpointHeader  = 8 + 4 + 8
-	// maxCheckpoint bounds the payload length we accept.
-	maxCheckpoint = 1 << 34
 )
 
 // ErrCheckpoint is wrapped by every error about a checkpoint file's content
@@ -59,37 +55,18 @@ func (t *Trainer) Checkpoint(key string, extra []byte) ([]byte, error) {
 	if err := gob.NewEncoder(&payload).Encode(st); err != nil {
 		return nil, fmt.Errorf("graph: checkpoint: %w", err)
 	}
-	out := make([]byte, 0, checkpointHeader+payload.Len()+sha256.Size)
-	out = append(out, checkpointMagic...)
-	out = binary.LittleEndian.AppendUint32(out, checkpointVersion)
-	out = binary.LittleEndian.AppendUint64(out, uint64(payload.Len()))
-	out = append(out, payload.Bytes()...)
-	sum := sha256.Sum256(out)
-	return append(out, sum[:]...), nil
+	return sealed.Seal(checkpointMagic, checkpointVersion, payload.Bytes()), nil
 }
 
 // decodeCheckpoint checks a checkpoint file's framing and checksum and
 // decodes its state.
 func decodeCheckpoint(data []byte) (trainerState, error) {
 	var st trainerState
-	if len(data) < checkpointHeader+sha256.Size {
-		return st, fmt.Errorf("%w: %d bytes, too short", ErrCheckpoint, len(data))
+	body, err := sealed.Open(data, checkpointMagic, checkpointVersion)
+	if err != nil {
+		return st, fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
-	if string(data[:8]) != checkpointMagic {
-		return st, fmt.Errorf("%w: not a checkpoint file", ErrCheckpoint)
-	}
-	if v := binary.LittleEndian.Uint32(data[8:]); v != checkpointVersion {
-		return st, fmt.Errorf("%w: format version %d, this build reads %d", ErrCheckpoint, v, checkpointVersion)
-	}
-	n := binary.LittleEndian.Uint64(data[12:])
-	if n > maxCheckpoint || uint64(len(data)) != checkpointHeader+n+sha256.Size {
-		return st, fmt.Errorf("%w: payload of %d bytes in a file of %d: truncated or corrupted", ErrCheckpoint, n, len(data))
-	}
-	body := data[:checkpointHeader+n]
-	if sum := sha256.Sum256(body); !bytes.Equal(sum[:], data[checkpointHeader+n:]) {
-		return st, fmt.Errorf("%w: checksum mismatch: corrupted", ErrCheckpoint)
-	}
-	if err := gob.NewDecoder(bytes.NewReader(body[checkpointHeader:])).Decode(&st); err != nil {
+	if err := gob.NewDecoder(bytes.NewReader(body)).Decode(&st); err != nil {
 		return st, fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
 	return st, nil
