@@ -1,23 +1,29 @@
 package paper
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/internal/safeio"
+	"github.com/toymodels/superposition/internal/sealed"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
 	"github.com/toymodels/superposition/models/transformer"
+	"gorgonia.org/tensor"
 )
 
 // MonoConfig is the configuration of Towards Monosemanticity in miniature:
@@ -54,11 +60,17 @@ type MonoConfig struct {
 	// rule); EvalBatch per forward pass.
 	EvalWindows int `json:"eval_windows"`
 	EvalBatch   int `json:"eval_batch"`
-	// RandomBaseline also trains an SAE (the first variant, the largest
-	// size) on a randomly initialised transformer of the same shape and
+	// RandomBaseline also trains an SAE (the first variant, the size
+	// nearest 4,096) on a randomly initialised transformer of the same shape and
 	// scores its latents and neurons the same way: what the measures find
 	// when the model has learned nothing.
 	RandomBaseline bool `json:"random_baseline"`
+	// Checkpoint is a folder where every SAE checkpoints its training
+	// (every CheckpointEvery steps) and leaves its measured results when
+	// done: the same configuration run again after a kill resumes, and
+	// ends as an uninterrupted run. Neither is part of the results.
+	Checkpoint      string `json:"-"`
+	CheckpointEvery int    `json:"-"`
 	// Verbose asks for per-step debug logging; not part of the results.
 	Verbose bool `json:"-"`
 }
@@ -85,6 +97,8 @@ func (c MonoConfig) Validate() error {
 		return fmt.Errorf("sae_lr %v: must be a positive number", c.LR)
 	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
 		return fmt.Errorf("l1 %v: must be a finite number ≥ 0", c.L1)
+	case c.Checkpoint != "" && c.CheckpointEvery < 1:
+		return fmt.Errorf("checkpoint_every %d: must be at least 1", c.CheckpointEvery)
 	case c.PassWindows < 1 || c.EvalBatch < 1 || c.EvalWindows < 0:
 		return fmt.Errorf("pass_windows %d, eval_batch %d, eval_windows %d: want ≥ 1, ≥ 1, ≥ 0", c.PassWindows, c.EvalBatch, c.EvalWindows)
 	}
@@ -250,6 +264,11 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	if err := cfg.Validate(); err != nil {
 		return MonoResult{}, interp.Browser{}, err
 	}
+	if cfg.Checkpoint != "" {
+		if err := os.MkdirAll(cfg.Checkpoint, 0o755); err != nil {
+			return MonoResult{}, interp.Browser{}, err
+		}
+	}
 	log := r.log()
 	m, p, err := transformer.ImportTransformerLens(cfg.LM, graph.StreamSeed(cfg.Seed, "mono/lm"))
 	if err != nil {
@@ -339,7 +358,9 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 		variant, _ := sae.ParseVariant(vname)
 		for si, size := range cfg.Sizes {
 			job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: vi*len(cfg.Sizes) + si,
-				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows"}
+				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows",
+				name: fmt.Sprintf("%s-%d", variant, size)}
+			job.key = monoKey(cfg, sum, job.name)
 			rec, dict, dec, err := trainMonoSAE(ctx, r, cfg, job)
 			if err != nil {
 				return MonoResult{}, interp.Browser{}, err
@@ -367,18 +388,83 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	res.Splits = splitFamilies(res.SAEs, browser, decoders)
 	if cfg.RandomBaseline {
 		variant, _ := sae.ParseVariant(cfg.Variants[0])
-		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, variant, slices.Max(cfg.Sizes)); err != nil {
+		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, variant, baselineSize(cfg.Sizes), monoKey(cfg, sum, "random")); err != nil {
 			return MonoResult{}, interp.Browser{}, fmt.Errorf("random-model baseline: %w", err)
 		}
 	}
 	return res, browser, nil
 }
 
+// monoKey identifies a job of the run of cfg on the model with SHA-256
+// model for its checkpoint files.
+func monoKey(cfg MonoConfig, model, job string) string {
+	js, _ := json.Marshal(cfg)
+	h := sha256.Sum256(append(append(js, model...), job...))
+	return hex.EncodeToString(h[:])
+}
+
+// baselineSize is the dictionary size of the random-model baseline: the
+// size nearest 4,096 (the headline dictionary), the smaller on a tie.
+func baselineSize(sizes []int) int {
+	best := sizes[0]
+	for _, s := range sizes {
+		if d, bd := abs(s-4096), abs(best-4096); d < bd || (d == bd && s < best) {
+			best = s
+		}
+	}
+	return best
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// monoSAEConfig is the SAE of one job.
+func monoSAEConfig(cfg MonoConfig, variant sae.Variant, inputs, size, index int) sae.Config {
+	sc := sae.Config{Variant: variant, Inputs: inputs, Latents: size,
+		Train: graph.Config{Steps: cfg.SAESteps, Batch: cfg.Batch, LR: cfg.LR}, Seed: graph.StreamSeed(cfg.Seed, "mono/sae", index)}
+	switch variant {
+	case sae.TopK, sae.BatchTopK:
+		sc.K = cfg.K
+	case sae.ReLUL1, sae.ReLUL1Norm:
+		sc.L1 = cfg.L1
+	}
+	return sc
+}
+
+// exportMono writes the job's SAE in SAELens' layout under cfg.Out (for
+// jobs that export), with the activation scale folded back so that the SAE
+// reads the model's own activations, and records the folder in rec.
+func exportMono(cfg MonoConfig, job *monoJob, sm *sae.Model, sp *graph.Params, scale float32, rec *MonoSAE) error {
+	if cfg.Out == "" || !job.export {
+		return nil
+	}
+	ep := sp.Clone(0)
+	s := float64(scale)
+	for _, fold := range []struct {
+		name string
+		f    float64
+	}{{sae.ParamWEnc, s}, {sae.ParamBDec, 1 / s}, {sae.ParamWDec, 1 / s}} {
+		vals := ep.Float64s(fold.name)
+		for i := range vals {
+			vals[i] *= fold.f
+		}
+		if err := ep.Set(fold.name, ep.Shape(fold.name), vals); err != nil {
+			return err
+		}
+	}
+	rec.Export = filepath.Join("saelens", fmt.Sprintf("%s-%d", job.variant, job.size))
+	return sae.ExportSAELens(filepath.Join(cfg.Out, rec.Export), sm, ep, "superposition-lm", transformer.HookMLPPost)
+}
+
 // monoRandom measures a randomly initialised transformer of shape mc the
 // way Monosemanticity measures the trained one: its neurons, and an SAE of
 // size latents on its MLP trained on the same windows.
 func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Config, c *corpus.Corpus, val []byte, classes []uint8,
-	variant sae.Variant, size int) (*MonoRandom, error) {
+	variant sae.Variant, size int, key string) (*MonoRandom, error) {
 	m, err := transformer.New(mc)
 	if err != nil {
 		return nil, err
@@ -414,7 +500,8 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 	out := &MonoRandom{CleanBits: round4(clean), ZeroBits: round4(zero), Neurons: interp.Summarise(neurons.Scores())}
 	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
 	job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: 1 << 20,
-		clean: out.CleanBits, zero: out.ZeroBits, logits: logits, windowsStream: "mono/windows"}
+		clean: out.CleanBits, zero: out.ZeroBits, logits: logits, windowsStream: "mono/windows",
+		name: fmt.Sprintf("random-%s-%d", variant, size), key: key}
 	if out.SAE, _, _, err = trainMonoSAE(ctx, r, cfg, job); err != nil {
 		return nil, err
 	}
@@ -479,12 +566,78 @@ type monoJob struct {
 	export        bool    // write the SAELens export (not for baselines)
 	scale         float64 // set by the job: the activation scale
 	windowsStream string  // the stream name of the harvested windows
+	// name names the job's files in the checkpoint folder; key identifies
+	// its run (the configuration, the model).
+	name, key string
+}
+
+// monoDone is what a finished job leaves in the checkpoint folder: its
+// results and its SAE's parameters.
+type monoDone struct {
+	Key    string
+	Rec    MonoSAE
+	Dict   interp.BrowserDict
+	Names  []string
+	Shapes [][]int
+	Values [][]float64
+	Scale  float64
+}
+
+const (
+	monoDoneMagic   = "SPOSMONO"
+	monoDoneVersion = 1
+)
+
+// loadDone returns the finished job's results from the checkpoint folder,
+// or ok false when there are none; a file of another run is an error.
+func loadDone(path, key string) (d monoDone, ok bool, err error) {
+	data, err := sealed.ReadFile(path, monoDoneMagic, monoDoneVersion, 16<<30)
+	if errors.Is(err, fs.ErrNotExist) {
+		return d, false, nil
+	}
+	if err != nil {
+		return d, false, err
+	}
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+		return d, false, fmt.Errorf("%s: %w", path, err)
+	}
+	if d.Key != key {
+		return d, false, fmt.Errorf("%s: made by a run with another configuration or model (rerun with its flags, or use another -checkpoint folder)", path)
+	}
+	return d, true, nil
 }
 
 func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (MonoSAE, interp.BrowserDict, []float64, error) {
 	m, p, c, val, classes, variant, size, index, logits := job.m, job.p, job.c, job.val, job.classes, job.variant, job.size, job.index, job.logits
 	mc := m.Config()
 	name := fmt.Sprintf("%s-%d", variant, size)
+	var donePath string
+	if cfg.Checkpoint != "" {
+		donePath = filepath.Join(cfg.Checkpoint, job.name+".done")
+		d, ok, err := loadDone(donePath, job.key)
+		if err != nil {
+			return MonoSAE{}, interp.BrowserDict{}, nil, err
+		}
+		if ok {
+			r.log().WithField("sae", job.name).Warn("monosemanticity: measured before, resumed from the checkpoint folder")
+			job.scale = d.Scale
+			sp := graph.NewParamsOf(tensor.Float32, 0)
+			for i, n := range d.Names {
+				if err := sp.Set(n, d.Shapes[i], d.Values[i]); err != nil {
+					return MonoSAE{}, interp.BrowserDict{}, nil, fmt.Errorf("%s: %w", donePath, err)
+				}
+			}
+			sm, err := sae.New(monoSAEConfig(cfg, variant, mc.DMLP, size, index))
+			if err != nil {
+				return MonoSAE{}, interp.BrowserDict{}, nil, err
+			}
+			rec := d.Rec
+			if err := exportMono(cfg, job, sm, sp, float32(d.Scale), &rec); err != nil {
+				return MonoSAE{}, interp.BrowserDict{}, nil, err
+			}
+			return rec, d.Dict, sp.Float64s(sae.ParamWDec), nil
+		}
+	}
 	// Every SAE sees the same activations: the same windows, the same
 	// shuffle.
 	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, job.windowsStream))
@@ -497,25 +650,23 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	}
 	defer stream.Close()
 	job.scale = float64(stream.Scale)
-	sc := sae.Config{Variant: variant, Inputs: mc.DMLP, Latents: size,
-		Train: graph.Config{Steps: cfg.SAESteps, Batch: cfg.Batch, LR: cfg.LR}, Seed: graph.StreamSeed(cfg.Seed, "mono/sae", index)}
-	switch variant {
-	case sae.TopK, sae.BatchTopK:
-		sc.K = cfg.K
-	case sae.ReLUL1, sae.ReLUL1Norm:
-		sc.L1 = cfg.L1
-	}
-	sm, err := sae.New(sc)
+	sm, err := sae.New(monoSAEConfig(cfg, variant, mc.DMLP, size, index))
 	if err != nil {
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	if cfg.Checkpoint != "" {
+		sm.SetCheckpoint(filepath.Join(cfg.Checkpoint, job.name+".ckpt"), cfg.CheckpointEvery, job.key)
 	}
 	sp := graph.NewParams(graph.StreamSeed(cfg.Seed, "mono/sae/params", index))
 	if err := sae.Init(sp, sm, graph.Stream(cfg.Seed, "mono/sae/init", index), stream.Sample(4096)); err != nil {
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
 	bar := r.progress("sae "+name, cfg.SAESteps)
-	_, _, err = sae.Train(ctx, sm, stream, sp, graph.StreamSeed(cfg.Seed, "mono/sae/train", index), r.trainOptions(bar)...)
+	hist, _, err := sae.Train(ctx, sm, stream, sp, graph.StreamSeed(cfg.Seed, "mono/sae/train", index), r.trainOptions(bar)...)
 	bar.Finish()
+	if hist.ResumedAt > 0 {
+		r.log().Warnf("sae %s: resumed from its checkpoint at step %d", job.name, hist.ResumedAt)
+	}
 	if err == nil {
 		err = stream.Err()
 	}
@@ -633,27 +784,25 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	r.log().WithField("sae", name).WithField("l0", rec.L0).WithField("fvu", rec.FVU).
 		WithField("loss_recovered", rec.LossRecovered).WithField("label_specific", rec.LabelSpecific).Info("monosemanticity")
 
-	// Export with the activation scale folded back: the SAE then reads the
-	// model's own activations.
-	if cfg.Out != "" && job.export {
-		ep := sp.Clone(0)
-		s := float64(scale)
-		for _, fold := range []struct {
-			name string
-			f    float64
-		}{{sae.ParamWEnc, s}, {sae.ParamBDec, 1 / s}, {sae.ParamWDec, 1 / s}} {
-			vals := ep.Float64s(fold.name)
-			for i := range vals {
-				vals[i] *= fold.f
-			}
-			if err := ep.Set(fold.name, ep.Shape(fold.name), vals); err != nil {
-				return MonoSAE{}, interp.BrowserDict{}, nil, err
-			}
+	if err := exportMono(cfg, job, sm, sp, scale, &rec); err != nil {
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	if donePath != "" {
+		d := monoDone{Key: job.key, Rec: rec, Dict: dict, Scale: job.scale}
+		for _, n := range sp.Names() {
+			d.Names = append(d.Names, n)
+			d.Shapes = append(d.Shapes, sp.Shape(n))
+			d.Values = append(d.Values, sp.Float64s(n))
 		}
-		rec.Export = filepath.Join("saelens", name)
-		if err := sae.ExportSAELens(filepath.Join(cfg.Out, rec.Export), sm, ep, "superposition-lm", transformer.HookMLPPost); err != nil {
+		d.Rec.Export = "" // set again by exportMono on resume
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(d); err != nil {
 			return MonoSAE{}, interp.BrowserDict{}, nil, err
 		}
+		if err := sealed.WriteFile(donePath, monoDoneMagic, monoDoneVersion, buf.Bytes()); err != nil {
+			return MonoSAE{}, interp.BrowserDict{}, nil, err
+		}
+		os.Remove(filepath.Join(cfg.Checkpoint, job.name+".ckpt")) // the results supersede it
 	}
 	return rec, dict, dec, nil
 }

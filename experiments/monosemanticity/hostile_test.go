@@ -19,3 +19,17 @@ func TestHostileFlags(t *testing.T) {
 	clitest.Hostile(t, []string{"-lm", lm, "-goroot-src", root, "-sizes", "32", "-k", "4", "-sae-steps", "20", "-sae-batch", "64",
 		"-buffer", "512", "-eval-windows", "20", "-variants", "topk"})
 }
+
+// TestKilledRunResumes: kill -9 during the first SAE's training, then after
+// it has finished, the same command again, and summary.json is the
+// uninterrupted run's, byte for byte.
+func TestKilledRunResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three times")
+	}
+	root, lm := tinyLM(t)
+	args := []string{"-lm", lm, "-goroot-src", root, "-sizes", "32,64", "-k", "4", "-sae-steps", "300", "-sae-batch", "128",
+		"-buffer", "1024", "-eval-windows", "40", "-seed", "3", "-checkpoint-every", "20"}
+	clitest.KillAndResume(t, exitCode, args, "*.ckpt", 1)
+	clitest.KillAndResume(t, exitCode, args, "*.done", 1)
+}

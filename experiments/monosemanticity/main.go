@@ -94,7 +94,9 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.IntVar(&c.BufferRows, "buffer", c.BufferRows, "activations in the shuffle buffer")
 	fs.IntVar(&c.EvalWindows, "eval-windows", c.EvalWindows, "validation windows measured (0: all, the exact rule)")
 	fs.StringVar(&c.Root, "goroot-src", c.Root, "the corpus: GOROOT/src to read (default: `go env GOROOT`/src)")
-	fs.BoolVar(&c.RandomBaseline, "random-baseline", c.RandomBaseline, "also train an SAE (first variant, largest size) on a randomly initialised transformer, as a baseline")
+	fs.BoolVar(&c.RandomBaseline, "random-baseline", c.RandomBaseline, "also train an SAE (first variant, size nearest 4096) on a randomly initialised transformer, as a baseline")
+	fs.StringVar(&c.Checkpoint, "checkpoint", c.Checkpoint, "folder of SAE checkpoints and finished results: the same command run again after a kill resumes")
+	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 50, "SAE steps between checkpoints")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
@@ -132,6 +134,14 @@ func (c *config) Validate() error {
 		if _, err := sae.ParseVariant(v); err != nil {
 			return fmt.Errorf("-variants: %w", err)
 		}
+	}
+	if c.Checkpoint != "" {
+		if err := cli.IntIn("-checkpoint-every", c.CheckpointEvery, 1, cli.MaxSteps); err != nil {
+			return err
+		}
+	}
+	if err := cli.CheckpointFolder(c.Checkpoint); err != nil {
+		return err
 	}
 	if c.BufferRows < 1 {
 		return fmt.Errorf("-buffer %d: must be positive", c.BufferRows)
