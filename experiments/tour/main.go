@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"flag"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -49,6 +50,10 @@ type Config struct {
 	// LM is the last stage, a one-layer byte transformer on Go's standard
 	// library; null skips it.
 	LM *paper.LMConfig `json:"lm,omitempty"`
+	// Mono, after LM, trains a sparse autoencoder on the briefly trained
+	// transformer's MLP (a short experiments/monosemanticity); null skips
+	// it, as does a null LM.
+	Mono *paper.MonoConfig `json:"monosemanticity,omitempty"`
 }
 
 // DefaultConfig is the reduced scale that keeps the tour short.
@@ -80,8 +85,10 @@ func DefaultConfig() Config {
 	decompose.Variants = []string{"topk", "relu-l1"}
 	lm := paper.DefaultLMConfig()
 	lm.Steps, lm.EvalEvery, lm.EvalWindows, lm.Samples, lm.SampleBytes = 300, 50, 128, 2, 160
+	mono := paper.DefaultMonoConfig()
+	mono.Sizes, mono.K, mono.SAESteps, mono.Batch, mono.BufferRows, mono.EvalWindows, mono.RandomBaseline = []int{1024}, 16, 150, 1024, 1 << 14, 512, false
 	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated,
-		Privileged: privileged, AbsVal: absval, Decompose: decompose, LM: &lm}
+		Privileged: privileged, AbsVal: absval, Decompose: decompose, LM: &lm, Mono: &mono}
 }
 
 // Register adds the tour's flags to fs.
@@ -120,6 +127,14 @@ func (c Config) resolve() Config {
 		lm = lm.WithDefaults()
 		c.LM = &lm
 	}
+	if c.Mono != nil {
+		mono := *c.Mono
+		mono.Out, mono.Seed, mono.Verbose = filepath.Join(c.Out, "monosemanticity"), c.Seed, c.Verbose
+		if c.LM != nil {
+			mono.LM, mono.Root = c.LM.Out, c.LM.Root
+		}
+		c.Mono = &mono
+	}
 	return c
 }
 
@@ -139,7 +154,7 @@ func (c Config) Validate() error {
 		{"intro", cli.Toy{Toy: r.Intro}.Validate()}, {"geometry", cli.Toy{Toy: r.Geometry}.Validate()},
 		{"phase", cli.Phase{PhaseConfig: r.Phase}.Validate()}, {"correlated", cli.Correlated{CorrelatedConfig: r.Correlated}.Validate()},
 		{"privileged", cli.Toy{Toy: r.Privileged}.Validate()}, {"absval", cli.Toy{Toy: r.AbsVal}.Validate()},
-		{"decompose", cli.Decompose{DecomposeConfig: r.Decompose}.Validate()}, {"lm", validateLM(r.LM)},
+		{"decompose", cli.Decompose{DecomposeConfig: r.Decompose}.Validate()}, {"lm", validateLM(r.LM)}, {"monosemanticity", validateMono(r)},
 	}
 	// The shared flags reach every stage: report a bad one once, unprefixed.
 	for _, st := range stages {
@@ -154,6 +169,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("the %s stage: %w", st.name, st.err)
 	}
 	return nil
+}
+
+func validateMono(c Config) error {
+	switch {
+	case c.Mono == nil:
+		return nil
+	case c.LM == nil:
+		return errors.New("needs the lm stage (its model): give both or set monosemanticity to null")
+	}
+	return c.Mono.Validate()
 }
 
 func validateLM(c *paper.LMConfig) error {
@@ -175,6 +200,7 @@ type Summary struct {
 	AbsVal     []paper.NeuronRun       `json:"absval"`
 	Decompose  paper.DecomposeSummary  `json:"decompose"`
 	LM         *paper.LMResult         `json:"lm,omitempty"`
+	Mono       *paper.MonoResult       `json:"monosemanticity,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
@@ -322,6 +348,13 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 			"The network Towards Monosemanticity decomposes, trained briefly; its weights are in lm/model.safetensors in TransformerLens' layout. Full scale: go run ./experiments/lm.")
 		lmSections[1].Heading = "7b. Samples of the short-trained model"
 		sections = append(sections, lmSections...)
+		if cfg.Mono != nil {
+			secs, err := tourMono(ctx, r, cfg, &sum)
+			if err != nil {
+				return err
+			}
+			sections = append(sections, secs...)
+		}
 	}
 
 	if err := interp.WriteJSON(filepath.Join(cfg.Out, "summary.json"), sum); err != nil {
@@ -335,6 +368,23 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
+}
+
+// tourMono runs the short monosemanticity stage on the lm stage's model: its
+// summary into sum, its browser and SAELens export under out/monosemanticity.
+func tourMono(ctx context.Context, r paper.Run, cfg Config, sum *Summary) ([]interp.Section, error) {
+	mono, browser, err := paper.Monosemanticity(ctx, r, *cfg.Mono)
+	if err != nil {
+		return nil, fmt.Errorf("monosemanticity: %w", err)
+	}
+	sum.Mono = &mono
+	if err := interp.WriteBrowser(filepath.Join(cfg.Mono.Out, "browser"), browser); err != nil {
+		return nil, err
+	}
+	secs := paper.MonoReport(mono)
+	secs[0].Heading = "8. Towards Monosemanticity in miniature: a sparse autoencoder on the transformer's MLP"
+	secs[0].Paragraphs = append(secs[0].Paragraphs, "Browse its features: monosemanticity/browser/index.html. Full scale (three dictionary sizes, the random-model baseline): go run ./experiments/monosemanticity.")
+	return secs, nil
 }
 
 func derefOr(p *float64, v float64) float64 {
