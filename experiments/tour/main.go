@@ -15,8 +15,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -86,7 +86,7 @@ func DefaultConfig() Config {
 	lm := paper.DefaultLMConfig()
 	lm.Steps, lm.EvalEvery, lm.EvalWindows, lm.Samples, lm.SampleBytes = 300, 50, 128, 2, 160
 	mono := paper.DefaultMonoConfig()
-	mono.Sizes, mono.K, mono.SAESteps, mono.Batch, mono.BufferRows, mono.EvalWindows, mono.RandomBaseline = []int{1024}, 16, 150, 1024, 1 << 14, 512, false
+	mono.Sizes, mono.K, mono.SAESteps, mono.Batch, mono.BufferRows, mono.EvalWindows, mono.RandomBaseline = []int{1024}, 16, 150, 1024, 1<<14, 512, false
 	return Config{Out: "out/tour", Seed: 1, Intro: intro, Geometry: geometry, Phase: phase, Correlated: correlated,
 		Privileged: privileged, AbsVal: absval, Decompose: decompose, LM: &lm, Mono: &mono}
 }
