@@ -38,8 +38,13 @@ func TestRunTiny(t *testing.T) {
 	if n := strings.Count(string(html), "data:image/png;base64,"); n < 15 {
 		t.Errorf("report.html embeds %d figures; want at least 15", n)
 	}
-	if _, err := os.Stat(filepath.Join(cfg.Out, "summary.json")); err != nil {
-		t.Error(err)
+	for _, f := range []string{"summary.json", "lm/model.safetensors", "monosemanticity/browser/index.html", "monosemanticity/saelens/topk-1024/cfg.json"} {
+		if _, err := os.Stat(filepath.Join(cfg.Out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	if !strings.Contains(string(html), "8. Towards Monosemanticity") {
+		t.Error("report.html has no monosemanticity stage")
 	}
 }
 
