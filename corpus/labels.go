@@ -114,11 +114,17 @@ func LabelFile(src []byte) (classes []Class, flags []Flag, parsed bool) {
 }
 
 // labelInto writes the labels of src into classes and flags, which are
-// len(src) long and zero.
+// len(src) long and zero, and reports whether src parsed.
 func labelInto(src []byte, classes []Class, flags []Flag) bool {
 	scanClasses(src, classes)
 	markLineStarts(src, flags)
-	return markStructure(src, flags)
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return false
+	}
+	markStructure(fset.File(f.Pos()), f, flags)
+	return true
 }
 
 func scanClasses(src []byte, classes []Class) {
@@ -160,7 +166,8 @@ func scanClasses(src []byte, classes []Class) {
 		default:
 			continue // ILLEGAL
 		}
-		for i := start; i < end && i < len(src); i++ {
+		end = min(end, len(src))
+		for i := start; i < end; i++ {
 			classes[i] = c
 		}
 	}
@@ -206,14 +213,8 @@ func markLineStarts(src []byte, flags []Flag) {
 	}
 }
 
-// markStructure sets the parser's flags and reports whether src parsed.
-func markStructure(src []byte, flags []Flag) bool {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		return false
-	}
-	file := fset.File(f.Pos())
+// markStructure sets the parser's flags from f, the parsed file.
+func markStructure(file *token.File, f *ast.File, flags []Flag) {
 	mark := func(from, to token.Pos, flag Flag) {
 		if !from.IsValid() || !to.IsValid() {
 			return
@@ -258,7 +259,6 @@ func markStructure(src []byte, flags []Flag) bool {
 		}
 		return true
 	})
-	return true
 }
 
 // Labels are the per-byte labels of one stream of a corpus.
