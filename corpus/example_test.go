@@ -75,3 +75,65 @@ func bytesOf(v []int) []byte {
 	}
 	return b
 }
+
+// LabelFileFine refines each byte's class: this prints the runs of bytes
+// with the same fine label.
+func ExampleLabelFileFine() {
+	src := []byte("package p\n\nimport \"fmt\"\n\n// F prints.\nfunc F(a int) {\n\tfmt.Println(a, \"a\\n\", 0x1F, len(\"b\"))\n}\n")
+	fine, parsed := corpus.LabelFileFine(src)
+	fmt.Println("parsed:", parsed)
+	for i := 0; i < len(src); {
+		j := i
+		for j < len(src) && fine[j] == fine[i] {
+			j++
+		}
+		fmt.Printf("%-16q %v\n", src[i:j], fine[i])
+		i = j
+	}
+	// Output:
+	// parsed: true
+	// "package"        keyword/decl
+	// " "              other/space
+	// "p"              identifier/declared
+	// "\n\n"           other/newline
+	// "import"         keyword/decl
+	// " "              other/space
+	// "\"fmt\""        string/interpreted
+	// "\n\n"           other/newline
+	// "// F prints."   comment/doc
+	// "\n"             other/newline
+	// "func"           keyword/decl
+	// " "              other/space
+	// "F"              identifier/declared
+	// "("              operator/bracket
+	// "a"              identifier/declared
+	// " "              other/space
+	// "int"            identifier/predeclared
+	// ")"              operator/bracket
+	// " "              other/space
+	// "{"              operator/bracket
+	// "\n"             other/newline
+	// "\t"             other/indent
+	// "fmt"            identifier/qualifier
+	// "."              operator/punct
+	// "Println"        identifier/exported
+	// "("              operator/bracket
+	// "a"              identifier/unexported
+	// ","              operator/punct
+	// " "              other/space
+	// "\"a"            string/interpreted
+	// "\\n"            string/escape
+	// "\""             string/interpreted
+	// ","              operator/punct
+	// " "              other/space
+	// "0x1F"           number/hex
+	// ","              operator/punct
+	// " "              other/space
+	// "len"            identifier/predeclared
+	// "("              operator/bracket
+	// "\"b\""          string/interpreted
+	// "))"             operator/bracket
+	// "\n"             other/newline
+	// "}"              operator/bracket
+	// "\n"             other/newline
+}

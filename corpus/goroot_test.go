@@ -10,7 +10,8 @@ import (
 
 // TestGOROOT loads the real corpus and checks its sizes against those of
 // the PyTorch peer on the same toolchain, then logs its baselines and the
-// class fractions of the validation stream.
+// class, flag and fine fractions of the validation stream, whose fine
+// labels must refine its classes.
 func TestGOROOT(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads all of GOROOT/src (70 MB); skipped under -short")
@@ -65,5 +66,14 @@ func TestGOROOT(t *testing.T) {
 	}
 	for i, n := range flags {
 		t.Logf("flag  %-10s %5.2f%%", FlagNames[i], 100*float64(n)/float64(len(l.Flags)))
+	}
+	for i, frac := range l.FineFractions() {
+		t.Logf("fine  %-22s %6.3f%%", Fine(i), 100*frac)
+	}
+	for i, f := range l.Fine {
+		if f.Class() != l.Classes[i] {
+			t.Errorf("val byte %d: fine label %v refines %v; its class is %v", i, f, f.Class(), l.Classes[i])
+			break
+		}
 	}
 }

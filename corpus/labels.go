@@ -109,19 +109,39 @@ func (f Flag) String() string {
 // LineStart only).
 func LabelFile(src []byte) (classes []Class, flags []Flag, parsed bool) {
 	classes, flags = make([]Class, len(src)), make([]Flag, len(src))
-	parsed = labelInto(src, classes, flags)
+	parsed = labelInto(src, classes, flags, nil)
 	return classes, flags, parsed
 }
 
-// labelInto writes the labels of src into classes and flags, which are
-// len(src) long and zero.
-func labelInto(src []byte, classes []Class, flags []Flag) bool {
-	scanClasses(src, classes)
+// labelInto writes the labels of src into classes, flags and, unless it is
+// nil, fine, which are len(src) long and zero, and reports whether src
+// parsed.
+func labelInto(src []byte, classes []Class, flags []Flag, fine []Fine) bool {
+	scanClasses(src, classes, fine)
 	markLineStarts(src, flags)
-	return markStructure(src, flags)
+	mode := parser.ParseComments | parser.SkipObjectResolution
+	if fine != nil {
+		// refineIdents reads the parser's scopes: which := declares, what
+		// an identifier refers to.
+		mode &^= parser.SkipObjectResolution
+	}
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, mode)
+	if err != nil {
+		f = nil
+	} else {
+		markStructure(fset.File(f.Pos()), f, flags)
+	}
+	if fine != nil {
+		refine(src, classes, flags, fine)
+		if f != nil {
+			refineIdents(fset.File(f.Pos()), f, classes, fine)
+		}
+	}
+	return f != nil
 }
 
-func scanClasses(src []byte, classes []Class) {
+func scanClasses(src []byte, classes []Class, fine []Fine) {
 	fset := token.NewFileSet()
 	file := fset.AddFile("", fset.Base(), len(src))
 	var s scanner.Scanner
@@ -160,8 +180,12 @@ func scanClasses(src []byte, classes []Class) {
 		default:
 			continue // ILLEGAL
 		}
-		for i := start; i < end && i < len(src); i++ {
+		end = min(end, len(src))
+		for i := start; i < end; i++ {
 			classes[i] = c
+		}
+		if fine != nil {
+			scanFine(src[start:end], tok, lit, fine[start:end])
 		}
 	}
 }
@@ -206,14 +230,8 @@ func markLineStarts(src []byte, flags []Flag) {
 	}
 }
 
-// markStructure sets the parser's flags and reports whether src parsed.
-func markStructure(src []byte, flags []Flag) bool {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
-	if err != nil {
-		return false
-	}
-	file := fset.File(f.Pos())
+// markStructure sets the parser's flags from f, the parsed file.
+func markStructure(file *token.File, f *ast.File, flags []Flag) {
 	mark := func(from, to token.Pos, flag Flag) {
 		if !from.IsValid() || !to.IsValid() {
 			return
@@ -258,7 +276,6 @@ func markStructure(src []byte, flags []Flag) bool {
 		}
 		return true
 	})
-	return true
 }
 
 // Labels are the per-byte labels of one stream of a corpus.
@@ -266,16 +283,18 @@ type Labels struct {
 	// Classes and Flags hold one label per byte of the stream.
 	Classes []Class
 	Flags   []Flag
+	// Fine holds one fine label per byte, each refining the byte's class.
+	Fine []Fine
 	// Unparsed lists the paths of the files that did not parse, whose
 	// bytes have no flags from the parser.
 	Unparsed []string
 }
 
-// Labels labels the stream s file by file ([LabelFile]), on all cores; the
-// result does not depend on their number.
+// Labels labels the stream s file by file ([LabelFile], [LabelFileFine]),
+// on all cores; the result does not depend on their number.
 func (c *Corpus) Labels(s Split) *Labels {
 	data := c.Bytes(s)
-	l := &Labels{Classes: make([]Class, len(data)), Flags: make([]Flag, len(data))}
+	l := &Labels{Classes: make([]Class, len(data)), Flags: make([]Flag, len(data)), Fine: make([]Fine, len(data))}
 	var files []File
 	for _, f := range c.Files {
 		if f.Val == (s == Val) {
@@ -290,7 +309,7 @@ func (c *Corpus) Labels(s Split) *Labels {
 			for i := range next {
 				f := files[i]
 				end := f.Offset + f.Len
-				parsed[i] = labelInto(data[f.Offset:end], l.Classes[f.Offset:end], l.Flags[f.Offset:end])
+				parsed[i] = labelInto(data[f.Offset:end], l.Classes[f.Offset:end], l.Flags[f.Offset:end], l.Fine[f.Offset:end])
 			}
 		})
 	}
