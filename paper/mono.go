@@ -143,6 +143,9 @@ type MonoSAE struct {
 	// Coverage is, per label, the latent that classifies it best and the
 	// union of its label-specific latents.
 	Coverage []interp.LabelCoverage `json:"coverage"`
+	// Fine and FineCoverage are the same against the refined labels.
+	Fine         interp.ScoreSummary    `json:"fine"`
+	FineCoverage []interp.LabelCoverage `json:"fine_coverage"`
 	// Export is the SAELens folder, relative to Out.
 	Export string `json:"export"`
 }
@@ -164,6 +167,13 @@ type MonoResult struct {
 	// hook_post zeroed.
 	CleanBits float64 `json:"clean_bits_per_byte"`
 	ZeroBits  float64 `json:"zero_ablated_bits_per_byte"`
+	// FineLabels names the refined labels (corpus.FineNames) the units are
+	// also scored against.
+	FineLabels []string `json:"fine_labels"`
+	// NeuronsFine and NeuronFineCoverage are the neurons' scores against
+	// the refined labels.
+	NeuronsFine        interp.ScoreSummary    `json:"neurons_fine"`
+	NeuronFineCoverage []interp.LabelCoverage `json:"neuron_fine_coverage"`
 	// Labels names the label classes the units are scored against.
 	Labels  []string            `json:"labels"`
 	Neurons interp.ScoreSummary `json:"neurons"`
@@ -184,8 +194,9 @@ type MonoResult struct {
 type MonoRandom struct {
 	CleanBits float64             `json:"clean_bits_per_byte"`
 	ZeroBits  float64             `json:"zero_ablated_bits_per_byte"`
-	Neurons   interp.ScoreSummary `json:"neurons"`
-	SAE       MonoSAE             `json:"sae"`
+	Neurons     interp.ScoreSummary `json:"neurons"`
+	NeuronsFine interp.ScoreSummary `json:"neurons_fine"`
+	SAE         MonoSAE             `json:"sae"`
 }
 
 // SplitFamily is one latent of a smaller dictionary and the latents of a
@@ -298,6 +309,11 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	for i, v := range labels.Classes {
 		classes[i] = uint8(v)
 	}
+	fines := make([]uint8, len(labels.Fine))
+	for i, v := range labels.Fine {
+		fines[i] = uint8(v)
+	}
+	res.FineLabels = fineNames()
 	val := c.Val
 	res.EvalWindows = transformer.Windows(val, mc.Ctx)
 	if cfg.EvalWindows > 0 {
@@ -306,13 +322,13 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 
 	// The clean pass scores the neurons; the zero-ablated one is the floor
 	// of loss recovered.
-	neurons := interp.NewLabelScorer(mc.DMLP, int(corpus.NumClasses))
+	neurons := newUnitMeasures(mc.DMLP, val, classes, fines)
 	npages := newUnitPages(mc.DMLP, int(corpus.NumClasses))
 	next := 0
 	clean, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
 			npages.first(x, rows, next)
-			err := neurons.Add(x, val[next:next+rows], classes[next:next+rows])
+			err := neurons.add(x, next, rows)
 			next += rows
 			return err
 		}})
@@ -320,23 +336,20 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 		return MonoResult{}, interp.Browser{}, err
 	}
 	res.CleanBits = round4(clean)
-	nscores := neurons.Scores()
-	res.Neurons = interp.Summarise(nscores)
+	nscores, nfine := neurons.scores()
+	res.Neurons, res.NeuronsFine = interp.Summarise(nscores), interp.Summarise(nfine)
 	npages.prepare()
 	next = 0
-	nunion := interp.NewUnionScorer(mc.DMLP, interp.SpecificSets(nscores, int(corpus.NumClasses)))
 	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
 			npages.second(x, rows, next, classes[next:next+rows], topLabels(nscores))
-			err := nunion.Add(x, classes[next:next+rows])
+			err := neurons.addUnion(x, next, rows)
 			next += rows
 			return err
 		}}); err != nil {
 		return MonoResult{}, interp.Browser{}, err
 	}
-	res.NeuronCoverage = interp.Coverage(nscores, res.Labels)
-	nunion.Fill(res.NeuronCoverage)
-	roundCoverage(res.NeuronCoverage)
+	res.NeuronCoverage, res.NeuronFineCoverage = neurons.coverage()
 	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
 	browser := interp.Browser{Title: "Features of the one-layer byte transformer's MLP", Labels: res.Labels}
 	browser.Dictionaries = append(browser.Dictionaries, interp.BrowserDict{Name: "neurons",
@@ -357,7 +370,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	for vi, vname := range cfg.Variants {
 		variant, _ := sae.ParseVariant(vname)
 		for si, size := range cfg.Sizes {
-			job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: vi*len(cfg.Sizes) + si,
+			job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, fines: fines, variant: variant, size: size, index: vi*len(cfg.Sizes) + si,
 				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows",
 				name: fmt.Sprintf("%s-%d", variant, size)}
 			job.key = monoKey(cfg, sum, job.name)
@@ -388,7 +401,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	res.Splits = splitFamilies(res.SAEs, browser, decoders)
 	if cfg.RandomBaseline {
 		variant, _ := sae.ParseVariant(cfg.Variants[0])
-		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, variant, baselineSize(cfg.Sizes), monoKey(cfg, sum, "random")); err != nil {
+		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, fines, variant, baselineSize(cfg.Sizes), monoKey(cfg, sum, "random")); err != nil {
 			return MonoResult{}, interp.Browser{}, fmt.Errorf("random-model baseline: %w", err)
 		}
 	}
@@ -463,7 +476,7 @@ func exportMono(cfg MonoConfig, job *monoJob, sm *sae.Model, sp *graph.Params, s
 // monoRandom measures a randomly initialised transformer of shape mc the
 // way Monosemanticity measures the trained one: its neurons, and an SAE of
 // size latents on its MLP trained on the same windows.
-func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Config, c *corpus.Corpus, val []byte, classes []uint8,
+func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Config, c *corpus.Corpus, val []byte, classes, fines []uint8,
 	variant sae.Variant, size int, key string) (*MonoRandom, error) {
 	m, err := transformer.New(mc)
 	if err != nil {
@@ -481,11 +494,11 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 		return nil, err
 	}
 	tr.Close()
-	neurons := interp.NewLabelScorer(mc.DMLP, int(corpus.NumClasses))
+	neurons := newUnitMeasures(mc.DMLP, val, classes, fines)
 	next := 0
 	clean, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, rows, _ int) error {
-			err := neurons.Add(x, val[next:next+rows], classes[next:next+rows])
+			err := neurons.add(x, next, rows)
 			next += rows
 			return err
 		}})
@@ -497,9 +510,10 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 	if err != nil {
 		return nil, err
 	}
-	out := &MonoRandom{CleanBits: round4(clean), ZeroBits: round4(zero), Neurons: interp.Summarise(neurons.Scores())}
+	nscores, nfine := neurons.scores()
+	out := &MonoRandom{CleanBits: round4(clean), ZeroBits: round4(zero), Neurons: interp.Summarise(nscores), NeuronsFine: interp.Summarise(nfine)}
 	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
-	job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, variant: variant, size: size, index: 1 << 20,
+	job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, fines: fines, variant: variant, size: size, index: 1 << 20,
 		clean: out.CleanBits, zero: out.ZeroBits, logits: logits, windowsStream: "mono/windows",
 		name: fmt.Sprintf("random-%s-%d", variant, size), key: key}
 	if out.SAE, _, _, err = trainMonoSAE(ctx, r, cfg, job); err != nil {
@@ -507,6 +521,60 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 	}
 	return out, nil
 }
+
+// unitMeasures scores units against the coarse and the refined labels of
+// the validation stream: a first pass adds activations, a second (after
+// scores) the unions of each label's specific units.
+type unitMeasures struct {
+	val            []byte
+	classes, fines []uint8
+	coarse, fine   *interp.LabelScorer
+	cs, fs         []interp.UnitScore
+	cu, fu         *interp.UnionScorer
+}
+
+func newUnitMeasures(units int, val []byte, classes, fines []uint8) *unitMeasures {
+	return &unitMeasures{val: val, classes: classes, fines: fines,
+		coarse: interp.NewLabelScorer(units, int(corpus.NumClasses)), fine: interp.NewLabelScorer(units, int(corpus.NumFine))}
+}
+
+// add scores rows of activations computed at bytes at, at+1, ….
+func (u *unitMeasures) add(act []float32, at, rows int) error {
+	if err := u.coarse.Add(act, u.val[at:at+rows], u.classes[at:at+rows]); err != nil {
+		return err
+	}
+	return u.fine.Add(act, u.val[at:at+rows], u.fines[at:at+rows])
+}
+
+// scores returns the units' scores against both label sets.
+func (u *unitMeasures) scores() (coarse, fine []interp.UnitScore) {
+	u.cs, u.fs = u.coarse.Scores(), u.fine.Scores()
+	units := len(u.cs)
+	u.cu = interp.NewUnionScorer(units, interp.SpecificSets(u.cs, int(corpus.NumClasses)))
+	u.fu = interp.NewUnionScorer(units, interp.SpecificSets(u.fs, int(corpus.NumFine)))
+	return u.cs, u.fs
+}
+
+// addUnion adds a second pass's rows to the unions.
+func (u *unitMeasures) addUnion(act []float32, at, rows int) error {
+	if err := u.cu.Add(act, u.classes[at:at+rows]); err != nil {
+		return err
+	}
+	return u.fu.Add(act, u.fines[at:at+rows])
+}
+
+// coverage returns the per-label coverage against both label sets.
+func (u *unitMeasures) coverage() (coarse, fine []interp.LabelCoverage) {
+	coarse, fine = interp.Coverage(u.cs, labelNames()), interp.Coverage(u.fs, fineNames())
+	u.cu.Fill(coarse)
+	u.fu.Fill(fine)
+	roundCoverage(coarse)
+	roundCoverage(fine)
+	return coarse, fine
+}
+
+// fineNames are the refined labels' names.
+func fineNames() []string { return corpus.FineNames[:] }
 
 // labelNames are the corpus's label classes' names.
 func labelNames() []string {
@@ -559,6 +627,7 @@ type monoJob struct {
 	c             *corpus.Corpus
 	val           []byte
 	classes       []uint8
+	fines         []uint8
 	variant       sae.Variant
 	size, index   int
 	clean, zero   float64
@@ -609,6 +678,7 @@ func loadDone(path, key string) (d monoDone, ok bool, err error) {
 
 func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (MonoSAE, interp.BrowserDict, []float64, error) {
 	m, p, c, val, classes, variant, size, index, logits := job.m, job.p, job.c, job.val, job.classes, job.variant, job.size, job.index, job.logits
+	measures := newUnitMeasures(size, val, classes, job.fines)
 	mc := m.Config()
 	name := fmt.Sprintf("%s-%d", variant, size)
 	var donePath string
@@ -679,7 +749,6 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	// units), and the latents are scored on the bytes they fire on.
 	runners := &saeRunners{m: sm, p: sp, in: &feed{w: mc.DMLP}, run: map[int]*graph.Runner{}}
 	defer runners.close()
-	scorer := interp.NewLabelScorer(size, int(corpus.NumClasses))
 	pages := newUnitPages(size, int(corpus.NumClasses))
 	fired := make([]int, size)
 	scale := stream.Scale
@@ -713,7 +782,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 				x[i] = xh[i] / scale
 			}
 			pages.first(f, n, next)
-			if err := scorer.Add(f, val[next:next+n], classes[next:next+n]); err != nil {
+			if err := measures.add(f, next, n); err != nil {
 				return err
 			}
 			next += n
@@ -744,13 +813,12 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	}
 	rec.DeadFraction = round4(float64(dead) / float64(size))
 	rec.DenseFraction = round4(float64(dense) / float64(size))
-	scores := scorer.Scores()
-	rec.ScoreSummary = interp.Summarise(scores)
+	scores, fineScores := measures.scores()
+	rec.ScoreSummary, rec.Fine = interp.Summarise(scores), interp.Summarise(fineScores)
 	// The browser's second pass: the latents again, around their peaks.
 	pages.prepare()
 	next = 0
 	tops := topLabels(scores)
-	union := interp.NewUnionScorer(size, interp.SpecificSets(scores, int(corpus.NumClasses)))
 	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
 		transformer.HookMLPPost: func(x []float32, n, _ int) error {
 			scaled = append(scaled[:0], x...)
@@ -762,15 +830,13 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 				return err
 			}
 			pages.second(f, n, next, classes[next:next+n], tops)
-			err = union.Add(f, classes[next:next+n])
+			err = measures.addUnion(f, next, n)
 			next += n
 			return err
 		}}); err != nil {
 		return MonoSAE{}, interp.BrowserDict{}, nil, err
 	}
-	rec.Coverage = interp.Coverage(scores, labelNames())
-	union.Fill(rec.Coverage)
-	roundCoverage(rec.Coverage)
+	rec.Coverage, rec.FineCoverage = measures.coverage()
 	// A latent's output direction in the model's units is its decoder row
 	// over the activation scale.
 	dec := sp.Float64s(sae.ParamWDec)
@@ -823,6 +889,7 @@ func MonoReport(res MonoResult) []interp.Section {
 	if rb := res.Random; rb != nil {
 		paras = append(paras, randomBaselineSentence(res, *rb))
 	}
+	paras = append(paras, fineSentence(res))
 	paras = append(paras, coverageSentences(res)...)
 	for _, f := range res.Splits {
 		kids := make([]string, len(f.Children))
@@ -892,4 +959,13 @@ func coverageSentences(res MonoResult) []string {
 			neuronWins, len(res.NeuronCoverage), 100*res.Neurons.MedianDensity, strings.Join(dens, ", ")))
 	}
 	return out
+}
+
+// fineSentence states the scores against the refined labels, from res.
+func fineSentence(res MonoResult) string {
+	parts := []string{fmt.Sprintf("neurons %d label-specific of %d alive (median specificity %.2f)", res.NeuronsFine.LabelSpecific, res.NeuronsFine.Alive, res.NeuronsFine.MedianSpecificity)}
+	for _, s := range res.SAEs {
+		parts = append(parts, fmt.Sprintf("%s-%d %d of %d (median %.2f)", s.Variant, s.Latents, s.Fine.LabelSpecific, s.Fine.Alive, s.Fine.MedianSpecificity))
+	}
+	return fmt.Sprintf("Against the %d refined labels (number, string, comment, keyword, identifier and operator kinds, from go/scanner and go/parser): %s.", len(res.FineLabels), strings.Join(parts, "; "))
 }

@@ -46,6 +46,14 @@ type record struct {
 	Bytes         int     `json:"byte_detectors"`
 	Median        float64 `json:"median_specificity"`
 	Export        string  `json:"export"`
+	FineSummary   struct {
+		Units int `json:"units"`
+		Alive int `json:"alive"`
+	} `json:"fine"`
+	Coverage []struct {
+		Label string  `json:"label"`
+		F1    float64 `json:"best_f1"`
+	} `json:"coverage"`
 }
 
 func TestMonosemanticity(t *testing.T) {
@@ -61,6 +69,7 @@ func TestMonosemanticity(t *testing.T) {
 		Zero    float64  `json:"zero_ablated_bits_per_byte"`
 		Windows int      `json:"eval_windows"`
 		Neurons record   `json:"neurons"`
+		Fine    []string `json:"fine_labels"`
 		SAEs    []record `json:"saes"`
 		Random  *struct {
 			Clean   float64 `json:"clean_bits_per_byte"`
@@ -85,6 +94,19 @@ func TestMonosemanticity(t *testing.T) {
 	}
 	if sum.Random == nil || sum.Random.SAE.Latents != 128 || !(sum.Random.Clean > sum.Clean) {
 		t.Errorf("random-model baseline %+v: want an SAE of the largest size (128) on a model worse than the trained one (%.4f)", sum.Random, sum.Clean)
+	}
+	if len(sum.Fine) < 20 {
+		t.Errorf("%d refined labels; want the corpus's fine classes", len(sum.Fine))
+	}
+	for _, s := range sum.SAEs {
+		if s.FineSummary.Units != s.Latents || s.FineSummary.Alive != s.Alive || len(s.Coverage) != 8 {
+			t.Errorf("%s-%d: fine scores %+v, %d coverage rows; want every latent scored, as many alive as against the coarse labels, 8 rows", s.Variant, s.Latents, s.FineSummary, len(s.Coverage))
+		}
+		for _, c := range s.Coverage {
+			if !(c.F1 >= 0 && c.F1 <= 1) {
+				t.Errorf("%s-%d: coverage F1 of %s = %v; want in [0, 1]", s.Variant, s.Latents, c.Label, c.F1)
+			}
+		}
 	}
 	for _, s := range sum.SAEs {
 		if s.Variant != "topk" || s.K != 8 || math.Abs(s.L0-8) > 1e-9 || !(s.FVU > 0 && s.FVU < 1) || !(s.LossRecovered > 0.5) {
