@@ -192,8 +192,8 @@ type MonoResult struct {
 // MonoRandom is the random-model baseline: its bits per byte, its neurons'
 // scores and an SAE's on its MLP.
 type MonoRandom struct {
-	CleanBits float64             `json:"clean_bits_per_byte"`
-	ZeroBits  float64             `json:"zero_ablated_bits_per_byte"`
+	CleanBits   float64             `json:"clean_bits_per_byte"`
+	ZeroBits    float64             `json:"zero_ablated_bits_per_byte"`
 	Neurons     interp.ScoreSummary `json:"neurons"`
 	NeuronsFine interp.ScoreSummary `json:"neurons_fine"`
 	SAE         MonoSAE             `json:"sae"`
