@@ -1,0 +1,194 @@
+package kernels
+
+import "slices"
+
+// This file holds the loops of sparse codes (package graph's Code): a row's
+// k largest entries, and the products that read only the kept entries of
+// each row. A code of r rows and k slots is three flat slices: cols [r·k]
+// (slot s of row i keeps column cols[i·k+s], ascending within the row),
+// vals [r·k] (the kept values, or their gradients) and cnt [r] (how many
+// slots of each row are used; the rest are ignored). Its column view lists,
+// for every column j, the flat slots e = i·k + s that keep j, rows
+// ascending: ent[start[j]:start[j+1]].
+
+// TopK writes into cols the columns of the k largest positive entries of
+// row, in ascending order, and returns how many it kept: fewer than k when
+// fewer entries are positive. With mask not nil only the columns j with
+// mask[j] set compete. Among equal values the lower column wins; NaN never
+// does. hv and hc are scratch of at least k entries.
+//
+// The kept entries form a heap whose root is the worst of them (the
+// smallest value, the highest column among equals), so most entries cost
+// one comparison with the root: on random rows of n entries about
+// k·(1 + ln(n/k)) of them enter the heap.
+func TopK[T Float](cols []int32, row []T, k int, mask []bool, hv []T, hc []int32) int {
+	size := 0
+	var floor T // what an entry must exceed: 0 until the heap is full, then its root
+	for j, v := range row {
+		if !(v > floor) || (mask != nil && !mask[j]) {
+			continue
+		}
+		if size < k {
+			hv[size], hc[size] = v, int32(j)
+			heapUp(hv, hc, size)
+			size++
+			if size == k {
+				floor = hv[0]
+			}
+			continue
+		}
+		// v beats the root: a larger value, since an equal one has a higher
+		// column than every kept entry.
+		hv[0], hc[0] = v, int32(j)
+		heapDown(hv[:size], hc[:size], 0)
+		floor = hv[0]
+	}
+	copy(cols, hc[:size])
+	slices.Sort(cols[:size])
+	return size
+}
+
+// worse reports whether entry (v, c) ranks below (w, d): a smaller value,
+// or an equal one in a higher column.
+func worse[T Float](v T, c int32, w T, d int32) bool {
+	return v < w || (v == w && c > d)
+}
+
+func heapUp[T Float](hv []T, hc []int32, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !worse(hv[i], hc[i], hv[p], hc[p]) {
+			return
+		}
+		hv[i], hv[p] = hv[p], hv[i]
+		hc[i], hc[p] = hc[p], hc[i]
+		i = p
+	}
+}
+
+func heapDown[T Float](hv []T, hc []int32, i int) {
+	n := len(hv)
+	for {
+		m, l := i, 2*i+1
+		if l < n && worse(hv[l], hc[l], hv[m], hc[m]) {
+			m = l
+		}
+		if r := l + 1; r < n && worse(hv[r], hc[r], hv[m], hc[m]) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		hv[i], hv[m] = hv[m], hv[i]
+		hc[i], hc[m] = hc[m], hc[i]
+		i = m
+	}
+}
+
+// CodeMul writes into out [rows, d] the product of the code's rows (rows
+// of cnt, k slots each) with w [n, d]: row i is Σ_s vals[i·k+s]·w[cols[i·k+s]],
+// summed in slot order, which is the order (and, for float32, the rounding)
+// of [MatMul]'s zero-skipping loops over the dense matrix.
+func CodeMul[T Float](out, vals []T, cols, cnt []int32, k int, w []T, d int) {
+	for i, c := range cnt {
+		oi := out[i*d : (i+1)*d]
+		clear(oi)
+		for e := i * k; e < i*k+int(c); e++ {
+			j := int(cols[e])
+			axpy(vals[e], w[j*d:(j+1)*d], oi)
+		}
+	}
+}
+
+// CodeGradVals writes into dst [rows·k] the gradient of [CodeMul] in the
+// kept values: dst[i·k+s] = g[i]·w[cols[i·k+s]] for g [rows, d], 0 in the
+// unused slots.
+func CodeGradVals[T Float](dst, g []T, cols, cnt []int32, k int, w []T, d int) {
+	for i, c := range cnt {
+		gi := g[i*d : (i+1)*d]
+		for s := range k {
+			e := i*k + s
+			if s >= int(c) {
+				dst[e] = 0
+				continue
+			}
+			j := int(cols[e])
+			dst[e] = dot(gi, w[j*d:(j+1)*d])
+		}
+	}
+}
+
+// CodeTMul writes rows [lo, hi) of the product codeᵀ·g into out [n, d]: row
+// j is Σ vals[e]·g[e/k] over the slots e that keep column j, rows
+// ascending, which is the order of [MatMul]'s loops for the transposed
+// dense matrix; columns no row keeps get zeros. g is [rows, d].
+func CodeTMul[T Float](out []T, lo, hi int, vals []T, start, ent []int32, k int, g []T, d int) {
+	for j := lo; j < hi; j++ {
+		oj := out[j*d : (j+1)*d]
+		clear(oj)
+		for _, e := range ent[start[j]:start[j+1]] {
+			i := int(e) / k
+			axpy(vals[e], g[i*d:(i+1)*d], oj)
+		}
+	}
+}
+
+// CodeTMulT is [CodeTMul] writing the transpose: columns [lo, hi) of
+// gᵀ·code into out [d, n], and the column sums of the code, Σ vals[e] over
+// the slots e keeping j, into sum[lo:hi]. tmp is scratch of
+// [CodeBlock]·d entries: columns are computed CodeBlock at a time as rows
+// there, then written out, so that every row of out is written a cache
+// line at a time.
+func CodeTMulT[T Float](out, sum []T, lo, hi int, vals []T, start, ent []int32, k int, g []T, d, n int, tmp []T) {
+	for j0 := lo; j0 < hi; j0 += CodeBlock {
+		j1 := min(j0+CodeBlock, hi)
+		CodeTMul(tmp[:(j1-j0)*d], 0, j1-j0, vals, start[j0:], ent, k, g, d)
+		for j := j0; j < j1; j++ {
+			var s T
+			for _, e := range ent[start[j]:start[j+1]] {
+				s += vals[e]
+			}
+			sum[j] = s
+		}
+		for i := range d {
+			oi := out[i*n+j0 : i*n+j1]
+			for jj := range oi {
+				oi[jj] = tmp[jj*d+i]
+			}
+		}
+	}
+}
+
+// CodeBlock is the number of columns [CodeTMulT] computes together.
+const CodeBlock = 16
+
+// CodeColumns builds the column view of a code of n columns into start
+// [n+1] and ent [rows·k]: a counting sort of the kept slots by column,
+// rows ascending within each column.
+func CodeColumns(start, ent, cols, cnt []int32, k, n int) {
+	clear(start)
+	for i, c := range cnt {
+		for _, j := range cols[i*k : i*k+int(c)] {
+			start[j+1]++
+		}
+	}
+	for j := range n {
+		start[j+1] += start[j]
+	}
+	// Fill from each column's start, then shift back: start[j] ends up
+	// where start[j+1] began, so start is rebuilt by one shift.
+	for i, c := range cnt {
+		for s, j := range cols[i*k : i*k+int(c)] {
+			ent[start[j]] = int32(i*k + s)
+			start[j]++
+		}
+	}
+	copy(start[1:], start[:n])
+	start[0] = 0
+}
+
+// Axpy computes y += a·x (float32 through gonum's assembly).
+func Axpy[T Float](a T, x, y []T) { axpy(a, x, y) }
+
+// Dot returns x·y (float32 through gonum's assembly).
+func Dot[T Float](x, y []T) T { return dot(x, y) }
