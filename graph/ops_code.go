@@ -42,10 +42,31 @@ type Code struct {
 // Values returns the node [r, k] of the code's kept values.
 func (c *Code) Values() *Node { return c.vals }
 
+// WatchCode is [Builder.Watch] for a code: after every run
+// [Trainer.WatchedCode] returns its columns and values, which cost r·k to
+// keep where the dense matrix ([Builder.Dense]) would cost r·n.
+func (b *Builder) WatchCode(name string, c *Code) {
+	if c == nil {
+		b.fail("watch "+name, fmt.Errorf("nil code"))
+		return
+	}
+	b.watched = append(b.watched, watch{name: name, node: c.vals, code: c})
+}
+
+// Kept is a watched code after a run ([Builder.WatchCode]): row i keeps the
+// columns Cols[i·K : i·K+Count[i]], ascending, with the values at the same
+// positions of Vals [rows, K]; the slots past Count[i] are unused.
+type Kept struct {
+	K           int
+	Cols, Count []int32
+	Vals        *tensor.Dense
+}
+
 // selection is the index half of a code, shared by the ops that read it.
 type selection struct {
 	n, k     int     // columns of the coded matrix, slots per row
 	mask     []bool  // MaskedTopKCode's competing columns (nil: all), read every run
+	among    []int32 // the columns mask sets, listed at the start of every run
 	cols     []int32 // [r·k]: the column of every slot, ascending within a row
 	cnt      []int32 // [r]: the used slots of every row
 	runs     int     // forward runs so far
@@ -107,6 +128,9 @@ func (b *Builder) selectCode(name string, a *Node, k int, mask []bool) *Code {
 		return nil
 	}
 	sel := &selection{n: n, k: k, mask: mask}
+	if mask != nil {
+		sel.among = make([]int32, 0, n)
+	}
 	in := []*Node{a}
 	enc, _ := a.Op().(*encoderOp)
 	if enc != nil {
@@ -173,7 +197,10 @@ func newCodeSelect[T float](sel *selection) *codeSelect[T] {
 		n, k, s := c.sel.n, c.sel.k, c.sel
 		for i := lo; i < hi; i++ {
 			row, cols, vals := c.a[i*n:(i+1)*n], s.cols[i*k:(i+1)*k], c.vals[i*k:(i+1)*k]
-			m := kernels.TopK(cols, row, k, s.mask, c.hv[blk], c.hc[blk])
+			m := 0
+			if s.mask == nil || len(s.among) > 0 {
+				m = kernels.TopK(cols, row, k, s.among, c.hv[blk], c.hc[blk])
+			}
 			s.cnt[i] = int32(m)
 			for j, col := range cols[:m] {
 				vals[j] = row[col]
@@ -187,7 +214,16 @@ func newCodeSelect[T float](sel *selection) *codeSelect[T] {
 
 func (c *codeSelect[T]) run(out *tensor.Dense, in []*tensor.Dense) error {
 	rows := in[0].Shape()[0]
-	c.sel.resize(rows)
+	s := c.sel
+	s.resize(rows)
+	if s.mask != nil {
+		s.among = s.among[:0]
+		for j, ok := range s.mask {
+			if ok {
+				s.among = append(s.among, int32(j))
+			}
+		}
+	}
 	c.a, c.vals = data[T](in[0]), data[T](out)
 	c.rc.run(rows, len(c.a), c.body)
 	c.a, c.vals = nil, nil

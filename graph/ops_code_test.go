@@ -355,8 +355,17 @@ func TestTopKCodeKeepsTopK(t *testing.T) {
 			got := make([]float64, len(tc.a))
 			cols := make([]int32, tc.k)
 			hv, hc := make([]float64, tc.k), make([]int32, tc.k)
+			var among []int32
+			if tc.mask != nil {
+				among = []int32{}
+				for j, ok := range tc.mask {
+					if ok {
+						among = append(among, int32(j))
+					}
+				}
+			}
 			for i := 0; i < len(tc.a); i += tc.n {
-				m := kernels.TopK(cols, tc.a[i:i+tc.n], tc.k, tc.mask, hv, hc)
+				m := kernels.TopK(cols, tc.a[i:i+tc.n], tc.k, among, hv, hc)
 				if !slices.IsSorted(cols[:m]) {
 					t.Fatalf("row %d: columns %v not ascending", i/tc.n, cols[:m])
 				}
@@ -410,5 +419,41 @@ func TestCodeOpsBuildErrors(t *testing.T) {
 				t.Errorf("error %v (node %v); want one containing %q", b.Err(), n, tc.want)
 			}
 		})
+	}
+}
+
+// codeWatchModel watches a code and its dense matrix.
+type codeWatchModel struct{}
+
+func (codeWatchModel) Loss(b *Builder, in Inputs) []Term {
+	c := b.TopKCode(b.Param("A", Normal(1), 6, 8), 3)
+	b.WatchCode("code", c)
+	d := b.Dense(c)
+	b.Watch("dense", d)
+	return []Term{{Name: "loss", Node: b.Sum(b.Mul(d, d))}}
+}
+
+func TestWatchCode(t *testing.T) {
+	tr, err := NewTrainer(codeWatchModel{}, FromFeatures(fixedSource{width: 5, x: sparseBatch()}), NewParamsOf(tensor.Float64, 3), Config{Steps: 2, Batch: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	if _, err := tr.Step(); err != nil {
+		t.Fatal(err)
+	}
+	c, dense := tr.WatchedCode("code"), tr.Watched("dense").Float64s()
+	if c == nil || tr.WatchedCode("dense") != nil {
+		t.Fatalf("WatchedCode(code) = %v, WatchedCode(dense) = %v; want a code and nil", c, tr.WatchedCode("dense"))
+	}
+	vals := c.Vals.Float64s()
+	for i := range 6 {
+		got := make([]float64, 8)
+		for e := i * c.K; e < i*c.K+int(c.Count[i]); e++ {
+			got[c.Cols[e]] = vals[e]
+		}
+		if want := dense[i*8 : (i+1)*8]; !slices.Equal(got, want) {
+			t.Errorf("row %d of the watched code: %v; dense %v", i, got, want)
+		}
 	}
 }

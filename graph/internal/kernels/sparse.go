@@ -13,39 +13,58 @@ import "slices"
 
 // TopK writes into cols the columns of the k largest positive entries of
 // row, in ascending order, and returns how many it kept: fewer than k when
-// fewer entries are positive. With mask not nil only the columns j with
-// mask[j] set compete. Among equal values the lower column wins; NaN never
+// fewer entries are positive. With among not nil only the columns it lists
+// (ascending) compete. Among equal values the lower column wins; NaN never
 // does. hv and hc are scratch of at least k entries.
 //
 // The kept entries form a heap whose root is the worst of them (the
 // smallest value, the highest column among equals), so most entries cost
 // one comparison with the root: on random rows of n entries about
 // k·(1 + ln(n/k)) of them enter the heap.
-func TopK[T Float](cols []int32, row []T, k int, mask []bool, hv []T, hc []int32) int {
-	size := 0
-	var floor T // what an entry must exceed: 0 until the heap is full, then its root
-	for j, v := range row {
-		if !(v > floor) || (mask != nil && !mask[j]) {
-			continue
-		}
-		if size < k {
-			hv[size], hc[size] = v, int32(j)
-			heapUp(hv, hc, size)
-			size++
-			if size == k {
-				floor = hv[0]
+func TopK[T Float](cols []int32, row []T, k int, among []int32, hv []T, hc []int32) int {
+	h := topHeap[T]{k: k, hv: hv, hc: hc}
+	if among != nil {
+		for _, j := range among {
+			if v := row[j]; v > h.floor {
+				h.push(v, j)
 			}
-			continue
 		}
-		// v beats the root: a larger value, since an equal one has a higher
-		// column than every kept entry.
-		hv[0], hc[0] = v, int32(j)
-		heapDown(hv[:size], hc[:size], 0)
-		floor = hv[0]
+	} else {
+		for j, v := range row {
+			if v > h.floor {
+				h.push(v, int32(j))
+			}
+		}
 	}
-	copy(cols, hc[:size])
-	slices.Sort(cols[:size])
-	return size
+	copy(cols, hc[:h.size])
+	slices.Sort(cols[:h.size])
+	return h.size
+}
+
+// topHeap is TopK's heap of the best k entries so far.
+type topHeap[T Float] struct {
+	k, size int
+	floor   T // what an entry must exceed: 0 until the heap is full, then its root
+	hv      []T
+	hc      []int32
+}
+
+// push offers (v, j), v > floor, j above every column offered before.
+func (h *topHeap[T]) push(v T, j int32) {
+	if h.size < h.k {
+		h.hv[h.size], h.hc[h.size] = v, j
+		heapUp(h.hv, h.hc, h.size)
+		h.size++
+		if h.size == h.k {
+			h.floor = h.hv[0]
+		}
+		return
+	}
+	// v beats the root: a larger value, since an equal one has a higher
+	// column than every kept entry.
+	h.hv[0], h.hc[0] = v, j
+	heapDown(h.hv[:h.size], h.hc[:h.size], 0)
+	h.floor = h.hv[0]
 }
 
 // worse reports whether entry (v, c) ranks below (w, d): a smaller value,
