@@ -183,15 +183,14 @@ type codeSelect[T float] struct {
 	sel     *selection
 	rc      rowCrew
 	a, vals []T
-	hv      [rowBlocks][]T // heap scratch of each block of rows
-	hc      [rowBlocks][]int32
+	scratch [rowBlocks]*kernels.TopKScratch[T] // each block of rows
 	body    func(blk, lo, hi int)
 }
 
 func newCodeSelect[T float](sel *selection) *codeSelect[T] {
 	c := &codeSelect[T]{sel: sel}
 	for i := range rowBlocks {
-		c.hv[i], c.hc[i] = make([]T, sel.k), make([]int32, sel.k)
+		c.scratch[i] = kernels.NewTopKScratch[T](sel.n, sel.k)
 	}
 	c.body = func(blk, lo, hi int) {
 		n, k, s := c.sel.n, c.sel.k, c.sel
@@ -199,7 +198,7 @@ func newCodeSelect[T float](sel *selection) *codeSelect[T] {
 			row, cols, vals := c.a[i*n:(i+1)*n], s.cols[i*k:(i+1)*k], c.vals[i*k:(i+1)*k]
 			m := 0
 			if s.mask == nil || len(s.among) > 0 {
-				m = kernels.TopK(cols, row, k, s.among, c.hv[blk], c.hc[blk])
+				m = kernels.TopK(cols, row, k, s.among, c.scratch[blk])
 			}
 			s.cnt[i] = int32(m)
 			for j, col := range cols[:m] {

@@ -352,9 +352,7 @@ func TestTopKCodeKeepsTopK(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			want := make([]float64, len(tc.a))
 			topK(want, slices.Clone(tc.a), tc.n, tc.k, false, tc.mask, nil)
-			got := make([]float64, len(tc.a))
 			cols := make([]int32, tc.k)
-			hv, hc := make([]float64, tc.k), make([]int32, tc.k)
 			var among []int32
 			if tc.mask != nil {
 				among = []int32{}
@@ -364,17 +362,30 @@ func TestTopKCodeKeepsTopK(t *testing.T) {
 					}
 				}
 			}
-			for i := 0; i < len(tc.a); i += tc.n {
-				m := kernels.TopK(cols, tc.a[i:i+tc.n], tc.k, among, hv, hc)
-				if !slices.IsSorted(cols[:m]) {
-					t.Fatalf("row %d: columns %v not ascending", i/tc.n, cols[:m])
-				}
-				for _, j := range cols[:m] {
-					got[i+int(j)] = tc.a[i+int(j)]
-				}
+			a32 := make([]float32, len(tc.a))
+			for i, v := range tc.a {
+				a32[i] = float32(v)
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("TopK(%v, n=%d, k=%d, mask %v) keeps %v; want %v", tc.a, tc.n, tc.k, tc.mask, got, want)
+			for _, dt := range []string{"float64", "float32"} {
+				got := make([]float64, len(tc.a))
+				s64, s32 := kernels.NewTopKScratch[float64](tc.n, tc.k), kernels.NewTopKScratch[float32](tc.n, tc.k)
+				for i := 0; i < len(tc.a); i += tc.n {
+					var m int
+					if dt == "float64" {
+						m = kernels.TopK(cols, tc.a[i:i+tc.n], tc.k, among, s64)
+					} else {
+						m = kernels.TopK(cols, a32[i:i+tc.n], tc.k, among, s32)
+					}
+					if !slices.IsSorted(cols[:m]) {
+						t.Fatalf("%s row %d: columns %v not ascending", dt, i/tc.n, cols[:m])
+					}
+					for _, j := range cols[:m] {
+						got[i+int(j)] = tc.a[i+int(j)]
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: TopK(%v, n=%d, k=%d, mask %v) keeps %v; want %v", dt, tc.a, tc.n, tc.k, tc.mask, got, want)
+				}
 			}
 		})
 	}

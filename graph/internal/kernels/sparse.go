@@ -1,6 +1,9 @@
 package kernels
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // This file holds the loops of sparse codes (package graph's Code): a row's
 // k largest entries, and the products that read only the kept entries of
@@ -15,30 +18,46 @@ import "slices"
 // row, in ascending order, and returns how many it kept: fewer than k when
 // fewer entries are positive. With among not nil only the columns it lists
 // (ascending) compete. Among equal values the lower column wins; NaN never
-// does. hv and hc are scratch of at least k entries.
+// does. s is the caller's scratch, for rows of up to its n entries.
 //
 // The kept entries form a heap whose root is the worst of them (the
 // smallest value, the highest column among equals), so most entries cost
-// one comparison with the root: on random rows of n entries about
-// k·(1 + ln(n/k)) of them enter the heap.
-func TopK[T Float](cols []int32, row []T, k int, among []int32, hv []T, hc []int32) int {
-	h := topHeap[T]{k: k, hv: hv, hc: hc}
-	if among != nil {
-		for _, j := range among {
-			if v := row[j]; v > h.floor {
-				h.push(v, j)
-			}
-		}
-	} else {
+// one comparison with the root; float32 rows are first bounded from below
+// by blocks (see scan32), so that on random rows about k entries enter the
+// heap rather than k·(1 + ln(n/k)).
+func TopK[T Float](cols []int32, row []T, k int, among []int32, s *TopKScratch[T]) int {
+	h := topHeap[T]{k: k, hv: s.hv, hc: s.hc}
+	if r, ok := any(row).([]float32); ok && among == nil {
+		h.scan32(r, s.blocks)
+	} else if among == nil {
 		for j, v := range row {
 			if v > h.floor {
 				h.push(v, int32(j))
 			}
 		}
+	} else {
+		for _, j := range among {
+			if v := row[j]; v > h.floor {
+				h.push(v, j)
+			}
+		}
 	}
-	copy(cols, hc[:h.size])
+	copy(cols, h.hc[:h.size])
 	slices.Sort(cols[:h.size])
 	return h.size
+}
+
+// TopKScratch is the scratch of [TopK] for rows of up to n entries and k
+// kept; one goroutine's.
+type TopKScratch[T Float] struct {
+	hv     []T
+	hc     []int32
+	blocks []int32 // the block maxima of scan32
+}
+
+// NewTopKScratch returns TopK's scratch for rows of up to n entries.
+func NewTopKScratch[T Float](n, k int) *TopKScratch[T] {
+	return &TopKScratch[T]{hv: make([]T, k), hc: make([]int32, k), blocks: make([]int32, n/8)}
 }
 
 // topHeap is TopK's heap of the best k entries so far.
@@ -47,6 +66,96 @@ type topHeap[T Float] struct {
 	floor   T // what an entry must exceed: 0 until the heap is full, then its root
 	hv      []T
 	hc      []int32
+}
+
+// scan32 offers the entries of row above the floor that can be among its
+// k largest, in column order. The maximum of every block of eight entries
+// is taken on their bits as int32, without a branch, into blocks: for the
+// non-negative floors used here the bits order as the values do, negative
+// entries (-0 too) come out below any floor and NaN above, for the exact
+// comparison to reject. The k largest positive block maxima are k
+// distinct entries, so the smallest of them is at most the row's k-th
+// largest: only the blocks that reach it are offered.
+func (h *topHeap[T]) scan32(row []float32, blocks []int32) {
+	const nan = 0x7f800000 // bits above +Inf's are NaN
+	nb := len(row) / 8
+	blocks = blocks[:nb]
+	for b := range blocks {
+		c := row[8*b : 8*b+8 : 8*b+8]
+		blocks[b] = max(max(max(bits32(c[0]), bits32(c[1])), max(bits32(c[2]), bits32(c[3]))),
+			max(max(bits32(c[4]), bits32(c[5])), max(bits32(c[6]), bits32(c[7]))))
+	}
+	// The heap of block maxima lives in hc until the entries' heap takes
+	// it over.
+	least, size := int32(0), 0
+	for _, m := range blocks {
+		if m <= least || m > nan {
+			continue
+		}
+		if size < h.k {
+			h.hc[size] = m
+			intUp(h.hc, size)
+			if size++; size == h.k {
+				least = h.hc[0]
+			}
+			continue
+		}
+		h.hc[0] = m
+		intDown(h.hc[:size], 0)
+		least = h.hc[0]
+	}
+	bound := int32(0) // the blocks whose maximum exceeds it are offered
+	if size == h.k {
+		bound = least - 1 // least ≥ 1, and this is the float just below it
+		h.floor = T(math.Float32frombits(uint32(bound)))
+	}
+	for b, m := range blocks {
+		if m <= bound {
+			continue
+		}
+		for i, v := range row[8*b : 8*b+8] {
+			if T(v) > h.floor {
+				h.push(T(v), int32(8*b+i))
+			}
+		}
+	}
+	for j := 8 * nb; j < len(row); j++ {
+		if v := T(row[j]); v > h.floor {
+			h.push(v, int32(j))
+		}
+	}
+}
+
+func bits32(v float32) int32 { return int32(math.Float32bits(v)) }
+
+// intUp and intDown keep a min-heap of int32.
+func intUp(h []int32, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			return
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+}
+
+func intDown(h []int32, i int) {
+	n := len(h)
+	for {
+		m, l := i, 2*i+1
+		if l < n && h[l] < h[m] {
+			m = l
+		}
+		if r := l + 1; r < n && h[r] < h[m] {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
 }
 
 // push offers (v, j), v > floor, j above every column offered before.
