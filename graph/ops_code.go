@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/chewxy/hm"
@@ -427,7 +428,8 @@ func codeTMulRun[T float](sel *selection) runFunc {
 // its gradient straight into W, bias and center, reading only the kept
 // entries; any other gradient of the output passes through densely, with
 // the gradient in center taken as −W·(column sums) rather than through a
-// product with W over every row.
+// product with W over every row. x is data: no gradient flows into it, and
+// differentiating an encoder whose x depends on parameters is an error.
 func (b *Builder) Encoder(x, w, bias, center *Node) *Node {
 	const name = "encoder"
 	if !b.ok(name, x, w, bias, center) {
@@ -441,6 +443,7 @@ func (b *Builder) Encoder(x, w, bias, center *Node) *Node {
 	for i, c := range enc.in {
 		enc.diffs[i] = enc.diffs[i] && !b.fixed[c]
 	}
+	enc.xVaries = !b.fixed[x]
 	n, err := G.ApplyOp(enc, enc.in...)
 	return b.wrap(name, n, err, enc.in...)
 }
@@ -450,9 +453,14 @@ func (b *Builder) Encoder(x, w, bias, center *Node) *Node {
 // gradients.
 type encoderOp struct {
 	*kernelOp
-	in []*Node // x, W, bias, center
-	xc *tensor.Dense
+	in      []*Node // x, W, bias, center
+	xc      *tensor.Dense
+	xVaries bool // x depends on parameters: taking gradients is an error
 }
+
+// errNoGradInX is the error of differentiating an Encoder whose x depends
+// on parameters.
+var errNoGradInX = errors.New("Encoder: x depends on parameters, but no gradient flows into x (an encoder's input must be data)")
 
 func newEncoderOp(x, w, bias, center *Node) *encoderOp {
 	e := &encoderOp{in: []*Node{x, w, bias, center}}
@@ -512,6 +520,9 @@ func encoderRun[T float](e *encoderOp) runFunc {
 // denseGrads is the Encoder's diff for a dense upstream gradient g [r, n]:
 // (x − c)ᵀ·g in W, its column sums in bias, −W·(column sums) in center.
 func (e *encoderOp) denseGrads(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
+	if e.xVaries {
+		return nil, errNoGradInX
+	}
 	grads := make(G.Nodes, 4)
 	if e.diffs[1] {
 		name := uniqueName("EncoderGradW")
@@ -585,6 +596,9 @@ func centerGrad[T float](out, w, db []T) {
 // of its values: one op computes all three from the kept entries, W's as
 // its output and the others through views.
 func (e *encoderOp) codeGrads(sel *selection, g *G.Node, want []bool) (G.Nodes, error) {
+	if e.xVaries {
+		return nil, errNoGradInX
+	}
 	w := e.in[1]
 	d, n := w.Shape()[0], w.Shape()[1]
 	dt := w.Dtype()

@@ -405,6 +405,30 @@ func TestCodeColumns(t *testing.T) {
 	}
 }
 
+// encoderOfParam is an encoder whose x is a parameter (in a second term
+// too, so that Gorgonia sees x as differentiable).
+type encoderOfParam struct{ code bool }
+
+func (m encoderOfParam) Loss(b *Builder, in Inputs) []Term {
+	x := b.Param("P", Normal(1), 6, 5) // not "x", the input's name, which Gorgonia would merge it with
+	pre := b.Encoder(x, b.Param("W", Normal(1), 5, 8), b.Param("bias", Zeros, 8), b.Param("c", Zeros, 5))
+	if m.code {
+		pre = b.Dense(b.TopKCode(pre, 2))
+	}
+	return []Term{{Name: "loss", Node: b.Sum(pre)}, {Name: "x", Node: b.Sum(x)}}
+}
+
+// TestEncoderRefusesGradientInX: x gets no gradient, so training through
+// an x that depends on parameters must fail rather than leave them out.
+func TestEncoderRefusesGradientInX(t *testing.T) {
+	for _, code := range []bool{false, true} {
+		_, _, err := LossAndGrads(encoderOfParam{code}, sparseBatch(), 5, NewParamsOf(tensor.Float64, 1))
+		if err == nil || !strings.Contains(err.Error(), "no gradient flows into x") {
+			t.Errorf("code %v: gradients through an encoder of a parameter: %v; want the error that x gets none", code, err)
+		}
+	}
+}
+
 func TestCodeOpsBuildErrors(t *testing.T) {
 	tests := []struct {
 		name  string
