@@ -3,6 +3,7 @@ package sae
 import (
 	"context"
 	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -147,5 +148,41 @@ func TestTopKSparseMatchesDense(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTopKBitIdenticalAcrossGOMAXPROCS trains a TopK SAE large enough for
+// every op of the sparse path to split its work, on one core and on three:
+// the parameters must agree to the bit.
+func TestTopKBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	run := func(procs int) *graph.Params {
+		runtime.GOMAXPROCS(procs)
+		m, err := New(Config{Variant: TopK, Inputs: 32, Latents: 1024, K: 8, AuxK: 16, DeadAfter: 2,
+			Train: graph.Config{Steps: 4, Batch: 128, LR: 1e-2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := NewSynthetic(SyntheticConfig{Inputs: 32, Features: 64, Active: 4}, graph.NewRand(5, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := graph.NewParams(1)
+		if err := Init(p, m, graph.NewRand(1, 1), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Train(context.Background(), m, src, p, 7); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	one, three := run(1), run(3)
+	for _, name := range one.Names() {
+		a, b := one.Tensor(name).Float32s(), three.Tensor(name).Float32s()
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s[%d] = %v on one core, %v on three", name, i, a[i], b[i])
+			}
+		}
 	}
 }
