@@ -315,7 +315,8 @@ func codeGatherRun[T float](sel *selection) runFunc {
 // (and, in float32, with the rounding) of [Builder.MatMul] on the dense
 // matrix. Its gradients are sparse too: in the values, the dot products of
 // the upstream gradient with the kept rows of w; in w, the kept rows only
-// (the others are 0).
+// (the others are 0); both at once from one pass over the latents, which
+// gathers each row of the upstream gradient once for the two.
 func (b *Builder) CodeMatMul(c *Code, w *Node) *Node {
 	const name = "code matmul"
 	if c == nil {
@@ -334,6 +335,9 @@ func (b *Builder) CodeMatMul(c *Code, w *Node) *Node {
 	o.run = byDtype(codeMulRun[float32](sel), codeMulRun[float64](sel))
 	o.diff = func(in G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		grads := G.Nodes{nil, nil}
+		if o.diffs[0] && o.diffs[1] {
+			return codeMatMulGrads(sel, in, g)
+		}
 		if o.diffs[0] {
 			gName := uniqueName("CodeMatMulGradVals{%d}", sel.k)
 			d := &kernelOp{name: gName, arity: 2, typ: hm.NewFnType(matType, matType, matType), diffs: []bool{false, false}, diff: noSecondOrder(gName)}
@@ -359,6 +363,68 @@ func (b *Builder) CodeMatMul(c *Code, w *Node) *Node {
 		return grads, nil
 	}
 	return b.apply(name, o, c.vals, w)
+}
+
+// codeMatMulGrads returns both gradients of a CodeMatMul over (vals, w),
+// for the upstream gradient g, from one op: latent by latent, each row of g
+// that keeps the latent is gathered once for the row of w's gradient and
+// for the dot product with w's row, which a view hands on as the values'
+// gradient.
+func codeMatMulGrads(sel *selection, in G.Nodes, g *G.Node) (G.Nodes, error) {
+	vals, w := in[0], in[1]
+	rows, d := vals.Shape()[0], w.Shape()[1]
+	dvals := tensor.New(tensor.Of(w.Dtype()), tensor.WithShape(rows, sel.k))
+	name := uniqueName("CodeMatMulGrad{%d}", sel.k)
+	op := &kernelOp{
+		name: name, arity: 3, typ: hm.NewFnType(matType, matType, matType, matType),
+		diffs: []bool{false, false, false}, diff: noSecondOrder(name),
+		shape: func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{sel.n, d}, nil },
+	}
+	op.run = byDtype(codeMatMulGradRun[float32](sel, dvals), codeMatMulGradRun[float64](sel, dvals))
+	dW, err := apply(op, vals, g, w)
+	if err != nil {
+		return nil, err
+	}
+	part := name + ".vals"
+	view := &viewOp{
+		kernelOp: &kernelOp{
+			name: part, arity: 1, typ: hm.NewFnType(matType, matType), diffs: []bool{false},
+			shape: func([]tensor.Shape) (tensor.Shape, error) { return tensor.Shape{rows, sel.k}, nil },
+			diff:  noSecondOrder(part),
+		},
+		value: func() *tensor.Dense { return dvals },
+	}
+	dv, err := G.ApplyOp(view, dW)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dv, dW}, nil
+}
+
+// codeMatMulGradRun writes w's gradient [n, d] into out and the values'
+// into dvals, from the values (input 0), the upstream gradient g (input 1)
+// and w (input 2), the latents split into rowBlocks fixed blocks.
+func codeMatMulGradRun[T float](sel *selection, dvals *tensor.Dense) runFunc {
+	var (
+		rc                  rowCrew
+		out, dv, vals, g, w []T
+		start, ent          []int32
+		d                   int
+	)
+	body := func(_, lo, hi int) {
+		kernels.CodeTMulGrad(out, dv, lo, hi, vals, start, ent, sel.k, g, w, d)
+	}
+	return func(dst *tensor.Dense, in []*tensor.Dense) error {
+		out, dv, vals, g, w, d = data[T](dst), data[T](dvals), data[T](in[0]), data[T](in[1]), data[T](in[2]), in[2].Shape()[1]
+		k := sel.k
+		for i, c := range sel.cnt { // the slots no column view lists
+			clear(dv[i*k+int(c) : (i+1)*k])
+		}
+		start, ent = sel.columns()
+		rc.run(sel.n, len(vals)*d, body)
+		out, dv, vals, g, w = nil, nil, nil, nil, nil
+		return nil
+	}
 }
 
 // codeMulRun is CodeMatMul's forward over the values (input 0) and w.

@@ -29,7 +29,8 @@ type codeModel struct {
 	size  codeSize
 }
 
-var codeOpNames = []string{"dense code", "code matmul", "masked code matmul", "encoder", "encoder code", "encoder two codes", "encoder code and dense"}
+var codeOpNames = []string{"dense code", "code matmul", "masked code matmul", "code matmul, fixed decoder", "code matmul of data",
+	"encoder", "encoder code", "encoder two codes", "encoder code and dense"}
 
 func (m codeModel) Loss(b *Builder, in Inputs) []Term {
 	s := m.size
@@ -77,6 +78,25 @@ func (m codeModel) Loss(b *Builder, in Inputs) []Term {
 		terms = append(terms, decode(A(), s.k, false))
 	case "masked code matmul":
 		terms = append(terms, decode(A(), s.k-1, true))
+	case "code matmul, fixed decoder": // a gradient in the values only
+		rng := NewRand(98, 0)
+		w := make([]float64, s.n*s.out)
+		for i := range w {
+			w[i] = rng.NormFloat64()
+		}
+		fixed := b.Const(w, s.n, s.out)
+		if m.dense {
+			terms = append(terms, b.MatMul(b.TopK(A(), s.k), fixed))
+		} else {
+			terms = append(terms, b.CodeMatMul(b.TopKCode(A(), s.k), fixed))
+		}
+	case "code matmul of data": // a gradient in the decoder only
+		Wx := b.Param("Wx", Normal(1), s.d, s.out)
+		if m.dense {
+			terms = append(terms, b.MatMul(b.TopK(x, 2), Wx))
+		} else {
+			terms = append(terms, b.CodeMatMul(b.TopKCode(x, 2), Wx))
+		}
 	case "encoder":
 		terms = append(terms, pre())
 	case "encoder code":
@@ -303,9 +323,15 @@ func (m decodeModel) Loss(b *Builder, in Inputs) []Term {
 
 func TestCodeOpsAllocateNothing(t *testing.T) {
 	seen := opsAllocateNothing(t, codeModel{name: "encoder two codes", size: largeCode}, FromFeatures(fixedSource{width: largeCode.d, x: largeBatch()}), largeCode.rows)
-	for _, want := range []string{"Encoder", "TopKCode", "CodeMatMul", "CodeMatMulGradVals", "CodeMatMulGradW", "TopKCodeEncoderGrad"} {
+	for _, want := range []string{"Encoder", "TopKCode", "CodeMatMul", "CodeMatMulGrad", "TopKCodeEncoderGrad"} {
 		if !seen[want] {
 			t.Errorf("op %s is not in the graph of two codes of an encoder: %v", want, seen)
+		}
+	}
+	src := FromFeatures(fixedSource{width: largeCode.d, x: largeBatch()})
+	for _, tc := range []struct{ model, op string }{{"code matmul, fixed decoder", "CodeMatMulGradVals"}, {"code matmul of data", "CodeMatMulGradW"}} {
+		if seen := opsAllocateNothing(t, codeModel{name: tc.model, size: largeCode}, src, largeCode.rows); !seen[tc.op] {
+			t.Errorf("op %s is not in the graph of %s: %v", tc.op, tc.model, seen)
 		}
 	}
 }

@@ -261,6 +261,23 @@ func CodeTMul[T Float](out []T, lo, hi int, vals []T, start, ent []int32, k int,
 	}
 }
 
+// CodeTMulGrad is [CodeTMul] that also writes the gradient of [CodeMul] in
+// the kept values, dvals[e] = g[e/k]·w[j] for every slot e keeping column
+// j (w [n, d]): each gathered row of g serves both, and the bits are those
+// of CodeTMul and [CodeGradVals]. It leaves the unused slots of dvals alone.
+func CodeTMulGrad[T Float](out, dvals []T, lo, hi int, vals []T, start, ent []int32, k int, g, w []T, d int) {
+	for j := lo; j < hi; j++ {
+		oj, wj := out[j*d:(j+1)*d], w[j*d:(j+1)*d]
+		clear(oj)
+		for _, e := range ent[start[j]:start[j+1]] {
+			i := int(e) / k
+			gi := g[i*d : (i+1)*d]
+			dvals[e] = dot(gi, wj)
+			axpy(vals[e], gi, oj)
+		}
+	}
+}
+
 // CodeTMulT is [CodeTMul] writing the transpose: columns [lo, hi) of
 // gᵀ·code into out [d, n], and the column sums of the code, Σ vals[e] over
 // the slots e keeping j, into sum[lo:hi]. tmp is scratch of
