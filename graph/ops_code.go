@@ -415,8 +415,11 @@ func codeMatMulGradRun[T float](sel *selection, dvals *tensor.Dense) runFunc {
 		kernels.CodeTMulGrad(out, dv, lo, hi, vals, start, ent, sel.k, g, w, d)
 	}
 	return func(dst *tensor.Dense, in []*tensor.Dense) error {
-		out, dv, vals, g, w, d = data[T](dst), data[T](dvals), data[T](in[0]), data[T](in[1]), data[T](in[2]), in[2].Shape()[1]
 		k := sel.k
+		if dvals.Size() != len(sel.cnt)*k {
+			return fmt.Errorf("built for %d rows, run on %d", dvals.Shape()[0], len(sel.cnt))
+		}
+		out, dv, vals, g, w, d = data[T](dst), data[T](dvals), data[T](in[0]), data[T](in[1]), data[T](in[2]), in[2].Shape()[1]
 		for i, c := range sel.cnt { // the slots no column view lists
 			clear(dv[i*k+int(c) : (i+1)*k])
 		}
