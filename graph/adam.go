@@ -110,12 +110,23 @@ func (a *Adam) Update(lr float64, names []string, params, grads []*tensor.Dense)
 	return nil
 }
 
-// firstNonFinite returns the index of the first NaN or ±Inf in t, or -1.
+// firstNonFinite returns the index of the first NaN or ±Inf in t, or -1:
+// the entries whose exponent bits are all set, tested eight at a time
+// with one branch (float32).
 func firstNonFinite(t *tensor.Dense) int {
 	switch d := backing(t).(type) {
 	case []float32:
-		for i, v := range d {
-			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+		const exp = 0x7f800000
+		i := 0
+		for ; i+8 <= len(d); i += 8 {
+			c := d[i : i+8 : i+8]
+			if min(finite32(c[0]), finite32(c[1]), finite32(c[2]), finite32(c[3]),
+				finite32(c[4]), finite32(c[5]), finite32(c[6]), finite32(c[7])) == 0 {
+				break // the loop below finds which
+			}
+		}
+		for ; i < len(d); i++ {
+			if math.Float32bits(d[i])&exp == exp {
 				return i
 			}
 		}
@@ -128,6 +139,10 @@ func firstNonFinite(t *tensor.Dense) int {
 	}
 	return -1
 }
+
+// finite32 is 0 for NaN and ±Inf (every exponent bit set), not 0 for the
+// other values.
+func finite32(v float32) uint32 { return ^math.Float32bits(v) & 0x7f800000 }
 
 func at(t *tensor.Dense, i int) float64 {
 	switch d := backing(t).(type) {

@@ -37,6 +37,7 @@ type Builder struct {
 type watch struct {
 	name string
 	node *Node
+	code *Code // when watched with WatchCode: node is its values
 }
 
 // Watch asks the program compiled from this graph to keep the value of n
@@ -47,7 +48,7 @@ func (b *Builder) Watch(name string, n *Node) {
 	if !b.ok("watch "+name, n) {
 		return
 	}
-	b.watched = append(b.watched, watch{name, n})
+	b.watched = append(b.watched, watch{name: name, node: n})
 }
 
 // NewBuilder returns a Builder for a new graph whose parameters come from (and

@@ -3,6 +3,7 @@ package graph
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"gorgonia.org/tensor"
 )
@@ -12,21 +13,25 @@ import (
 // kernels over a fixed partition of the rows.
 
 // crew runs the n independent problems of one run on a given number W of
-// goroutines, worker w taking problems [w·n/W, (w+1)·n/W) in order: the
-// calling goroutine is worker 0 and the others are started on every run
-// from functions built once (a goroutine started that way reuses a finished
-// one's descriptor and stack, so a run allocates nothing). Each problem is
-// computed by the same code whichever worker takes it, so results do not
-// depend on W.
+// goroutines, each taking the next problem from a shared counter until none
+// is left, so that a worker the OS holds back (the cores are shared) leaves
+// its share to the others: the calling goroutine is worker 0 and the others
+// are started on every run from functions built once (a goroutine started
+// that way reuses a finished one's descriptor and stack, so a run allocates
+// nothing). Each problem is computed by the same code whichever worker
+// takes it, with that worker's scratch only, so results do not depend on W
+// or on the order the problems are taken in.
 type crew struct {
-	wg       sync.WaitGroup
-	n, count int
-	job      func(w, p int)
-	starts   []func()
+	wg     sync.WaitGroup
+	n      int
+	next   atomic.Int64 // the next problem to take
+	job    func(w, p int)
+	starts []func()
 }
 
 func (c *crew) run(n, workers int, job func(w, p int)) {
-	c.n, c.count, c.job = n, workers, job
+	c.n, c.job = n, job
+	c.next.Store(0)
 	for len(c.starts) < workers {
 		w := len(c.starts)
 		c.starts = append(c.starts, func() {
@@ -43,9 +48,13 @@ func (c *crew) run(n, workers int, job func(w, p int)) {
 	c.job = nil
 }
 
-// part runs worker w's problems.
+// part runs problems on worker w until none is left.
 func (c *crew) part(w int) {
-	for p := w * c.n / c.count; p < (w+1)*c.n/c.count; p++ {
+	for {
+		p := int(c.next.Add(1)) - 1
+		if p >= c.n {
+			return
+		}
 		c.job(w, p)
 	}
 }

@@ -45,6 +45,10 @@
 //   - ops_reduce.go: Sum, Mean, RowNorms.
 //   - ops_loss.go: WeightedSqErr, L1, L0, [Coef] and ScaleBy.
 //   - ops_sparse.go: TopK, BatchTopK, MaskedTopK, JumpReLU.
+//   - ops_code.go: sparse codes ([Code]): TopKCode, MaskedTopKCode, Dense,
+//     CodeMatMul, WatchCode and the SAE Encoder, whose codes send their
+//     gradient straight into its parameters, so that a TopK SAE's decoder
+//     and backward pass touch only the k active latents of each row.
 //   - the sequence-model ops, activations [B·T, d]: ops_embed.go (Embed,
 //     AddTiled), ops_norm.go (LayerNorm), ops_xent.go
 //     (SoftmaxCrossEntropy), ops_solu.go (SoLU), ops_pointwise.go (GELU,

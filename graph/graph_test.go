@@ -311,3 +311,26 @@ func TestClipGrads(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstNonFinite(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	for _, at := range []int{-1, 0, 3, 7, 8, 15, 16, 17, 18} {
+		for _, bad := range []float32{nan, inf, -inf} {
+			x := make([]float32, 19)
+			for i := range x {
+				x[i] = []float32{0, math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 1}[i%5]
+			}
+			if at >= 0 {
+				x[at] = bad
+				x[18] = nan // a later one must not win
+			}
+			want := at
+			if at < 0 {
+				want = -1
+			}
+			if got := firstNonFinite(tensor.New(tensor.WithBacking(x), tensor.WithShape(len(x)))); got != want {
+				t.Errorf("firstNonFinite with %v at %d = %d; want %d", bad, at, got, want)
+			}
+		}
+	}
+}

@@ -61,33 +61,48 @@ func (b *Builder) Add(a, c *Node) *Node {
 		return nil
 	}
 	if a.Dims() == 2 && a.Shape().Eq(c.Shape()) && a.Dtype() == c.Dtype() {
-		return b.apply("add", addOp(), a, c)
+		return b.apply("add", addOp(false), a, c)
 	}
 	n, err := G.Add(a, c)
 	return b.wrap("add", n, err, a, c)
 }
 
-// addOp returns a + c for same-shaped matrices a and c; its gradient in
-// either is the upstream gradient itself.
-func addOp() *kernelOp {
+// addOp returns a + c for same-shaped matrices a and c (a − c when sub);
+// its gradient in a is the upstream gradient itself, in c the same or its
+// negation.
+func addOp(sub bool) *kernelOp {
+	name := map[bool]string{false: "Add", true: "Sub"}[sub]
 	o := &kernelOp{
-		name:  "Add",
+		name:  name,
 		arity: 2,
 		typ:   hm.NewFnType(matType, matType, matType),
 		diffs: []bool{true, true},
 	}
 	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
 		if len(in[0]) != 2 || !in[0].Eq(in[1]) {
-			return nil, fmt.Errorf("Add: shapes %v, %v: want two matrices of one shape", in[0], in[1])
+			return nil, fmt.Errorf("%s: shapes %v, %v: want two matrices of one shape", name, in[0], in[1])
 		}
 		return in[0].Clone(), nil
 	}
-	o.run = byDtype(addRun[float32](), addRun[float64]())
+	o.run = byDtype(addRun[float32](sub), addRun[float64](sub))
 	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
 		grads := G.Nodes{nil, nil}
-		for i, want := range o.diffs {
-			if want {
-				grads[i] = g
+		if o.diffs[0] {
+			grads[0] = g
+		}
+		if o.diffs[1] {
+			if !sub {
+				grads[1] = g
+			} else {
+				neg := &kernelOp{
+					name: "Neg", arity: 1, typ: hm.NewFnType(matType, matType), diffs: []bool{false},
+					shape: sameShape1, diff: noSecondOrder("Neg"),
+					run: byDtype(parallelUnary(negate[float32]), parallelUnary(negate[float64])),
+				}
+				var err error
+				if grads[1], err = apply(neg, g); err != nil {
+					return nil, err
+				}
 			}
 		}
 		return grads, nil
@@ -95,8 +110,14 @@ func addOp() *kernelOp {
 	return o
 }
 
-// addRun writes a + c (inputs 0, 1), blocks of rows in parallel.
-func addRun[T float]() runFunc {
+func negate[T float](out, a []T) {
+	for i, v := range a {
+		out[i] = -v
+	}
+}
+
+// addRun writes a + c or a − c (inputs 0, 1), blocks of rows in parallel.
+func addRun[T float](sub bool) runFunc {
 	var (
 		rc        rowCrew
 		out, a, c []T
@@ -104,6 +125,12 @@ func addRun[T float]() runFunc {
 	body := func(_, lo, hi int) {
 		d := len(out) / rc.rows
 		o, x, y := out[lo*d:hi*d], a[lo*d:hi*d], c[lo*d:hi*d]
+		if sub {
+			for i := range o {
+				o[i] = x[i] - y[i]
+			}
+			return
+		}
 		for i := range o {
 			o[i] = x[i] + y[i]
 		}
@@ -116,10 +143,14 @@ func addRun[T float]() runFunc {
 	}
 }
 
-// Sub returns a − c for same-shaped a and c.
+// Sub returns a − c for same-shaped a and c (this package's op for
+// matrices: no allocation per run).
 func (b *Builder) Sub(a, c *Node) *Node {
 	if !b.ok("sub", a, c) {
 		return nil
+	}
+	if a.Dims() == 2 && a.Shape().Eq(c.Shape()) && a.Dtype() == c.Dtype() {
+		return b.apply("sub", addOp(true), a, c)
 	}
 	n, err := G.Sub(a, c)
 	return b.wrap("sub", n, err, a, c)

@@ -435,9 +435,26 @@ func TestLayerNormStandardises(t *testing.T) {
 // twice and checks that no op of this package reallocated its output, and
 // that every kernel run (forward and gradient) allocates nothing.
 func TestSeqOpsAllocateNothing(t *testing.T) {
-	cb := &capturedBuilder{}
-	src := replay(seqSource{}, seqB)
-	prog, err := compile(cb, src, NewParamsOf(tensor.Float32, 1), seqB, true)
+	seen := opsAllocateNothing(t, &capturedBuilder{}, seqSource{}, seqB)
+	for _, want := range []string{"Embed", "EmbedGrad", "AddTiled", "TileSum", "LayerNorm", "LayerNormGradX", "LayerNormGradGain",
+		"SoLU", "SoLUGrad", "GELU", "GELUGrad", "Sigmoid", "SigmoidGrad", "Exp", "ExpGrad", "Log", "LogGrad",
+		"SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"} {
+		if !seen[want] {
+			t.Errorf("op %s is not in the transformer's training graph", want)
+		}
+	}
+}
+
+// opsAllocateNothing compiles the float32 training graph of m on one batch
+// of src, runs it twice and checks that no op of this package reallocated
+// its output on the second run and that every kernel run (forward and
+// gradient) allocates nothing. It returns the names of the ops it saw, up
+// to their first "{" or "#".
+func opsAllocateNothing(t *testing.T, m Model, src Source, rows int) map[string]bool {
+	t.Helper()
+	var b *Builder
+	src = replay(src, rows)
+	prog, err := compile(keepBuilder{m, &b}, src, NewParamsOf(tensor.Float32, 1), rows, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,9 +465,14 @@ func TestSeqOpsAllocateNothing(t *testing.T) {
 		in  []*tensor.Dense
 	}
 	var recs []*rec
-	for _, n := range cb.b.Graph().AllNodes() {
-		o, ok := n.Op().(*kernelOp)
-		if !ok {
+	for _, n := range b.Graph().AllNodes() {
+		var o *kernelOp
+		switch op := n.Op().(type) {
+		case *kernelOp:
+			o = op
+		case *encoderOp:
+			o = op.kernelOp
+		default:
 			continue
 		}
 		r := &rec{op: o, run: o.run}
@@ -473,7 +495,7 @@ func TestSeqOpsAllocateNothing(t *testing.T) {
 	seen := map[string]bool{}
 	for i, r := range recs {
 		name := r.op.name
-		seen[strings.SplitN(name, "{", 2)[0]] = true
+		seen[strings.FieldsFunc(name, func(r rune) bool { return r == '{' || r == '#' })[0]] = true
 		if r.op.buf != bufs[i] {
 			t.Errorf("%s: output buffer reallocated on the second run", name)
 		}
@@ -485,13 +507,18 @@ func TestSeqOpsAllocateNothing(t *testing.T) {
 			t.Errorf("%s: kernel allocates %v times per run; want 0", name, a)
 		}
 	}
-	for _, want := range []string{"Embed", "EmbedGrad", "AddTiled", "TileSum", "LayerNorm", "LayerNormGradX", "LayerNormGradGain",
-		"SoLU", "SoLUGrad", "GELU", "GELUGrad", "Sigmoid", "SigmoidGrad", "Exp", "ExpGrad", "Log", "LogGrad",
-		"SoftmaxCrossEntropy", "SoftmaxCrossEntropyGrad"} {
-		if !seen[want] {
-			t.Errorf("op %s is not in the transformer's training graph", want)
-		}
-	}
+	return seen
+}
+
+// keepBuilder is a model that records the builder of its graph.
+type keepBuilder struct {
+	Model
+	b **Builder
+}
+
+func (k keepBuilder) Loss(b *Builder, in Inputs) []Term {
+	*k.b = b
+	return k.Model.Loss(b, in)
 }
 
 // capturedBuilder is the transformer model, keeping its builder.

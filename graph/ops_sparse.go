@@ -101,8 +101,8 @@ func topK[T float](out, a []T, n, k int, batch bool, mask []bool, scratch []T) [
 		}
 		t := kthLargest(scratch, keep)
 		above := 0
-		for _, v := range ag {
-			if v > t {
+		for j, v := range ag {
+			if v > t && (mask == nil || mask[j%n]) {
 				above++
 			}
 		}

@@ -84,6 +84,7 @@ func TestTopKKernel(t *testing.T) {
 		{"batch", []float64{1, 2, 3, 6, 5, 4}, 3, 1, true, nil, []float64{0, 0, 0, 6, 5, 0}},
 		{"mask", []float64{4, 3, 2, 1}, 4, 2, false, []bool{false, true, false, true}, []float64{0, 3, 0, 1}},
 		{"empty mask", []float64{4, 3, 2, 1}, 4, 2, false, []bool{false, false, false, false}, []float64{0, 0, 0, 0}},
+		{"ties under a mask", []float64{5, 2, 2, 1}, 4, 2, false, []bool{false, true, true, true}, []float64{0, 2, 2, 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

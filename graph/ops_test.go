@@ -96,6 +96,13 @@ func (o opModel) Loss(b *Builder, in Inputs) []Term {
 		out = pick(b, o.fused, func() *Node { return b.SubRow(A, v) }, func() (*Node, error) {
 			return G.BroadcastSub(A, G.Must(G.Reshape(v, tensor.Shape{1, n})), nil, []byte{0})
 		})
+	case "add", "sub":
+		A, C := b.Param("A", Normal(1), r, n), b.Param("C", Normal(1), r, n)
+		if o.name == "add" {
+			out = pick(b, o.fused, func() *Node { return b.Add(A, C) }, func() (*Node, error) { return G.Add(A, C) })
+		} else {
+			out = pick(b, o.fused, func() *Node { return b.Sub(A, C) }, func() (*Node, error) { return G.Sub(A, C) })
+		}
 	case "add row relu":
 		A, v := b.Param("A", Normal(1), r, n), b.Param("v", Normal(1), n)
 		out = pick(b, o.fused, func() *Node { return b.AddRowReLU(A, v) }, func() (*Node, error) {
@@ -199,7 +206,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "tanh", "abs", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error", "stacked tied product", "stacked add row relu", "stacked add row", "stacked weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "tanh", "abs", "add", "sub", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error", "stacked tied product", "stacked add row relu", "stacked add row", "stacked weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

@@ -383,6 +383,11 @@ func (t *Trainer) Done() bool { return t.step >= t.cfg.Steps }
 // own buffer: read it before the next step, do not keep it.
 func (t *Trainer) Watched(name string) *tensor.Dense { return t.prog.watched(name) }
 
+// WatchedCode returns the code the model watched under name
+// ([Builder.WatchCode]) as it was at the last step, or nil. Its slices are
+// the graph's own: read them before the next step, do not keep them.
+func (t *Trainer) WatchedCode(name string) *Kept { return t.prog.watchedCode(name) }
+
 // Input returns the named input of the last step (the graph's own buffer),
 // or nil.
 func (t *Trainer) Input(name string) *tensor.Dense { return t.prog.input(name) }
@@ -635,6 +640,7 @@ type program struct {
 	grads        []*Node
 	watchNames   []string
 	watchVals    []G.Value
+	watchCodes   []*Code // by watch; nil for a node
 }
 
 func compile(m Model, src Source, p *Params, batch int, withGrads bool) (*program, error) {
@@ -687,6 +693,7 @@ func compileHooked(m Model, src Source, p *Params, batch int, withGrads bool, ho
 	prog.watchVals = make([]G.Value, len(b.watched))
 	for i, w := range b.watched {
 		prog.watchNames = append(prog.watchNames, w.name)
+		prog.watchCodes = append(prog.watchCodes, w.code)
 		G.Read(w.node, &prog.watchVals[i])
 	}
 	names, nodes := b.ParamNodes()
@@ -748,6 +755,22 @@ func (prog *program) watched(name string) *tensor.Dense {
 		if prog.watchNames[i] == name {
 			t, _ := prog.watchVals[i].(*tensor.Dense)
 			return t
+		}
+	}
+	return nil
+}
+
+// watchedCode returns the code watched under name after the last run, or
+// nil (also when name is a node's).
+func (prog *program) watchedCode(name string) *Kept {
+	for i := len(prog.watchNames) - 1; i >= 0; i-- {
+		if prog.watchNames[i] == name {
+			c := prog.watchCodes[i]
+			t, _ := prog.watchVals[i].(*tensor.Dense)
+			if c == nil || t == nil {
+				return nil
+			}
+			return &Kept{K: c.sel.k, Cols: c.sel.cols, Count: c.sel.cnt, Vals: t}
 		}
 	}
 	return nil

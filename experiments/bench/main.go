@@ -6,6 +6,7 @@
 //	go run ./experiments/bench -workload toy -instances 10 -features 5 -hidden 2 -batch 1024 -steps 2000
 //	go run ./experiments/bench -workload sae -d-in 64 -latents 512 -batch 1024 -steps 500
 //	go run ./experiments/bench -workload lm -batch 32 -steps 50
+//	go run ./experiments/bench -workload topk -d-in 512 -latents 4096 -k 32 -batch 4096 -steps 20
 //
 // toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
 // probability 50^(−k/(K−1)), importance 0.9ⁱ, W drawn as the peer's
@@ -22,7 +23,9 @@
 // Adam, and the decoder rows renormalised after every step. Both time the
 // training loop only (graphs are compiled before the clock starts), as the
 // peer does, and leave the first step (which allocates every op's buffers)
-// out of the timing and of the allocation count.
+// out of the timing and of the allocation count. topk is the TopK SAE of
+// ../shared/peers/lm_peer.py's sae workload (see benchTopK), timed in
+// activations per second; -dense runs its dense reference path.
 package main
 
 import (
@@ -52,6 +55,8 @@ type Config struct {
 	Hidden    int     `json:"hidden"`
 	DIn       int     `json:"d_in"`
 	Latents   int     `json:"latents"`
+	K         int     `json:"k,omitempty"`
+	Dense     bool    `json:"dense,omitempty"`
 	Batch     int     `json:"batch"`
 	Steps     int     `json:"steps"`
 	LR        float64 `json:"lr"`
@@ -64,14 +69,16 @@ type Config struct {
 // Validate names the first bad flag.
 func (c Config) Validate() error {
 	switch {
-	case c.Workload != "toy" && c.Workload != "sae" && c.Workload != "lm":
-		return fmt.Errorf("-workload %q: want toy, sae or lm", c.Workload)
+	case c.Workload != "toy" && c.Workload != "sae" && c.Workload != "lm" && c.Workload != "topk":
+		return fmt.Errorf("-workload %q: want toy, sae, lm or topk", c.Workload)
 	case c.Instances < 1:
 		return fmt.Errorf("-instances %d: must be at least 1", c.Instances)
 	case c.Features < 1 || c.Hidden < 1:
 		return fmt.Errorf("-features %d, -hidden %d: must be at least 1", c.Features, c.Hidden)
 	case c.DIn < 1 || c.Latents < 1:
 		return fmt.Errorf("-d-in %d, -latents %d: must be at least 1", c.DIn, c.Latents)
+	case c.Workload == "topk" && (c.K < 1 || c.K > c.Latents):
+		return fmt.Errorf("-k %d: must be in [1, latents=%d]", c.K, c.Latents)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
 	case c.Steps < 1:
@@ -101,20 +108,24 @@ type Result struct {
 	GFLOPs        float64 `json:"gflop_per_s"`
 	// TokensPerS is the lm workload's training tokens per second.
 	TokensPerS float64 `json:"tokens_per_s,omitempty"`
+	// ActivationsPerS is the topk workload's activations (rows) per second.
+	ActivationsPerS float64 `json:"activations_per_s,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func exitCode(args []string, stdout, stderr io.Writer) int {
-	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
+	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, K: 32, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae or lm")
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm or topk")
 	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
 	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
 	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
 	fs.IntVar(&cfg.DIn, "d-in", cfg.DIn, "sae: activation width")
 	fs.IntVar(&cfg.Latents, "latents", cfg.Latents, "sae: dictionary size (and true features)")
+	fs.IntVar(&cfg.K, "k", cfg.K, "topk: active latents per activation")
+	fs.BoolVar(&cfg.Dense, "dense", cfg.Dense, "topk: the dense reference path (sae.Config.DenseTopK)")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
 	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "timed steps")
 	fs.Float64Var(&cfg.LR, "lr", cfg.LR, "Adam learning rate")
@@ -159,6 +170,8 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 		res, err = benchToy(cfg)
 	case "lm":
 		res, err = benchLM(cfg)
+	case "topk":
+		res, err = benchTopK(cfg)
 	default:
 		res, err = benchSAE(cfg)
 	}

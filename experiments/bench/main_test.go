@@ -11,6 +11,8 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 	for _, args := range [][]string{
 		{"-workload", "toy", "-instances", "3", "-steps", "5", "-batch", "64"},
 		{"-workload", "sae", "-d-in", "8", "-latents", "16", "-steps", "5", "-batch", "64"},
+		{"-workload", "topk", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64"},
+		{"-workload", "topk", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64", "-dense"},
 	} {
 		var out bytes.Buffer
 		if code := exitCode(args, &out, io.Discard); code != 0 {
@@ -57,6 +59,7 @@ func TestBadFlags(t *testing.T) {
 		{"-l1", "-1"},
 		{"-batch", "x"},
 		{"-graphs", "-1"},
+		{"-workload", "topk", "-latents", "16", "-k", "17"},
 	} {
 		var out, errs bytes.Buffer
 		if code := exitCode(args, &out, &errs); code != 2 || out.Len() != 0 {

@@ -9,6 +9,13 @@
 // al., 2024), BatchTopK with its inference threshold (Bussmann et al., 2024)
 // and JumpReLU with straight-through threshold gradients (Rajamanoharan et
 // al., 2024). Parameters carry SAELens' names and shapes.
+//
+// TopK trains from the sparse code of its latents (graph.Builder.TopKCode):
+// only the encoder's pre-activations are computed for every latent, since
+// they pick the K winners; the decoder, its gradient and the encoder's
+// gradient touch the K active latents of each row only, B·K·d_in work where
+// the dense products would take B·latents·d_in (Config.DenseTopK keeps the
+// dense path as the reference).
 package sae
 
 import (
@@ -67,7 +74,8 @@ const (
 	ParamThreshold = "threshold" // [latents]: JumpReLU, BatchTopK (inference)
 )
 
-// Names of the values a training graph watches (graph.Builder.Watch).
+// Names of the values a training graph watches (graph.Builder.Watch; the
+// latents of TopK's sparse path as a code, graph.Builder.WatchCode).
 const (
 	WatchLatents = "sae.latents"
 	WatchRecon   = "sae.recon"
@@ -103,6 +111,12 @@ type Config struct {
 	// ResampleEvery is the interval, in steps, of dead-latent resampling for
 	// ReLUL1 (default Steps/10; resampling stops after half the steps).
 	ResampleEvery int `json:"resample_every,omitempty"`
+	// DenseTopK makes TopK decode and backpropagate densely, over every
+	// latent of every row (the reference the sparse path is tested and
+	// timed against). By default TopK's decoder, its gradient and the
+	// encoder's gradient touch only the K active latents of each row
+	// (graph.Builder.TopKCode).
+	DenseTopK bool `json:"dense_topk,omitempty"`
 	// Train is the optimiser setup; zero fields take graph.DefaultConfig's.
 	Train graph.Config `json:"train"`
 	// Seed determines the resampling draws of ReLUL1 (the draws of the
@@ -251,7 +265,22 @@ func (m *Model) fallbackInit(init graph.Init) graph.Init {
 // [batch, d_in]. In inference BatchTopK thresholds each latent instead of
 // ranking the batch.
 func (m *Model) Encode(b *graph.Builder, x *graph.Node, inference bool) (pre, f *graph.Node) {
+	pre, f, code := m.encode(b, x, inference)
+	if code != nil {
+		f = b.Dense(code)
+	}
+	return pre, f
+}
+
+// encode is Encode, except that TopK's sparse path (m.sparse()) returns
+// the code of the latents, from which the training graph decodes, instead
+// of the latents themselves.
+func (m *Model) encode(b *graph.Builder, x *graph.Node, inference bool) (pre, f *graph.Node, code *graph.Code) {
 	wEnc, bEnc, _, bDec := m.params(b)
+	if m.sparse() {
+		pre = b.Encoder(x, wEnc, bEnc, bDec)
+		return pre, nil, b.TopKCode(pre, m.cfg.K)
+	}
 	pre = b.AddRow(b.MatMul(b.SubRow(x, bDec), wEnc), bEnc)
 	switch m.cfg.Variant {
 	case TopK:
@@ -267,8 +296,11 @@ func (m *Model) Encode(b *graph.Builder, x *graph.Node, inference bool) (pre, f 
 	default:
 		f = b.ReLU(pre)
 	}
-	return pre, f
+	return pre, f, nil
 }
+
+// sparse reports whether m computes TopK from its sparse code.
+func (m *Model) sparse() bool { return m.cfg.Variant == TopK && !m.cfg.DenseTopK }
 
 func (m *Model) threshold(b *graph.Builder) *graph.Node {
 	return b.Param(ParamThreshold, m.fallbackInit(graph.Full(m.cfg.InitThreshold)), m.cfg.Latents)
@@ -283,14 +315,23 @@ func (m *Model) Decode(b *graph.Builder, f *graph.Node) *graph.Node {
 // Loss is the training objective on a batch x [batch, d_in].
 func (m *Model) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
 	x := in.X()
-	pre, f := m.Encode(b, x, false)
-	xh := m.Decode(b, f)
+	pre, f, code := m.encode(b, x, false)
+	_, _, wDec, bDec := m.params(b)
+	var xh *graph.Node // [batch, d_in]
+	if code != nil {
+		xh = b.AddRow(b.CodeMatMul(code, wDec), bDec)
+	} else {
+		xh = m.Decode(b, f)
+	}
 	ones := b.Const(slices.Repeat([]float64{1}, m.cfg.Inputs))
 	mse := b.WeightedSqErr(x, xh, ones)
-	b.Watch(WatchLatents, f)
+	if code != nil {
+		b.WatchCode(WatchLatents, code)
+	} else {
+		b.Watch(WatchLatents, f)
+	}
 	b.Watch(WatchRecon, xh)
 	terms := []graph.Term{{Name: "mse", Node: mse}}
-	_, _, wDec, _ := m.params(b)
 	switch m.cfg.Variant {
 	case ReLUL1:
 		terms = append(terms, graph.Term{Name: "l1", Node: b.L1(f, b.Const(slices.Repeat([]float64{1}, m.cfg.Latents)), m.coef)})
@@ -301,7 +342,12 @@ func (m *Model) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
 			// The dead latents' best AuxK pre-activations reconstruct the
 			// residual, which is data here (no gradient into the live SAE).
 			resid := b.Detach(b.Sub(x, xh))
-			aux := b.MatMul(b.MaskedTopK(pre, m.cfg.AuxK, m.dead), wDec)
+			var aux *graph.Node
+			if code != nil {
+				aux = b.CodeMatMul(b.MaskedTopKCode(pre, m.cfg.AuxK, m.dead), wDec)
+			} else {
+				aux = b.MatMul(b.MaskedTopK(pre, m.cfg.AuxK, m.dead), wDec)
+			}
 			terms = append(terms, graph.Term{Name: "auxk", Node: b.Scale(b.WeightedSqErr(resid, aux, ones), m.cfg.AuxCoef)})
 		}
 	case JumpReLU:

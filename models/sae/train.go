@@ -236,11 +236,19 @@ func (m *Model) initialised(p *graph.Params) bool {
 func (r *recipe) afterStep(m *Model, t *graph.Trainer, step, steps int) {
 	cfg, p := m.cfg, t.Params()
 	var minKept float64
-	switch f := t.Watched(WatchLatents).Data().(type) {
-	case []float32:
-		minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
-	case []float64:
-		minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
+	if c := t.WatchedCode(WatchLatents); c != nil {
+		for i, n := range c.Count {
+			for _, j := range c.Cols[i*c.K : i*c.K+int(n)] {
+				r.LastFired[j] = step + 1
+			}
+		}
+	} else {
+		switch f := t.Watched(WatchLatents).Data().(type) {
+		case []float32:
+			minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
+		case []float64:
+			minKept = markFired(f, cfg.Latents, r.LastFired, step+1)
+		}
 	}
 	if cfg.Variant.UnitDecoder() {
 		normaliseRows(p.Tensor(ParamWDec), cfg.Inputs)

@@ -2,11 +2,14 @@ package sae
 
 import (
 	"context"
+	"math"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/toymodels/superposition/graph"
+	"gorgonia.org/tensor"
 )
 
 // TestGenericLoopTrainsTheRecipe: graph.Train on an SAE runs its whole
@@ -81,5 +84,105 @@ func TestZeroConfigTakesDefaults(t *testing.T) {
 	}
 	if got.Adam.Beta1 != 0.9 || got.Adam.Beta2 != 0.999 || got.Adam.Eps != 1e-8 {
 		t.Errorf("Adam = %+v; want β₁ 0.9, β₂ 0.999, ε 1e-8", got.Adam)
+	}
+}
+
+// TestTopKSparseMatchesDense trains one TopK SAE with its whole recipe
+// (AuxK on, latents dead after two steps so that AuxK has work) through the
+// sparse path and through the dense reference (DenseTopK), and compares the
+// loss terms of every step and the final parameters: they differ only by
+// the rounding of sums taken in another order.
+func TestTopKSparseMatchesDense(t *testing.T) {
+	for _, tc := range []struct {
+		dt  tensor.Dtype
+		tol float64
+	}{{tensor.Float64, 1e-10}, {tensor.Float32, 2e-4}} {
+		t.Run(tc.dt.String(), func(t *testing.T) {
+			run := func(dense bool) (graph.History, *graph.Params) {
+				cfg := Config{Variant: TopK, Inputs: 16, Latents: 96, K: 3, AuxK: 6, AuxCoef: 0.5, DeadAfter: 2, DenseTopK: dense,
+					Train: graph.Config{Steps: 8, Batch: 24, LR: 1e-2, LogEvery: 1}}
+				m, err := New(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src, err := NewSynthetic(SyntheticConfig{Inputs: 16, Features: 32, Active: 3}, graph.NewRand(5, 0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := graph.NewParamsOf(tc.dt, 1)
+				if err := Init(p, m, graph.NewRand(1, 1), nil); err != nil {
+					t.Fatal(err)
+				}
+				hist, _, err := Train(context.Background(), m, src, p, 7)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return hist, p
+			}
+			hs, ps := run(false)
+			hd, pd := run(true)
+			if len(hs.Records) != 8 {
+				t.Fatalf("%d records; want one a step", len(hs.Records))
+			}
+			revived := false // AuxK reconstructed something: some latents were dead
+			for i, r := range hd.Records {
+				for j, want := range r.Terms {
+					got := hs.Records[i].Terms[j]
+					if math.Abs(got-want) > tc.tol*math.Max(1, math.Abs(want)) {
+						t.Errorf("step %d: %s = %v; dense %v", r.Step, hd.Terms[j], got, want)
+					}
+				}
+				mse, auxk := r.Terms[0], r.Terms[1]
+				revived = revived || math.Abs(auxk-0.5*mse) > 1e-3
+			}
+			if !revived {
+				t.Error("auxk = AuxCoef·mse at every step (no dead latent); want AuxK at work")
+			}
+			for _, name := range pd.Names() {
+				want, got := pd.Float64s(name), ps.Float64s(name)
+				for i := range want {
+					if math.Abs(got[i]-want[i]) > tc.tol*math.Max(1, math.Abs(want[i])) {
+						t.Errorf("%s[%d] = %v after training; dense %v", name, i, got[i], want[i])
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestTopKBitIdenticalAcrossGOMAXPROCS trains a TopK SAE large enough for
+// every op of the sparse path to split its work, on one core and on three:
+// the parameters must agree to the bit.
+func TestTopKBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	run := func(procs int) *graph.Params {
+		runtime.GOMAXPROCS(procs)
+		m, err := New(Config{Variant: TopK, Inputs: 32, Latents: 1024, K: 8, AuxK: 16, DeadAfter: 2,
+			Train: graph.Config{Steps: 4, Batch: 128, LR: 1e-2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := NewSynthetic(SyntheticConfig{Inputs: 32, Features: 64, Active: 4}, graph.NewRand(5, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := graph.NewParams(1)
+		if err := Init(p, m, graph.NewRand(1, 1), nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := Train(context.Background(), m, src, p, 7); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	one, three := run(1), run(3)
+	for _, name := range one.Names() {
+		a, b := one.Tensor(name).Float32s(), three.Tensor(name).Float32s()
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				t.Fatalf("%s[%d] = %v on one core, %v on three", name, i, a[i], b[i])
+			}
+		}
 	}
 }

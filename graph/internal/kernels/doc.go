@@ -22,6 +22,9 @@
 //     [WeightedSqErr], [WeightedSqErrGrad], [SubRow].
 //   - strided.go: [GemmAdd], a product on column blocks of row-strided
 //     matrices (one attention head's columns, where they lie).
+//   - sparse.go: the loops of sparse codes: [TopK] of a row, [CodeMul],
+//     [CodeGradVals], [CodeTMul], [CodeTMulGrad], [CodeTMulT] and the
+//     column view [CodeColumns].
 //   - softmax.go: [Softmax] and [SoftmaxGrad] with a float32 exp (AVX2 in
 //     softmax_amd64.s, the same bits as its Go loop).
 //   - gemm_amd64.go, gemm_amd64.s, elem_amd64.s: the assembly and the CPU

@@ -32,7 +32,8 @@ func elemData(rng *rand.Rand, size int) []float32 {
 }
 
 // TestElementwiseKernels: every AVX2 elementwise kernel must give the Go
-// loop's bits (the loss sum, whose lanes change the order, to 1e-6).
+// loop's bits (axpy gonum's Saxpy's; the loss sum, whose lanes change the
+// order, to 1e-6).
 func TestElementwiseKernels(t *testing.T) {
 	if !hasFMA {
 		t.Skip("no AVX2 + FMA")
@@ -51,6 +52,8 @@ func TestElementwiseKernels(t *testing.T) {
 			{"ColSum", func(out []float32) { ColSum(out[:n], a, n, false) }},
 			{"ColSum negated", func(out []float32) { ColSum(out[:n], a, n, true) }},
 			{"WeightedSqErrGrad", func(out []float32) { WeightedSqErrGrad(out, a, b, w, 0.37) }},
+			{"axpy", func(out []float32) { copy(out, b); axpy(0.37, a, out) }},             // against gonum's Saxpy
+			{"axpy row", func(out []float32) { copy(out, b); axpy(-1.3, a[:n], out[:n]) }}, // and its Go loop below 16
 		}
 		for _, k := range kernels {
 			got, want := make([]float32, rows*n), make([]float32, rows*n)

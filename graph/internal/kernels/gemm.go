@@ -3,6 +3,7 @@ package kernels
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // sgemm adds A·B to C for row-major float32 matrices A [r, k], B [k, n] and
@@ -61,17 +62,29 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, zero bool, scratch *
 	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
 	r4 := r &^ 3
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
-		// Each worker owns whole blocks of rows of C, so every entry is
-		// computed exactly as on one core.
-		var wg sync.WaitGroup
-		per := (r4/4 + workers - 1) / workers * 4
-		for from := 0; from < r4; from += per {
-			wg.Add(1)
-			go func(g gemm, from, to int) {
-				defer wg.Done()
-				g.rows(from, to)
-			}(g, from, min(from+per, r4))
+		// The workers take chunks of whole blocks of rows of C in turn, so
+		// that one the OS holds back leaves its share to the others; every
+		// entry is computed exactly as on one core.
+		chunk := max(1, r4/4/(workers*chunksPerWorker)) * 4
+		var next atomic.Int64
+		take := func(g gemm) {
+			for {
+				from := int(next.Add(int64(chunk))) - chunk
+				if from >= r4 {
+					return
+				}
+				g.rows(from, min(from+chunk, r4))
+			}
 		}
+		var wg sync.WaitGroup
+		for range workers - 1 {
+			wg.Add(1)
+			go func(g gemm) {
+				defer wg.Done()
+				take(g)
+			}(g)
+		}
+		take(g)
 		wg.Wait()
 	} else {
 		g.rows(0, r4)
@@ -157,6 +170,11 @@ const panelFloats = 1 << 15
 // packMinRows is the number of rows of A from which sgemm packs B's panels:
 // the copy costs one pass over B and pays off when many row blocks reuse it.
 const packMinRows = 256
+
+// chunksPerWorker is the number of chunks of rows a parallel sgemm cuts
+// per worker: enough to even out a worker held back by the OS, few enough
+// that B's panels are reloaded into L2 only that many times.
+const chunksPerWorker = 4
 
 // parallelMin is the number of multiply-adds from which sgemm splits its rows
 // over the cores: below it, starting goroutines costs more than it saves

@@ -25,6 +25,9 @@ func addRowAct32(out, a, v *float32, n int, relu bool)
 func addTo32(dst, a *float32, n int)
 
 //go:noescape
+func axpy32(a float32, x, y *float32, n int)
+
+//go:noescape
 func reluMask32(dst, out, grad *float32, n int)
 
 //go:noescape

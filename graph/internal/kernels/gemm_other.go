@@ -18,6 +18,7 @@ func sgemm4x8(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, 
 
 func addRowAct32(out, a, v *float32, n int, relu bool) { panic("kernels: addRowAct32 without AVX2") }
 func addTo32(dst, a *float32, n int)                   { panic("kernels: addTo32 without AVX2") }
+func axpy32(a float32, x, y *float32, n int)           { panic("kernels: axpy32 without AVX2") }
 func reluMask32(dst, out, grad *float32, n int)        { panic("kernels: reluMask32 without AVX2") }
 func sqErrGrad32(dst, x, y, w *float32, n int, s float32) {
 	panic("kernels: sqErrGrad32 without AVX2")

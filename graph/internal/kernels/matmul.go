@@ -206,14 +206,19 @@ func (s *Arena) get(n int) []float32 {
 	return out
 }
 
-// axpy computes y += a·x.
+// axpy computes y += a·x: a multiply, then an add, per entry (the AVX2
+// kernel, gonum's Saxpy and the Go loop give the same bits).
 func axpy[T Float](a T, x, y []T) {
-	if xf, ok := any(x).([]float32); ok && len(x) >= simdMin {
-		blas32.Saxpy(len(xf), float32(a), xf, 1, any(y).([]float32), 1)
-		return
-	}
 	y = y[:len(x)]
 	i := 0
+	if xf, ok := any(x).([]float32); ok && len(x) >= simdMin {
+		if !hasFMA {
+			blas32.Saxpy(len(xf), float32(a), xf, 1, any(y).([]float32), 1)
+			return
+		}
+		i = len(x) &^ 7
+		axpy32(float32(a), &xf[0], &any(y).([]float32)[0], i)
+	}
 	for ; i+4 <= len(x); i += 4 {
 		y[i] += a * x[i]
 		y[i+1] += a * x[i+1]

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Times the TopK SAE training step of the PyTorch peer's `lm_peer.py sae`
+# (512 → 4096 latents, k 32, batch 4096, its random ReLU stand-in data) with
+# experiments/bench -workload topk, sparse and -dense, and with the peer,
+# one after the other in each round of the same session, and prints the
+# CPU and a markdown row per round. The peer must run on OpenBLAS:
+# apt-get install -y python3-torch libopenblas0-pthread.
+#   sh experiments/bench/compare_topk.sh [sparse steps] [rounds] [path/to/lm_peer.py]
+# The dense path and the peer run a quarter of the sparse steps (at least 3).
+set -eu
+steps=${1:-40}
+rounds=${2:-2}
+peer=${3:-../shared/peers/lm_peer.py}
+slow=$((steps / 4))
+[ "$slow" -ge 3 ] || slow=3
+go build -o /tmp/bench.$$ ./experiments/bench
+trap 'rm -f /tmp/bench.$$' EXIT
+args="-workload topk -d-in 512 -latents 4096 -k 32 -batch 4096"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(lscpu | grep -o 'avx512f\|avx512bw\|avx512vl\|avx2\|fma' | sort -u | tr '\n' ' ')"
+echo "Go: /tmp/bench $args -steps $steps [-dense with -steps $slow]; PyTorch: /usr/bin/python3 $peer sae --d-mlp 512 --latents 4096 --k 32 --sae-batch 4096 --steps $slow"
+echo "| round | Go sparse act/s | Go dense act/s | PyTorch act/s | sparse ÷ PyTorch | dense ÷ PyTorch | sparse ÷ dense |"
+echo "|---|---|---|---|---|---|---|"
+for r in $(seq 1 "$rounds"); do
+	s=$(/tmp/bench.$$ $args -steps "$steps")
+	d=$(/tmp/bench.$$ $args -steps "$slow" -dense)
+	t=$(/usr/bin/python3 "$peer" sae --d-mlp 512 --latents 4096 --k 32 --sae-batch 4096 --steps "$slow")
+	python3 - "$r" "$s" "$d" "$t" <<'PY'
+import json, sys
+r, s, d, t = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
+S, D, T = s["activations_per_s"], d["activations_per_s"], t["activations_per_s"]
+print("| %s | %.0f | %.0f | %.0f | %.2f× | %.2f× | %.2f× |" % (r, S, D, T, S / T, D / T, S / D))
+PY
+done
