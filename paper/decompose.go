@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -508,7 +509,11 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	}
 	b := s.SAEs[best]
 	heat := []interp.HeatPanel{}
+	var features []string
 	if s.Toy != nil {
+		for _, i := range s.Toy.Truth {
+			features = append(features, strconv.Itoa(i))
+		}
 		rows := make([][]float64, len(s.Toy.W))
 		for j, w := range s.Toy.W {
 			for _, i := range s.Toy.Truth {
@@ -519,9 +524,12 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 				rows[j] = append(rows[j], v)
 			}
 		}
-		heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("neurons × features (%.1f features per neuron)", s.Toy.FeaturesPerNeuron), Z: rows})
+		heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("toy model's neurons (%#.3g features each)", s.Toy.FeaturesPerNeuron), Z: rows,
+			XLabel: "true feature", YLabel: "neuron", Columns: features})
 	}
-	heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("%s latents × features (%.2f per latent)", b.Variant, b.FeaturesPerLatent), Z: sortedResponses(b.Responses)})
+	resp, _ := sortedResponses(b.Responses)
+	heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("%s SAE's latents (%#.3g features each)", b.Variant, b.FeaturesPerLatent), Z: resp,
+		XLabel: "true feature", YLabel: "latent, sorted by strongest feature", Columns: features})
 	path := filepath.Join(out, prefix+"_neurons_vs_latents.png")
 	if err := interp.SaveHeatmaps(path, len(heat), heat); err != nil {
 		return nil, err
@@ -536,8 +544,8 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
 		"Best SAE: %s with %d latents: %.0f%% of the true features recovered at cosine ≥ 0.9, matched cosine %.3f, %.2f features per live latent.",
 		b.Variant, b.Latents, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent))
-	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
-		"Right: the same for the latents of the best SAE, sorted by their strongest feature; one cell per row means a monosemantic latent."})
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each represented true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
+		"Right: each latent's activation of the best SAE on each true feature alone, latents sorted by their strongest feature; one cell per row means a monosemantic latent."})
 	sections = append(sections, sec)
 
 	table := interp.Section{Heading: "Every SAE variant"}
@@ -603,26 +611,26 @@ func BestSAE(rs []SAEResult) int {
 }
 
 // sortedResponses orders latents by their strongest feature (silent latents
-// last) so that a monosemantic dictionary shows a staircase.
-func sortedResponses(r [][]float64) [][]float64 {
+// last) so that a monosemantic dictionary shows a staircase; order[j] is the
+// latent drawn in row j.
+func sortedResponses(r [][]float64) (rows [][]float64, order []int) {
 	type row struct {
-		arg  int
-		peak float64
-		vals []float64
+		arg, index int
+		peak       float64
 	}
-	rows := make([]row, len(r))
+	rs := make([]row, len(r))
 	for j, v := range r {
-		rows[j] = row{arg: len(v), vals: v}
+		rs[j] = row{arg: len(v), index: j}
 		for i, x := range v {
-			if x > rows[j].peak {
-				rows[j].arg, rows[j].peak = i, x
+			if x > rs[j].peak {
+				rs[j].arg, rs[j].peak = i, x
 			}
 		}
 	}
-	sort.SliceStable(rows, func(a, b int) bool { return rows[a].arg < rows[b].arg })
-	out := make([][]float64, len(rows))
-	for j, rw := range rows {
-		out[j] = rw.vals
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].arg < rs[b].arg })
+	rows, order = make([][]float64, len(rs)), make([]int, len(rs))
+	for j, rw := range rs {
+		rows[j], order[j] = r[rw.index], rw.index
 	}
-	return out
+	return rows, order
 }

@@ -113,7 +113,8 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 			return nil, err
 		}
 		sec.Figures = append(sec.Figures, interp.Figure{Path: gram,
-			Caption: "WᵀW (top, blue negative, red positive, scale ±1) and the bias b (bottom row) per feature probability. A diagonal block means features get their own dimensions; off-diagonal entries are interference."})
+			Caption: "WᵀW (features × features) and, beside it, the bias b for each feature probability p, on one colour scale (blue negative, white 0, red positive, ±1). " +
+				"A diagonal block means features get their own dimensions; off-diagonal entries are interference; a negative b filters it out."})
 		if rs[0].Hidden == 2 {
 			path := filepath.Join(out, fmt.Sprintf("%s_%s_directions.png", prefix, kind))
 			if err := interp.SaveDirections(path, 5, dirs); err != nil {
