@@ -39,6 +39,7 @@ func SaveDirections(path string, cols int, panels []DirectionPanel) error {
 		}
 		p := plot.New()
 		p.Title.Text = dp.Title
+		p.X.Label.Text, p.Y.Label.Text = "hidden dimension 1", "hidden dimension 2"
 		n := len(dp.W[0])
 		lim := 1.0
 		drawn, skipped := 0, 0

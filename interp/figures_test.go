@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
 var (
@@ -286,5 +288,33 @@ func TestLogTicksLabels(t *testing.T) {
 		if !ok {
 			t.Errorf("logTicks.Ticks(%v, %v) labels %v; want %v", tt.min, tt.max, got, tt.want)
 		}
+	}
+}
+
+// TestSpread checks the placement of guide labels: labels far apart stay
+// where they are, colliding ones move apart to exactly one height between
+// them, centred on their mean, and all stay within the bounds when they fit.
+func TestSpread(t *testing.T) {
+	tests := []struct {
+		name      string
+		want, got []vg.Length
+		h, lo, hi vg.Length
+	}{
+		{name: "apart", want: []vg.Length{10, 50, 90}, got: []vg.Length{10, 50, 90}, h: 10, lo: 0, hi: 100},
+		{name: "two collide", want: []vg.Length{50, 52}, got: []vg.Length{46, 56}, h: 10, lo: 0, hi: 100},
+		{name: "unsorted", want: []vg.Length{52, 50}, got: []vg.Length{56, 46}, h: 10, lo: 0, hi: 100},
+		{name: "chain", want: []vg.Length{40, 45, 50, 80}, got: []vg.Length{35, 45, 55, 80}, h: 10, lo: 0, hi: 100},
+		{name: "against the top", want: []vg.Length{99, 100}, got: []vg.Length{85, 95}, h: 10, lo: 0, hi: 100},
+		{name: "against the bottom", want: []vg.Length{0, 1}, got: []vg.Length{5, 15}, h: 10, lo: 0, hi: 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := spread(tt.want, tt.h, tt.lo, tt.hi)
+			for i := range got {
+				if math.Abs(float64(got[i]-tt.got[i])) > 1e-9 {
+					t.Fatalf("spread(%v, h %v, [%v, %v]) = %v; want %v", tt.want, tt.h, tt.lo, tt.hi, got, tt.got)
+				}
+			}
+		})
 	}
 }

@@ -60,14 +60,14 @@ func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section
 	}
 	dpath := filepath.Join(out, prefix+"_dstar.png")
 	if err := interp.SaveChart(dpath, interp.Chart{
-		Title: "Dimensions per feature", XLabel: "1/(1−S)", YLabel: "D* = m / ‖W‖²_F", LogX: true,
+		Title: "Dimensions per feature", XLabel: "1/(1−S) = 1/p", YLabel: "D* = m / Σᵢ ‖Wᵢ‖²", LogX: true,
 		HLines: []interp.Guide{{Y: 1, Label: "1"}, {Y: 0.5, Label: "1/2"}}, YMin: 0, YMax: 1.1,
-	}, interp.Series{Name: "D*", X: x, Y: dstar, Line: true, Points: true}); err != nil {
+	}, interp.Series{X: x, Y: dstar, Line: true, Points: true}); err != nil {
 		return nil, err
 	}
 	fpath := filepath.Join(out, prefix+"_dimensionality.png")
 	if err := interp.SaveChart(fpath, interp.Chart{
-		Title: "Feature dimensionality", XLabel: "1/(1−S)", YLabel: "Dᵢ", LogX: true,
+		Title: "Feature dimensionality", XLabel: "1/(1−S) = 1/p", YLabel: "Dᵢ", LogX: true,
 		HLines: interp.StickyGuides(), YMin: 0, YMax: 1.1, Width: 7, Height: 5,
 	}, interp.Series{X: fx, Y: fd, Points: true, Radius: 1.5, Color: interp.Color(0)}); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section
 				"1/2 for a digon, 2/3 for a triangle, 2/5 for a pentagon, 3/8 for a square antiprism, 3/4 for a tetrahedron.",
 		}, lines...),
 		Figures: []interp.Figure{
-			{Path: dpath, Caption: "D* against 1/(1−S) = 1/p, with guide lines at 1 and 1/2."},
+			{Path: dpath, Caption: "D*, the hidden dimensions m over the squared Frobenius norm of W (Σᵢ ‖Wᵢ‖²), against 1/(1−S) = 1/p, with guide lines at 1 and 1/2."},
 			{Path: fpath, Caption: "Every embedded feature's Dᵢ (Dᵢ > 0.01) against 1/(1−S), with guide lines at the sticky fractions."},
 		},
 	}}, nil

@@ -150,7 +150,8 @@ func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (Ph
 	return sum, nil
 }
 
-var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 7}
+// phaseColor gives each phase its palette colour; black is the boundary's.
+var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 3}
 
 // phaseDiagram draws cells as a phase diagram, with the theoretical boundary when
 // boundary is set.
@@ -199,7 +200,7 @@ func PhaseFigures(out, prefix string, sum PhaseSummary) ([]interp.Section, error
 	if err := phaseDiagram(path, "n = 2, m = 1: learned phase", sum.Cells, true); err != nil {
 		return nil, err
 	}
-	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Learned phase per cell; the grey line is the closed-form boundary."})
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Learned phase per cell (colours in the legend); the black line is the closed-form boundary."})
 	sections := []interp.Section{sec}
 	if len(sum.Cells3) > 0 {
 		path3 := filepath.Join(out, prefix+"3.png")
