@@ -52,16 +52,23 @@ type DecomposeConfig struct {
 	ToyRestarts int `json:"toy_restarts"`
 	// Latents is the dictionary size; 0 means 3/2 × Features.
 	Latents int `json:"latents"`
+	// LatentsResolved, KResolved and BatchKResolved are what Latents, K and
+	// BatchK resolved to (their automatic values where they are 0), written
+	// by Resolved so that a summary shows what ran; a run recomputes them
+	// and never reads them.
+	LatentsResolved int `json:"latents_resolved"`
 	// Variants are the SAE variants trained, each on the same activations.
 	Variants []string `json:"variants"`
 	// L1 (ReLU variants), K (TopK), BatchK (BatchTopK's mean per sample)
 	// and L0 (JumpReLU) set sparsity. K and BatchK 0 mean automatic: the
 	// expected number of active features per sample (n·p, or Active),
 	// rounded, at least 1.
-	L1     float64 `json:"l1"`
-	K      int     `json:"k"`
-	BatchK int     `json:"batchtopk_k"`
-	L0     float64 `json:"l0"`
+	L1             float64 `json:"l1"`
+	K              int     `json:"k"`
+	KResolved      int     `json:"k_resolved"`
+	BatchK         int     `json:"batchtopk_k"`
+	BatchKResolved int     `json:"batchtopk_k_resolved"`
+	L0             float64 `json:"l0"`
 	// SAESteps, Batch and LR train the SAEs (Batch and LR the toy too).
 	SAESteps int     `json:"sae_steps"`
 	Batch    int     `json:"batch"`
@@ -104,6 +111,15 @@ func (c DecomposeConfig) DictionarySize() int {
 		return max(3*c.Features/2, 1)
 	}
 	return c.Latents
+}
+
+// Resolved returns c with LatentsResolved, KResolved and BatchKResolved set
+// to the dictionary size and the TopK and BatchTopK sparsities its SAEs use.
+func (c DecomposeConfig) Resolved() DecomposeConfig {
+	c.LatentsResolved = c.DictionarySize()
+	c.KResolved = c.Spec(sae.TopK, c.LatentsResolved).K
+	c.BatchKResolved = c.Spec(sae.BatchTopK, c.LatentsResolved).K
+	return c
 }
 
 // SAEResult is one trained SAE measured against the ground truth.
@@ -462,7 +478,7 @@ type DecomposeExports struct {
 // SAE variant of cfg on its activations, and measures them, writing the
 // exports ex asks for (none for the zero value).
 func Decompose(ctx context.Context, run Run, cfg DecomposeConfig, ex DecomposeExports) (DecomposeSummary, error) {
-	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
+	sum := DecomposeSummary{Experiment: "decompose", Config: cfg.Resolved()}
 	a, err := PrepareActivations(ctx, run, "toy model", cfg)
 	if err != nil {
 		return sum, err

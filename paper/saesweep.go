@@ -82,6 +82,7 @@ type SAESweepSummary struct {
 // SAESweep runs the three sweeps on the base toy model and the breakdown grid.
 func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary, error) {
 	sum := SAESweepSummary{Experiment: "saesweep", Config: cfg}
+	sum.Config.DecomposeConfig = cfg.DecomposeConfig.Resolved()
 	a, err := PrepareActivations(ctx, run, "toy model", cfg.DecomposeConfig)
 	if err != nil {
 		return sum, err

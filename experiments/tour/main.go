@@ -111,6 +111,7 @@ func (c Config) resolve() Config {
 	if c.Restarts > 0 {
 		c.Decompose.ToyRestarts = c.Restarts
 	}
+	c.Decompose = c.Decompose.Resolved()
 	if c.LM != nil {
 		lm := *c.LM
 		lm.Out, lm.Seed, lm.Verbose = filepath.Join(c.Out, "lm"), c.Seed, c.Verbose
