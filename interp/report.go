@@ -22,9 +22,13 @@ type Report struct {
 	Config   any
 }
 
-// Section is a heading, paragraphs, and figures (PNG files read from disk).
+// Section is a heading, warnings, paragraphs, and figures (PNG files read
+// from disk).
 type Section struct {
-	Heading    string
+	Heading string
+	// Warnings are shown before the paragraphs, marked as warnings: a run
+	// that had not converged, a result that failed.
+	Warnings   []string
 	Paragraphs []string
 	Figures    []Figure
 }
@@ -41,11 +45,13 @@ var reportTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 body{font-family:system-ui,sans-serif;max-width:70em;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
 figure{margin:1em 0} img{max-width:100%;border:1px solid #ddd} figcaption{font-size:.9em;color:#555}
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
+.warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.5em .8em}
 </style></head><body>
 <h1>{{.Title}}</h1>
 {{if .Intro}}<p>{{.Intro}}</p>{{end}}
 {{range .Sections}}<h2>{{.Heading}}</h2>
-{{range .Paragraphs}}<p>{{.}}</p>
+{{range .Warnings}}<p class="warn" role="note">⚠ {{.}}</p>
+{{end}}{{range .Paragraphs}}<p>{{.}}</p>
 {{end}}{{range .Figures}}<figure><img src="{{.Src}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}{{end}}
 <h2>Configuration</h2>
@@ -73,9 +79,9 @@ func (r Report) Write(path string) error {
 		Caption string
 	}
 	type sec struct {
-		Heading    string
-		Paragraphs []string
-		Figures    []fig
+		Heading              string
+		Warnings, Paragraphs []string
+		Figures              []fig
 	}
 	view := struct {
 		Title, Intro, Config string
@@ -87,7 +93,7 @@ func (r Report) Write(path string) error {
 	}
 	view.Config = string(cfg)
 	for _, s := range r.Sections {
-		vs := sec{Heading: s.Heading, Paragraphs: s.Paragraphs}
+		vs := sec{Heading: s.Heading, Warnings: s.Warnings, Paragraphs: s.Paragraphs}
 		for _, f := range s.Figures {
 			data, err := os.ReadFile(f.Path)
 			if err != nil {

@@ -54,14 +54,15 @@ type SetCosine struct {
 
 // CorrelatedRun is one trained instance and its reading.
 type CorrelatedRun struct {
-	Setup              string      `json:"setup"`
-	FeatureProbability float64     `json:"feature_probability"`
-	Seed               uint64      `json:"seed"`
-	Loss               float64     `json:"loss"`
-	W                  [][]float64 `json:"W"`
-	B                  []float64   `json:"b"`
-	Norms              []float64   `json:"norms"`
-	Pairs              []SetCosine `json:"pairs"`
+	Setup              string       `json:"setup"`
+	FeatureProbability float64      `json:"feature_probability"`
+	Seed               uint64       `json:"seed"`
+	Loss               float64      `json:"loss"`
+	LossTrend          interp.Trend `json:"loss_trend"`
+	W                  [][]float64  `json:"W"`
+	B                  []float64    `json:"b"`
+	Norms              []float64    `json:"norms"`
+	Pairs              []SetCosine  `json:"pairs"`
 	// CorrelatedOrthogonal: every correlated pair has |cos| < 0.1.
 	CorrelatedOrthogonal bool `json:"correlated_orthogonal"`
 	// AnticorrelatedAntipodal: every anticorrelated pair has cos < −0.9.
@@ -116,7 +117,7 @@ func TrainCorrelated(ctx context.Context, run Run, label string, cfg CorrelatedC
 func readCorrelated(s CorrelatedSetup, res tms.Result) CorrelatedRun {
 	W := res.W()
 	r := CorrelatedRun{
-		Setup: s.Name, FeatureProbability: res.Data.Probability[0], Seed: res.Seed, Loss: res.Loss,
+		Setup: s.Name, FeatureProbability: res.Data.Probability[0], Seed: res.Seed, Loss: res.Loss, LossTrend: interp.LossTrend(res.TrainLoss),
 		W: W, B: res.B(), Norms: interp.Norms(W),
 		CorrelatedOrthogonal: true, AnticorrelatedAntipodal: true, Collapsed: [][]int{},
 	}
@@ -142,6 +143,9 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 	var sections []interp.Section
 	for k, s := range sum.Setups {
 		sec := interp.Section{Heading: fmt.Sprintf("%s (n = %d, m = 2)", s.Name, s.Features)}
+		var names []string
+		var trends []interp.Trend
+		var losses []float64
 		var panels []interp.DirectionPanel
 		colors := make([]color.Color, s.Features)
 		for j, set := range append(append([][]int{}, s.Correlated...), s.Anticorrelated...) {
@@ -154,6 +158,7 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 				continue
 			}
 			panels = append(panels, interp.DirectionPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Colors: colors})
+			names, trends, losses = append(names, "p = "+sig(r.FeatureProbability)), append(trends, r.LossTrend), append(losses, r.Loss)
 			line := fmt.Sprintf("p = %.3g:", r.FeatureProbability)
 			for _, pc := range r.Pairs {
 				line += fmt.Sprintf(" cos(W%d, W%d) = %+.2f (%s);", pc.Features[0], pc.Features[1], pc.Cosine, pc.Kind)
@@ -172,6 +177,7 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 			}
 			sec.Paragraphs = append(sec.Paragraphs, line)
 		}
+		sec.Warnings = nonEmpty(failureWarning("models", names, losses), convergenceWarning("models", names, trends))
 		path := filepath.Join(out, fmt.Sprintf("%s_%d.png", prefix, k))
 		if err := interp.SaveDirections(path, 5, panels); err != nil {
 			return nil, err

@@ -147,8 +147,10 @@ type SAEResult struct {
 	// LossRecovered is the toy loss recovered when the SAE's reconstruction
 	// replaces the hidden layer (absent for the synthetic source).
 	LossRecovered *float64 `json:"loss_recovered,omitempty"`
-	// FinalTerms are the training loss terms at the last step.
+	// FinalTerms are the training loss terms at the last step; LossTrend
+	// reads their sum's curve.
 	FinalTerms map[string]float64 `json:"final_terms"`
+	LossTrend  interp.Trend       `json:"loss_trend"`
 	Resampled  int                `json:"resampled,omitempty"`
 	// Frequencies are the latents' firing frequencies; Responses[j][i] is
 	// latent j's activation on true feature i alone (represented ones).
@@ -462,6 +464,13 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
 		}
+		total := make([]float64, len(hist.Records))
+		for j, rec := range hist.Records {
+			for _, v := range rec.Terms {
+				total[j] += v
+			}
+		}
+		r.LossTrend = interp.LossTrend(total)
 		return r, nil
 	})
 }
@@ -552,14 +561,25 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	}
 	sec := interp.Section{Heading: "Neurons against SAE latents"}
 	if s.Toy != nil {
-		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
-			"The toy model (%s, n = %d, m = %d, p = %.3g) represents %d features; its %d neurons are %d polysemantic, %d monosemantic and %d dead, carrying %.2f features each on average.",
-			s.Config.Source, s.Config.Features, s.Config.Hidden, s.Config.Probability, len(s.Toy.Truth), len(s.Toy.W),
-			s.Toy.Polysemantic, s.Toy.Monosemantic, s.Toy.Dead, s.Toy.FeaturesPerNeuron))
+		sec.Warnings = toyWarnings([]interp.ToyRun{s.Toy.ToyRun})
+		for i := range sec.Warnings {
+			sec.Warnings[i] = "Toy model: " + sec.Warnings[i]
+		}
 	}
-	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
-		"Best SAE: %s with %d latents: %.0f%% of the true features recovered at cosine ≥ 0.9, matched cosine %.3f, %.2f features per live latent.",
-		b.Variant, b.Latents, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent))
+	sec.Warnings = append(sec.Warnings, saeWarnings(s.SAEs)...)
+	if s.Toy != nil {
+		t := s.Toy
+		line := fmt.Sprintf("The toy model (%s, n = %d, m = %d, p = %s) represents %d features; its %d neurons are %d polysemantic, %d monosemantic and %d dead, carrying %s features each on average",
+			s.Config.Source, s.Config.Features, s.Config.Hidden, sig(s.Config.Probability), len(t.Truth), len(t.W), t.Polysemantic, t.Monosemantic, t.Dead, sig0(t.FeaturesPerNeuron))
+		if t.FeaturesPerNeuron > 1.2 {
+			line += ": its neurons are polysemantic."
+		} else {
+			line += ": its neurons are nearly monosemantic already, so there is little to take apart."
+		}
+		sec.Paragraphs = append(sec.Paragraphs, line)
+	}
+	_, _, verdict := DecomposeVerdict(s)
+	sec.Paragraphs = append(sec.Paragraphs, verdict)
 	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each represented true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
 		"Right: each latent's activation of the best SAE on each true feature alone, latents sorted by their strongest feature; one cell per row means a monosemantic latent."})
 	sections = append(sections, sec)

@@ -330,7 +330,15 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	if b.Xz9Bits != nil {
 		paras = append(paras, compareBaseline("xz -9 on the validation bytes", *b.Xz9Bits, res.ValBitsPerByte))
 	}
+	var val []float64
+	for _, pt := range res.Curve {
+		val = append(val, pt.ValBits)
+	}
+	// The quick validation points are few (about twenty): the trend is
+	// read from the last two against the two before.
 	sec := interp.Section{Heading: "Training", Paragraphs: paras,
+		Warnings: nonEmpty(failureWarning("runs", []string{"the transformer"}, []float64{res.ValBitsPerByte}),
+			convergenceWarning("runs", []string{"the transformer"}, []interp.Trend{interp.LossTrend(val)})),
 		Figures: []interp.Figure{{Path: png, Caption: "Bits per byte against training tokens, with the compressors' figures on the same validation bytes."}}}
 	samples := interp.Section{Heading: "Samples"}
 	for _, s := range res.Samples {

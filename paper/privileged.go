@@ -61,6 +61,11 @@ func DefaultPrivilegedConfig() Toy {
 // returns a report section reading them.
 func NeuronSections(out, prefix, heading string, runs []NeuronRun, signed bool) ([]interp.Section, error) {
 	sec := interp.Section{Heading: heading}
+	toyRuns := make([]interp.ToyRun, len(runs))
+	for i, r := range runs {
+		toyRuns[i] = r.ToyRun
+	}
+	sec.Warnings = toyWarnings(toyRuns)
 	var panels []interp.NeuronPanel
 	for _, r := range runs {
 		panels = append(panels, interp.NeuronPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Signed: signed})
@@ -84,7 +89,11 @@ func NeuronSections(out, prefix, heading string, runs []NeuronRun, signed bool) 
 	if err := interp.SaveNeuronBars(path, 4, panels); err != nil {
 		return nil, err
 	}
-	caption := fmt.Sprintf("One bar per neuron, stacked by the input weight it gives each feature (dark: most important). "+
+	grey := ""
+	if len(runs) > 0 && runs[0].Features > 8 {
+		grey = ", and features 7 and beyond share one grey segment"
+	}
+	caption := fmt.Sprintf("One bar per neuron, stacked by the input weight it gives each feature, feature 0 (the most important) at the bottom; the legend names the colours"+grey+". "+
 		"A neuron carries a feature when that weight is at least %.0f%% of its largest (and ≥ %.1f).", 100*interp.CarryFraction, interp.CarryMin)
 	if !signed {
 		caption += " Only positive weights are drawn: with non-negative inputs negative weights only inhibit."

@@ -158,6 +158,15 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 	var sections []interp.Section
 	// MMCS against L1.
 	sec := interp.Section{Heading: "MMCS against the L1 coefficient"}
+	var all []SAEResult
+	all = append(all, s.Frontier...)
+	for _, p := range s.Ratio {
+		all = append(all, p.SAEs...)
+	}
+	for _, c := range s.Grid {
+		all = append(all, c.SAEs...)
+	}
+	sec.Warnings = saeWarnings(all)
 	var series []interp.Series
 	byVariant := func(rs []SAEResult, x func(SAEResult) float64, y func(SAEResult) float64) []interp.Series {
 		var order []string

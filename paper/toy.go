@@ -70,6 +70,7 @@ func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun,
 			W:                  r.W(),
 			B:                  r.B(),
 			W2:                 r.Params.Matrix(tms.ParamW2),
+			LossTrend:          interp.LossTrend(r.TrainLoss),
 		}
 		runs[i].Measure()
 	}
@@ -99,7 +100,7 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 	var sections []interp.Section
 	for _, kind := range order {
 		rs := byKind[kind]
-		sec := interp.Section{Heading: fmt.Sprintf("%s, n = %d, m = %d", ModelNames[kind], rs[0].Features, rs[0].Hidden)}
+		sec := interp.Section{Heading: fmt.Sprintf("%s, n = %d, m = %d", ModelNames[kind], rs[0].Features, rs[0].Hidden), Warnings: toyWarnings(rs)}
 		var heat []interp.HeatPanel
 		var dirs []interp.DirectionPanel
 		for _, r := range rs {

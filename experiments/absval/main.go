@@ -103,7 +103,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	}
 	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
 		Title:  "Toy Models of Superposition: computation in superposition (|x|)",
-		Intro:  "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). Dense, each feature gets two neurons; sparse, neurons are shared.",
+		Intro:  "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). In the paper, with dense features each feature gets two neurons (one for x > 0, one for x < 0); with sparse features neurons are shared.",
 		Config: cfg,
 	}, func(out string) ([]interp.Section, error) {
 		secs, err := paper.NeuronSections(out, "absval", fmt.Sprintf("n = %d, m = %d, Iᵢ = %.2gⁱ", cfg.Features, cfg.Hidden, cfg.Importance), neuronRuns, true)

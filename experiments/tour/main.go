@@ -17,7 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,19 +199,11 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	first, last := intro[0], intro[len(cfg.Intro.Probabilities)-1]
 	sections = append(sections, interp.Section{
-		Heading: "1. Superposition appears as features get sparser",
-		Paragraphs: []string{
-			fmt.Sprintf("A model with %d hidden dimensions must reconstruct %d features of decreasing importance. "+
-				"With dense features (p = %.3g) the ReLU-output model represents %d features, as a linear model would. "+
-				"With sparse features (p = %.3g) it represents %d: it stores more features than it has dimensions, "+
-				"accepting interference between them because they are rarely active together.",
-				cfg.Intro.Hidden, cfg.Intro.Features, first.FeatureProbability, first.Represented, last.FeatureProbability, last.Represented),
-			"Read the figures from left to right: the Gram matrix WᵀW goes from an identity block on the two most important features, " +
-				"through antipodal pairs (−1 off the diagonal), to the dense pattern of a pentagon; the biases turn negative to filter out the small interference. " +
-				"The linear model never does this: it keeps two orthogonal features at every sparsity.",
-		},
+		Heading: "1. Superposition as features get sparser",
+		Paragraphs: append([]string{fmt.Sprintf("A model with %d hidden dimensions must reconstruct %d features of decreasing importance (Iᵢ = %.2gⁱ), "+
+			"each active with probability p = 1 − S.", cfg.Intro.Hidden, cfg.Intro.Features, cfg.Intro.Importance)},
+			paper.SparsityReading(intro)...),
 	})
 	sections = append(sections, introSections...)
 
@@ -272,13 +263,8 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	dense, sparse := sum.Privileged[0], sum.Privileged[len(sum.Privileged)-1]
-	privSections[0].Paragraphs = append([]string{fmt.Sprintf(
-		"With a ReLU on the hidden layer, h = ReLU(Wx), the %d neurons become readable. With dense features (p = %.3g) %d neurons are monosemantic "+
-			"and %d features represented; with sparse features (p = %.3g) the model represents %d features on %d neurons, %d of them polysemantic: "+
-			"single neurons now respond to several unrelated features. Sparse autoencoders are the tool for taking such neurons apart.",
-		len(dense.W), dense.FeatureProbability, dense.Monosemantic, dense.Represented,
-		sparse.FeatureProbability, sparse.Represented, len(sparse.W), sparse.Polysemantic)}, privSections[0].Paragraphs...)
+	privSections[0].Paragraphs = append([]string{fmt.Sprintf("With a ReLU on the hidden layer, h = ReLU(Wx), the %d neurons can be read one by one. ", cfg.Privileged.Hidden) +
+		paper.PrivilegedReading(sum.Privileged)}, privSections[0].Paragraphs...)
 	sections = append(sections, privSections...)
 	absSections, err := paper.NeuronSections(cfg.Out, "absval", fmt.Sprintf("5b. Computation in superposition: |x| with n = %d, m = %d", cfg.AbsVal.Features, cfg.AbsVal.Hidden), sum.AbsVal, true)
 	if err != nil {
@@ -296,16 +282,9 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	best := dec.SAEs[paper.BestSAE(dec.SAEs)]
-	decSections[0].Heading = "6. Sparse autoencoders take the polysemantic neurons apart"
-	decSections[0].Paragraphs = append([]string{fmt.Sprintf(
-		"A privileged-basis model with %d features on %d neurons (p = %.3g) carries %.1f features per neuron. "+
-			"A %s sparse autoencoder with %d latents, trained on its hidden layer, recovers %.0f%% of the %d represented features at cosine ≥ 0.9 "+
-			"with %.2f features per latent, and its reconstruction keeps %.0f%% of the toy model's loss. "+
-			"Full scale, every variant, other sources: go run ./experiments/decompose.",
-		cfg.Decompose.Features, cfg.Decompose.Hidden, cfg.Decompose.Probability, dec.Toy.FeaturesPerNeuron,
-		best.Variant, best.Latents, 100*best.RecoveredFraction, len(dec.Toy.Truth), best.FeaturesPerLatent, 100*derefOr(best.LossRecovered, math.NaN()))},
-		decSections[0].Paragraphs...)
+	_, heading, _ := paper.DecomposeVerdict(dec)
+	decSections[0].Heading = "6. " + heading
+	decSections[0].Paragraphs = append(decSections[0].Paragraphs, "Full scale, every variant, other sources: go run ./experiments/decompose.")
 	sections = append(sections, decSections...)
 
 	if cfg.LM != nil {
@@ -336,11 +315,4 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
-}
-
-func derefOr(p *float64, v float64) float64 {
-	if p == nil {
-		return v
-	}
-	return *p
 }
