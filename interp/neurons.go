@@ -231,7 +231,7 @@ func SaveNeuronBars(path string, cols int, panels []NeuronPanel) error {
 		plots[k] = p
 	}
 	leg := plot.NewLegend()
-	leg.Left, leg.Top = true, true
+	leg.Left, leg.Top, leg.Padding = true, true, vg.Points(2)
 	for g := len(colors) - 1; g >= 0; g-- { // top segment first, as stacked
 		leg.Add(names[g], swatch{colors[g]})
 	}

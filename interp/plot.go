@@ -35,7 +35,8 @@ type Chart struct {
 	LogX, LogY            bool
 	// HLines are dashed horizontal guide lines, labelled right of the plot.
 	HLines []Guide
-	// XMin… fix the axis ranges when Min < Max.
+	// XMin… set the axis ranges when Min < Max; data beyond them widens
+	// them (with the usual margin), so that no point is hidden.
 	XMin, XMax, YMin, YMax float64
 	// Width and Height in inches; 0 (or anything outside (0, 100]) means 6
 	// and 4.
@@ -97,7 +98,7 @@ func SaveChart(path string, c Chart, series ...Series) error {
 	setScale(&p.Y, logY)
 	p.Add(plotter.NewGrid())
 	leg := plot.NewLegend()
-	leg.Left, leg.Top = true, true
+	leg.Left, leg.Top, leg.Padding = true, true, vg.Points(3)
 	var xs, ys extent
 	var nonFinite, nonPositive int
 	for i, s := range series {
@@ -178,18 +179,8 @@ func SaveChart(path string, c Chart, series ...Series) error {
 		}
 	}
 	// Automatic ranges leave a margin, so that no mark sits on an axis.
-	xmin, xmax := xs.span(logX)
-	if c.XMin < c.XMax && drawable(c.XMin, logX) && drawable(c.XMax, logX) {
-		xmin, xmax = c.XMin, c.XMax
-	} else if !empty {
-		xmin, xmax = pad(xmin, xmax, logX)
-	}
-	ymin, ymax := ys.span(logY)
-	if c.YMin < c.YMax && drawable(c.YMin, logY) && drawable(c.YMax, logY) {
-		ymin, ymax = c.YMin, c.YMax
-	} else if !empty {
-		ymin, ymax = pad(ymin, ymax, logY)
-	}
+	xmin, xmax := axisRange(xs, c.XMin, c.XMax, logX, empty)
+	ymin, ymax := axisRange(ys, c.YMin, c.YMax, logY, empty)
 	var labelled []Guide
 	for _, g := range guides {
 		l, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: g.Y}, {X: xmax, Y: g.Y}})
@@ -323,6 +314,26 @@ func spread(want []vg.Length, h, lo, hi vg.Length) []vg.Length {
 		}
 	}
 	return out
+}
+
+// axisRange is the range of an axis holding e: [lo, hi] when that is a
+// range the axis can show, widened (with a margin) on a side where data lies
+// beyond it; else e's span with a margin.
+func axisRange(e extent, lo, hi float64, log, empty bool) (float64, float64) {
+	dlo, dhi := e.span(log)
+	if !empty {
+		dlo, dhi = pad(dlo, dhi, log)
+	}
+	if !(lo < hi && drawable(lo, log) && drawable(hi, log)) {
+		return dlo, dhi
+	}
+	if !empty && e.lo < lo {
+		lo = dlo
+	}
+	if !empty && e.hi > hi {
+		hi = dhi
+	}
+	return lo, hi
 }
 
 // pad widens an automatic axis range by 4% at each end (in log space on a
