@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -147,6 +148,15 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 		var trends []interp.Trend
 		var losses []float64
 		var panels []interp.DirectionPanel
+		table := interp.Table{Caption: "Per feature probability: the cosine between the two features of each set, and the arrangement it makes.",
+			Header: []string{"p = 1 − S"}}
+		for _, set := range s.Correlated {
+			table.Header = append(table.Header, fmt.Sprintf("cos(W%d, W%d), correlated", set[0], set[1]))
+		}
+		for _, set := range s.Anticorrelated {
+			table.Header = append(table.Header, fmt.Sprintf("cos(W%d, W%d), anticorrelated", set[0], set[1]))
+		}
+		table.Header = append(table.Header, "arrangement", "loss", "still falling")
 		colors := make([]color.Color, s.Features)
 		for j, set := range append(append([][]int{}, s.Correlated...), s.Anticorrelated...) {
 			for _, f := range set {
@@ -159,24 +169,13 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 			}
 			panels = append(panels, interp.DirectionPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Colors: colors})
 			names, trends, losses = append(names, "p = "+sig(r.FeatureProbability)), append(trends, r.LossTrend), append(losses, r.Loss)
-			line := fmt.Sprintf("p = %.3g:", r.FeatureProbability)
+			row := []string{sig(r.FeatureProbability)}
 			for _, pc := range r.Pairs {
-				line += fmt.Sprintf(" cos(W%d, W%d) = %+.2f (%s);", pc.Features[0], pc.Features[1], pc.Cosine, pc.Kind)
+				row = append(row, sig0(pc.Cosine))
 			}
-			switch {
-			case len(s.Correlated) > 0 && r.CorrelatedOrthogonal:
-				line += " correlated pairs orthogonal."
-			case len(s.Anticorrelated) > 0 && r.AnticorrelatedAntipodal:
-				line += " anticorrelated pairs antipodal."
-			case len(r.Collapsed) > 0:
-				line += fmt.Sprintf(" %d pair(s) collapsed onto (a+b)/√2: %v.", len(r.Collapsed), r.Collapsed)
-			case sideBySide(r.Pairs):
-				line += " pairs side by side: each pair's features are neighbours at about 60° (cos ≈ 0.5), as in a hexagon, none collapsed."
-			default:
-				line += " no clean arrangement."
-			}
-			sec.Paragraphs = append(sec.Paragraphs, line)
+			table.Rows = append(table.Rows, append(row, arrangement(s, r), sig(r.Loss), falling(r.LossTrend)))
 		}
+		sec.Tables = []interp.Table{table}
 		sec.Warnings = nonEmpty(failureWarning("models", names, losses), convergenceWarning("models", names, trends))
 		path := filepath.Join(out, fmt.Sprintf("%s_%d.png", prefix, k))
 		if err := interp.SaveDirections(path, 5, panels); err != nil {
@@ -186,6 +185,27 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 		sections = append(sections, sec)
 	}
 	return sections, nil
+}
+
+// arrangement names how the sets of s sit in run r.
+func arrangement(s CorrelatedSetup, r CorrelatedRun) string {
+	switch {
+	case math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0):
+		return "failed (loss " + sig(r.Loss) + ")"
+	case len(s.Correlated) > 0 && r.CorrelatedOrthogonal:
+		return "correlated pairs orthogonal"
+	case len(s.Anticorrelated) > 0 && r.AnticorrelatedAntipodal:
+		return "anticorrelated pairs antipodal"
+	case len(r.Collapsed) > 0:
+		var ps []string
+		for _, c := range r.Collapsed {
+			ps = append(ps, fmt.Sprintf("(%d, %d)", c[0], c[1]))
+		}
+		return fmt.Sprintf("%d pair(s) collapsed onto (a+b)/√2: %s", len(r.Collapsed), strings.Join(ps, " "))
+	case sideBySide(r.Pairs):
+		return "pairs side by side: neighbours at about 60° (cos ≈ 0.5), as in a hexagon, none collapsed"
+	}
+	return "no clean arrangement"
 }
 
 // sideBySide reports whether every correlated pair sits as neighbours at

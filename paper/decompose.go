@@ -584,15 +584,10 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 		"Right: each latent's activation of the best SAE on each true feature alone, latents sorted by their strongest feature; one cell per row means a monosemantic latent."})
 	sections = append(sections, sec)
 
-	table := interp.Section{Heading: "Every SAE variant"}
-	for _, r := range s.SAEs {
-		line := fmt.Sprintf("%s: L0 %.2f, FVU %.3f, dead %.0f%%, dense %.0f%%, MMCS %.3f (true→learned) / %.3f (learned→true), matched cosine %.3f, recovered %.0f%%, %.2f features per latent",
-			r.Variant, r.L0, r.FVU, 100*r.DeadFraction, 100*r.DenseFraction, r.MMCSTrueToLearned, r.MMCSLearnedToTrue, r.MatchedCosine, 100*r.RecoveredFraction, r.FeaturesPerLatent)
-		if r.LossRecovered != nil {
-			line += fmt.Sprintf(", loss recovered %.3f", *r.LossRecovered)
-		}
-		table.Paragraphs = append(table.Paragraphs, line+".")
-	}
+	table := interp.Section{Heading: "Every SAE variant", Level: 3, Tables: []interp.Table{saeTable(
+		"Every variant on the same activations: L0 (active latents per sample), FVU, dead and dense latents, MMCS both ways, Hungarian-matched cosine, "+
+			"true features recovered at cosine ≥ 0.9, features per live latent, and loss recovered: (zero-ablated loss − spliced loss) / (zero-ablated loss − clean loss).",
+		s.SAEs, func(r SAEResult) string { return fmt.Sprintf("%s, %d latents", r.Variant, r.Latents) })}}
 	var dens []interp.DensityPanel
 	var series []interp.Series
 	for i, r := range s.SAEs {

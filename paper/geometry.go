@@ -48,7 +48,7 @@ func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 // probability) into out and returns the report section reading them.
 func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section, error) {
 	var x, dstar, fx, fd []float64
-	var lines []string
+	var notes []string
 	embedded, sticky := 0, 0
 	for _, r := range runs {
 		x = append(x, 1/r.FeatureProbability)
@@ -65,14 +65,10 @@ func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section
 				}
 			}
 		}
-		pt := MeasureGeometry(r)
-		line := fmt.Sprintf("p = %s (1/(1−S) = %s): D* = %s, Σᵢ Dᵢ = %s of m = %d, %d features represented", sig(r.FeatureProbability), sig(pt.InverseDensity),
-			sig(r.DimsPerFeature), sig(r.SumDimensionality), r.Hidden, r.Represented)
 		if r.Represented == 0 && r.FrobeniusSq > 0 {
-			line += fmt.Sprintf(" (no single feature has ‖Wᵢ‖ > %s: Σᵢ ‖Wᵢ‖² = %s is spread over the %d features, %s each on average, rather than given to m of them; D* counts it all the same)",
-				sig(interp.RepresentedThreshold), sig(r.FrobeniusSq), r.Features, sig(r.FrobeniusSq/float64(r.Features)))
+			notes = append(notes, fmt.Sprintf("At p = %s D* = %s yet no feature counts as represented: no single feature has ‖Wᵢ‖ > %s, because Σᵢ ‖Wᵢ‖² = %s is spread over the %d features, %s each on average, rather than given to m of them; D* counts it all the same.",
+				sig(r.FeatureProbability), sig(r.DimsPerFeature), sig(interp.RepresentedThreshold), sig(r.FrobeniusSq), r.Features, sig(r.FrobeniusSq/float64(r.Features))))
 		}
-		lines = append(lines, line+"; Dᵢ clusters: "+interp.DescribeClusters(pt.Clusters)+".")
 	}
 	dpath := filepath.Join(out, prefix+"_dstar.png")
 	if err := interp.SaveChart(dpath, interp.Chart{
@@ -97,7 +93,8 @@ func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section
 				"and each feature's dimensionality Dᵢ clusters at the fractions of uniform polytopes: " +
 				"1/2 for a digon, 2/3 for a triangle, 2/5 for a pentagon, 3/8 for a square antiprism, 3/4 for a tetrahedron.",
 			geometryReading(runs, embedded, sticky),
-		}, lines...),
+		}, notes...),
+		Tables: []interp.Table{geometryTable(runs)},
 		Figures: []interp.Figure{
 			{Path: dpath, Caption: "D*, the hidden dimensions m over the squared Frobenius norm of W (Σᵢ ‖Wᵢ‖²), against 1/(1−S) = 1/p, with guide lines at 1 and 1/2."},
 			{Path: fpath, Caption: "Every embedded feature's Dᵢ (Dᵢ > 0.01) against 1/(1−S), with guide lines at the sticky fractions."},

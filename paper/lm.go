@@ -321,9 +321,9 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	}
 	last := res.Curve[len(res.Curve)-1]
 	paras := []string{
-		fmt.Sprintf("%d parameters trained on %d tokens (%d steps of %d × %d bytes). Exact validation figure: %.4f bits per byte over %d windows of %d held-out bytes; the last quick estimate (first %d windows) was %.4f.",
+		fmt.Sprintf("%d parameters trained on %d tokens (%d steps of %d × %d bytes). Exact validation figure: %s bits per byte over %d windows of %d held-out bytes; the last quick estimate (first %d windows) was %s.",
 			res.Parameters, res.TokensSeen, res.Config.Steps, res.Config.Batch, res.Config.Model.Ctx,
-			res.ValBitsPerByte, res.ValWindows, res.Corpus.ValBytes, res.Config.EvalWindows, last.ValBits),
+			sig4(res.ValBitsPerByte), res.ValWindows, res.Corpus.ValBytes, res.Config.EvalWindows, sig4(last.ValBits)),
 		compareBaseline("the unigram entropy of the training bytes", b.UnigramBits, res.ValBitsPerByte),
 		compareBaseline("zlib at level 9 (Go's compress/zlib) on the validation bytes", b.Zlib9GoBits, res.ValBitsPerByte),
 	}
@@ -349,8 +349,11 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 
 // compareBaseline says how the model's figure stands against a baseline's.
 func compareBaseline(name string, base, model float64) string {
-	if model < base {
-		return fmt.Sprintf("It beats %s (%.4f bits per byte) by %.4f.", name, base, base-model)
+	switch {
+	case math.IsNaN(model) || math.IsInf(model, 0):
+		return fmt.Sprintf("Against %s (%s bits per byte): no comparison, the model's figure is %s.", name, sig4(base), sig(model))
+	case model < base:
+		return fmt.Sprintf("It beats %s (%s bits per byte) by %s.", name, sig4(base), sig(base-model))
 	}
-	return fmt.Sprintf("It is %.4f bits per byte short of %s (%.4f).", model-base, name, base)
+	return fmt.Sprintf("It is %s bits per byte short of %s (%s).", sig(model-base), name, sig4(base))
 }

@@ -69,21 +69,10 @@ func NeuronSections(out, prefix, heading string, runs []NeuronRun, signed bool) 
 	var panels []interp.NeuronPanel
 	for _, r := range runs {
 		panels = append(panels, interp.NeuronPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Signed: signed})
-		line := fmt.Sprintf("p = %.3g: %d features represented; %d monosemantic, %d polysemantic, %d dead neurons (%.2f features per live neuron); features alone on a neuron: %v",
-			r.FeatureProbability, r.Represented, r.Monosemantic, r.Polysemantic, r.Dead, r.FeaturesPerNeuron, r.MonosemanticFeatures)
-		if r.W2 != nil {
-			line += fmt.Sprintf("; %d asymmetric-superposition motif(s)", len(r.Motifs))
-		}
-		sec.Paragraphs = append(sec.Paragraphs, line+".")
 	}
+	sec.Tables = []interp.Table{neuronTable(runs)}
 	if len(runs) > 0 && len(runs[0].W) <= 12 {
-		var lists []string
-		for _, r := range runs[len(runs)-1:] {
-			for _, n := range r.Neurons {
-				lists = append(lists, fmt.Sprintf("neuron %d: %v", n.Index, n.Features))
-			}
-		}
-		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("At the sparsest p the neurons carry: %v.", lists))
+		sec.Tables = append(sec.Tables, carryTable(runs[len(runs)-1]))
 	}
 	path := filepath.Join(out, prefix+"_neurons.png")
 	if err := interp.SaveNeuronBars(path, 4, panels); err != nil {

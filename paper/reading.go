@@ -31,6 +31,15 @@ func sig(v float64) string {
 	return strings.Replace(s, "-", "−", 1)
 }
 
+// sig4 writes v with 4 significant digits, for figures compared to the
+// third decimal (bits per byte).
+func sig4(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1000 {
+		return sig(v)
+	}
+	return strings.Replace(fmt.Sprintf("%#.4g", v), "-", "−", 1)
+}
+
 // sig0 is sig keeping trailing zeros, for quantities read as measured:
 // "1.00 features per latent".
 func sig0(v float64) string {
@@ -111,6 +120,18 @@ func nonEmpty(s ...string) []string {
 		}
 	}
 	return out
+}
+
+// andList writes indices as "1, 3 and 4".
+func andList(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // orthogonal reports whether r represents exactly m features, each in a
@@ -217,7 +238,7 @@ func SparsityReading(runs []interp.ToyRun) []string {
 	case orthogonal(dense) && mostImportant(dense, m):
 		s += fmt.Sprintf(": the %d most important, each in a dimension of its own, as a linear model would.", m)
 	case dense.Represented == m:
-		s += fmt.Sprintf(", as many as it has dimensions, but not as a linear model would (the %d most important, orthogonal): represented %v.", m, dense.RepresentedFeatures)
+		s += fmt.Sprintf(", as many as it has dimensions, but not as a linear model would (the %d most important, orthogonal): it represents features %s.", m, andList(dense.RepresentedFeatures))
 	case dense.Represented > m:
 		s += fmt.Sprintf(", more than its m = %d dimensions although dense features leave no room for superposition: it has not settled to the linear solution (the %d most important features, orthogonal).", m, m)
 	default:

@@ -31,9 +31,9 @@ const (
 func (o outcome) String() string { return [...]string{"good", "under-trained", "failed"}[o] }
 
 var (
-	flat    = interp.Trend{Previous: 0.1, Last: 0.1, Records: 101}
-	falling = interp.Trend{Previous: 0.2, Last: 0.16, Drop: 0.2, StillFalling: true, Records: 101}
-	nan     = math.NaN()
+	flat         = interp.Trend{Previous: 0.1, Last: 0.1, Records: 101}
+	fallingTrend = interp.Trend{Previous: 0.2, Last: 0.16, Drop: 0.2, StillFalling: true, Records: 101}
+	nan          = math.NaN()
 )
 
 // fixedSentences are the sentences that describe the method or the paper,
@@ -52,7 +52,7 @@ func toyRun(kind string, p float64, W [][]float64, b []float64, o outcome) inter
 	r := interp.ToyRun{Model: kind, Features: len(W[0]), Hidden: len(W), FeatureProbability: p, W: W, B: b, Loss: 0.05, LossTrend: flat}
 	switch o {
 	case underTrained:
-		r.Loss, r.LossTrend = 0.3, falling
+		r.Loss, r.LossTrend = 0.3, fallingTrend
 	case failed:
 		r.Loss = nan
 		for _, row := range r.W {
@@ -142,7 +142,7 @@ func phaseSummary(o outcome) PhaseSummary {
 			c.Phase = c.TheoryPhase
 			switch o {
 			case underTrained:
-				c.Phase, c.LossTrend = interp.Other, falling
+				c.Phase, c.LossTrend = interp.Other, fallingTrend
 			case failed:
 				c.Phase, c.Loss = interp.Other, nan
 			}
@@ -182,7 +182,7 @@ func correlatedSummary(o outcome) CorrelatedSummary {
 	r.LossTrend = flat
 	switch o {
 	case underTrained:
-		r.LossTrend = falling
+		r.LossTrend = fallingTrend
 	case failed:
 		r.Loss = nan
 	}
@@ -196,7 +196,7 @@ func saeResult(variant string, o outcome) SAEResult {
 	switch o {
 	case underTrained:
 		lr = 0.4
-		r.FVU, r.MMCSTrueToLearned, r.MMCSLearnedToTrue, r.MatchedCosine, r.RecoveredFraction, r.FeaturesPerLatent, r.LossTrend, r.L0 = 0.6, 0.7, 0.5, 0.6, 0.27, 2.5, falling, 4
+		r.FVU, r.MMCSTrueToLearned, r.MMCSLearnedToTrue, r.MatchedCosine, r.RecoveredFraction, r.FeaturesPerLatent, r.LossTrend, r.L0 = 0.6, 0.7, 0.5, 0.6, 0.27, 2.5, fallingTrend, 4
 	case failed:
 		r.FVU, r.RecoveredFraction, r.MatchedCosine = nan, 0, nan
 		r.LossRecovered = nil
@@ -310,6 +310,11 @@ func sentences(secs []interp.Section) []string {
 	var out []string
 	for _, s := range secs {
 		texts := append(append([]string{}, s.Warnings...), s.Paragraphs...)
+		for _, t := range s.Tables {
+			for _, row := range t.Rows {
+				out = append(out, strings.Join(row, " | "))
+			}
+		}
 		for _, p := range texts {
 			for _, x := range strings.Split(sentenceEnd.ReplaceAllString(p, "$1\n"), "\n") {
 				if x = strings.TrimSpace(x); x != "" {

@@ -107,8 +107,8 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 			title := fmt.Sprintf("p = %.3g", r.FeatureProbability)
 			heat = append(heat, interp.GramWithBias(title, r.W, r.B))
 			dirs = append(dirs, interp.DirectionPanel{Title: title, W: r.W})
-			sec.Paragraphs = append(sec.Paragraphs, r.Describe())
 		}
+		sec.Tables = []interp.Table{toyTable(rs)}
 		gram := filepath.Join(out, fmt.Sprintf("%s_%s_gram.png", prefix, kind))
 		if err := interp.SaveHeatmaps(gram, 5, heat); err != nil {
 			return nil, err

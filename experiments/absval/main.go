@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
@@ -110,11 +111,16 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		if err != nil {
 			return nil, err
 		}
-		var poly []string
+		t := interp.Table{Caption: "Per feature probability: the share of polysemantic neurons, and whether each of the five most important features sits alone on some neuron.",
+			Header: []string{"p = 1 − S", "polysemantic neurons", "top five each alone on a neuron"}}
 		for _, r := range sum.Runs {
-			poly = append(poly, fmt.Sprintf("p = %.3g: %.0f%% (top five alone on neurons: %v)", r.FeatureProbability, 100*r.PolysemanticFraction, r.Top5Monosemantic))
+			alone := "no"
+			if r.Top5Monosemantic {
+				alone = "yes"
+			}
+			t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.FeatureProbability, 'g', 3, 64), strconv.FormatFloat(100*r.PolysemanticFraction, 'g', 3, 64) + "%", alone})
 		}
-		secs[0].Paragraphs = append([]string{fmt.Sprintf("Polysemantic neurons: %v.", poly)}, secs[0].Paragraphs...)
+		secs[0].Tables = append([]interp.Table{t}, secs[0].Tables...)
 		return append(sections, secs...), nil
 	})
 }

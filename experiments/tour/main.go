@@ -205,7 +205,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 			"each active with probability p = 1 − S.", cfg.Intro.Hidden, cfg.Intro.Features, cfg.Intro.Importance)},
 			paper.SparsityReading(intro)...),
 	})
-	sections = append(sections, introSections...)
+	sections = append(sections, nest(introSections)...)
 
 	geom, err := paper.RunToy(ctx, r, "tour 2/7: geometry", cfg.Geometry)
 	if err != nil {
@@ -230,8 +230,9 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
-	sections = append(sections, phaseSections...)
+	phaseSections[0].Heading = "3. Superposition as a phase change: " + phaseSections[0].Heading
+	sections = append(sections, phaseSections[0])
+	sections = append(sections, nest(phaseSections[1:])...)
 
 	corr, err := paper.TrainCorrelated(ctx, r, "tour 4/7: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
@@ -242,8 +243,10 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
-	sections = append(sections, corrSections...)
+	sections = append(sections, interp.Section{Heading: "4. Correlated and anticorrelated features",
+		Paragraphs: []string{"Features of equal importance in two dimensions, grouped in sets whose features are active together (correlated) or never together (anticorrelated). " +
+			"In the paper correlated features prefer to be orthogonal (or, under pressure, side by side or collapsed into one direction), anticorrelated ones antipodal. Here, per arrangement:"}})
+	sections = append(sections, nest(corrSections)...)
 
 	priv, err := paper.RunToy(ctx, r, "tour 5/7: privileged basis", cfg.Privileged)
 	if err != nil {
@@ -270,7 +273,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	sections = append(sections, absSections...)
+	sections = append(sections, nest(absSections)...)
 
 	dec, err := paper.Decompose(ctx, r, cfg.Decompose, paper.DecomposeExports{})
 	if err != nil {
@@ -300,7 +303,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		lmSections[0].Heading = "7. The same framework on real text: a one-layer transformer on Go's own source"
 		lmSections[0].Paragraphs = append(lmSections[0].Paragraphs,
 			"The network Towards Monosemanticity decomposes, trained briefly; its weights are in lm/model.safetensors in TransformerLens' layout. Full scale: go run ./experiments/lm.")
-		lmSections[1].Heading = "7b. Samples of the short-trained model"
+		lmSections[1].Heading, lmSections[1].Level = "7b. Samples of the short-trained model", 3
 		sections = append(sections, lmSections...)
 	}
 
@@ -315,4 +318,14 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		Sections: sections,
 		Config:   cfg,
 	}.Write(filepath.Join(cfg.Out, "report.html"))
+}
+
+// nest puts sections one level under the stage heading before them.
+func nest(secs []interp.Section) []interp.Section {
+	out := make([]interp.Section, len(secs))
+	for i, s := range secs {
+		s.Level = max(s.Level, 2) + 1
+		out[i] = s
+	}
+	return out
 }
