@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -134,7 +135,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if i == 1 {
-				t.Label, labelled = strconv.FormatFloat(v, 'g', -1, 64), true
+				t.Label, labelled = powerLabel(k), true
 			}
 			ticks = append(ticks, t)
 		}
@@ -145,6 +146,15 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			plot.Tick{Value: max, Label: strconv.FormatFloat(max, 'g', 3, 64)})
 	}
 	return ticks
+}
+
+// powerLabel writes 10^k as a tick label: 0.001 … 10000 in full, 1e5 and
+// 1e−5 beyond.
+func powerLabel(k int) string {
+	if k >= -4 && k <= 4 {
+		return strconv.FormatFloat(math.Pow10(k), 'f', -1, 64)
+	}
+	return strings.Replace("1e"+strconv.Itoa(k), "-", "−", 1)
 }
 
 // markNoData writes "no data" at (x, y) in p's data coordinates, so that an

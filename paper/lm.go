@@ -321,9 +321,9 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	}
 	last := res.Curve[len(res.Curve)-1]
 	paras := []string{
-		fmt.Sprintf("%d parameters trained on %d tokens (%d steps of %d × %d bytes). Exact validation figure: %s bits per byte over %d windows of %d held-out bytes; the last quick estimate (first %d windows) was %s.",
-			res.Parameters, res.TokensSeen, res.Config.Steps, res.Config.Batch, res.Config.Model.Ctx,
-			sig4(res.ValBitsPerByte), res.ValWindows, res.Corpus.ValBytes, res.Config.EvalWindows, sig4(last.ValBits)),
+		fmt.Sprintf("%s parameters trained on %s tokens (%s steps of %d × %d bytes). Exact validation figure: %s bits per byte over %s windows of %s held-out bytes; the last quick estimate (first %d windows) was %s.",
+			thousands(res.Parameters), thousands(res.TokensSeen), thousands(res.Config.Steps), res.Config.Batch, res.Config.Model.Ctx,
+			sig4(res.ValBitsPerByte), thousands(res.ValWindows), thousands(res.Corpus.ValBytes), res.Config.EvalWindows, sig4(last.ValBits)),
 		compareBaseline("the unigram entropy of the training bytes", b.UnigramBits, res.ValBitsPerByte),
 		compareBaseline("zlib at level 9 (Go's compress/zlib) on the validation bytes", b.Zlib9GoBits, res.ValBitsPerByte),
 	}

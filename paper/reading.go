@@ -28,13 +28,32 @@ func sig(v float64) string {
 	default:
 		s = strconv.FormatFloat(v, 'g', 3, 64)
 	}
+	if m, e, ok := strings.Cut(s, "e"); ok { // 4.41e-05 → 4.41×10⁻⁵
+		n, _ := strconv.Atoi(e)
+		s = m + "×10" + superscript(n)
+	}
 	return strings.Replace(s, "-", "−", 1)
+}
+
+// superscript writes n in superscript digits: −5 → ⁻⁵.
+func superscript(n int) string {
+	const digits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+	sup := []rune(digits)
+	var b strings.Builder
+	for _, r := range strconv.Itoa(n) {
+		if r == '-' {
+			b.WriteRune('⁻')
+			continue
+		}
+		b.WriteRune(sup[r-'0'])
+	}
+	return b.String()
 }
 
 // sig4 writes v with 4 significant digits, for figures compared to the
 // third decimal (bits per byte).
 func sig4(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1000 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1000 || math.Abs(v) < 1e-3 {
 		return sig(v)
 	}
 	return strings.Replace(fmt.Sprintf("%#.4g", v), "-", "−", 1)
@@ -43,10 +62,24 @@ func sig4(v float64) string {
 // sig0 is sig keeping trailing zeros, for quantities read as measured:
 // "1.00 features per latent".
 func sig0(v float64) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1000 || v == 0 {
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) >= 1000 || math.Abs(v) < 1e-3 {
 		return sig(v)
 	}
 	return strings.Replace(fmt.Sprintf("%#.3g", v), "-", "−", 1)
+}
+
+// thousands writes n with commas between groups of three digits: 1,228,800.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "−" + s
+	}
+	return s
 }
 
 // pct writes a fraction as a percentage with 3 significant digits: 0.8625 →

@@ -405,9 +405,14 @@ func TestSigDigits(t *testing.T) {
 	for _, tt := range []struct {
 		v    float64
 		want string
-	}{{0.86254, "0.863"}, {1.0049, "1"}, {12.345, "12.3"}, {4321.6, "4322"}, {-0.1234, "−0.123"}, {nan, "NaN"}, {math.Inf(1), "+Inf"}} {
+	}{{0.86254, "0.863"}, {1.0049, "1"}, {12.345, "12.3"}, {4321.6, "4322"}, {-0.1234, "−0.123"}, {nan, "NaN"}, {-4.41e-05, "−4.41×10⁻⁵"}, {1.5e-12, "1.5×10⁻¹²"}, {math.Inf(1), "+Inf"}} {
 		if got := sig(tt.v); got != tt.want {
 			t.Errorf("sig(%v) = %q; want %q", tt.v, got, tt.want)
+		}
+	}
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1228800: "1,228,800", -4096: "−4,096"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q; want %q", n, got, want)
 		}
 	}
 	if got := pct(0.8625); got != "86.2%" && got != "86.3%" {
