@@ -60,10 +60,10 @@ figure{margin:1em 0} img{max-width:100%;border:1px solid #ddd} figcaption{font-s
 pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}
 h3{margin-top:1.6em} h4{margin-top:1.2em}
 .table{overflow-x:auto;margin:.8em 0}
-table{border-collapse:collapse;font-size:.9em;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;font-size:.85em;font-variant-numeric:tabular-nums}
 .tcap{margin:.3em 0;color:#444;font-size:.9em}
-th,td{padding:.25em .7em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-th{border-bottom:2px solid #999} .num{text-align:right} td:first-child{white-space:nowrap}
+th,td{padding:.25em .45em;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+th{border-bottom:2px solid #999} .num{text-align:right} td:first-child{min-width:9em}
 details{margin:1em 0} summary{cursor:pointer;font-weight:600}
 .warn{background:#fff4e5;border-left:4px solid #e69f00;padding:.5em .8em}
 </style></head><body>

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/models/sae"
 )
 
 // The readings below turn results into sentences. Each sentence that states
@@ -434,13 +435,28 @@ func DecomposeVerdict(s DecomposeSummary) (ok bool, heading, reading string) {
 	return ok, heading, sb.String()
 }
 
+// saeName names an SAE by its variant, size and sparsity setting: "topk,
+// 45 latents, k = 2".
+func saeName(r SAEResult) string {
+	setting := "setting " + sig(r.Coefficient)
+	switch sae.Variant(r.Variant) {
+	case sae.TopK, sae.BatchTopK:
+		setting = "k = " + sig(r.Coefficient)
+	case sae.ReLUL1, sae.ReLUL1Norm:
+		setting = "L1 = " + sig(r.Coefficient)
+	case sae.JumpReLU:
+		setting = "L0 coefficient " + sig(r.Coefficient)
+	}
+	return fmt.Sprintf("%s, %d latents, %s", r.Variant, r.Latents, setting)
+}
+
 // saeWarnings are the convergence warnings of SAEs, named by variant.
 func saeWarnings(rs []SAEResult) []string {
 	names := make([]string, len(rs))
 	trends := make([]interp.Trend, len(rs))
 	losses := make([]float64, len(rs))
 	for i, r := range rs {
-		names[i] = fmt.Sprintf("%s with %d latents at %s", r.Variant, r.Latents, sig(r.Coefficient))
+		names[i] = saeName(r)
 		trends[i], losses[i] = r.LossTrend, r.FVU
 	}
 	return nonEmpty(failureWarning("SAEs", names, losses), convergenceWarning("SAEs", names, trends))

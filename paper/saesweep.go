@@ -225,7 +225,7 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 		return nil, err
 	}
 	sec.Tables = []interp.Table{saeTable("TopK and BatchTopK over k, JumpReLU over its L0 coefficient (the ReLU variants are in the L1 table).", s.Frontier[len(s.L1):],
-		func(r SAEResult) string { return fmt.Sprintf("%s, setting %s", r.Variant, sig(r.Coefficient)) })}
+		saeName)}
 	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Lower-left is better: fewer active latents for the same reconstruction."})
 	sections = append(sections, sec)
 
