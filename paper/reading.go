@@ -200,14 +200,14 @@ func mostImportant(r interp.ToyRun, k int) bool {
 var polygonNames = map[int]string{3: "triangle", 4: "square", 5: "pentagon", 6: "hexagon", 7: "heptagon", 8: "octagon"}
 
 // polygon returns k ≥ 3 when the represented features of a model with m = 2
-// form a regular k-gon (every Dᵢ within 0.05 of 2/k), else 0.
+// form a regular k-gon (every Dᵢ within 0.025 of 2/k), else 0.
 func polygon(r interp.ToyRun) int {
 	k := r.Represented
 	if r.Hidden != 2 || k < 3 {
 		return 0
 	}
 	for _, i := range r.RepresentedFeatures {
-		if math.Abs(r.Dimensionality[i]-2/float64(k)) > 0.05 {
+		if math.Abs(r.Dimensionality[i]-2/float64(k)) > 0.025 {
 			return 0
 		}
 	}
@@ -279,7 +279,7 @@ func SparsityReading(runs []interp.ToyRun) []string {
 		s += fmt.Sprintf(", fewer than its m = %d dimensions, where a linear model would keep %d.", m, m)
 	}
 	if l, ok := linearAt(dense.FeatureProbability); ok {
-		s = strings.TrimSuffix(s, ".") + fmt.Sprintf(" (the linear model at the same p represents %d).", l.Represented)
+		s += fmt.Sprintf(" The linear model at the same p represents %d.", l.Represented)
 	}
 	out = append(out, s)
 	// Sparse features.
