@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -562,8 +563,9 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	sec := interp.Section{Heading: "Neurons against SAE latents"}
 	if s.Toy != nil {
 		sec.Warnings = toyWarnings([]interp.ToyRun{s.Toy.ToyRun})
-		for i := range sec.Warnings {
-			sec.Warnings[i] = "Toy model: " + sec.Warnings[i]
+		for i, w := range sec.Warnings {
+			head, rest, _ := strings.Cut(w, ": ")
+			sec.Warnings[i] = head + " (toy model): " + rest
 		}
 	}
 	sec.Warnings = append(sec.Warnings, saeWarnings(s.SAEs)...)

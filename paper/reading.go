@@ -103,7 +103,7 @@ func convergenceWarning(what string, names []string, trends []interp.Trend) stri
 		return ""
 	}
 	if len(trends) == 1 {
-		return fmt.Sprintf("Not converged: the loss of %s was still falling when training stopped, by %s over the last tenth of the steps. "+
+		return fmt.Sprintf("Not converged: the loss (%s) was still falling when training stopped, by %s over the last tenth of the steps. "+
 			"The results below may change with more steps (-steps).", falling[0], pct(worst))
 	}
 	list := strings.Join(falling, "; ")
