@@ -13,27 +13,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// HeatPanel is one heat map: Z is drawn row by row from the top, NaN cells
-// are left blank. Values are coloured on a diverging blue–white–red scale over
-// [−Limit, Limit] (Limit 0 means max |Z|).
-type HeatPanel struct {
-	Title string
-	Z     [][]float64
-	Limit float64
-}
-
-// GramWithBias stacks WᵀW [n, n], a blank row and b [n] into one panel, the
-// paper's intro-figure layout.
-func GramWithBias(title string, W [][]float64, b []float64) HeatPanel {
-	z := Gram(W)
-	blank := make([]float64, len(b))
-	for i := range blank {
-		blank[i] = math.NaN()
-	}
-	z = append(z, blank, append([]float64(nil), b...))
-	return HeatPanel{Title: title, Z: z, Limit: 1}
-}
-
 // DirectionPanel is one picture of feature directions in a 2-D hidden space:
 // W [2, n], one arrow from the origin per feature.
 type DirectionPanel struct {
@@ -41,64 +20,6 @@ type DirectionPanel struct {
 	W     [][]float64
 	// Colors, one per feature, override the default importance colouring.
 	Colors []color.Color
-}
-
-// SaveHeatmaps draws panels in a grid with cols columns and writes the PNG to
-// path atomically. Short rows are padded with blank cells; a Limit that is
-// not a positive number up to 1e300 means max |Z| over the cells within
-// ±1e300; cells beyond ±Limit, infinite ones included, take the end
-// colours; a panel with no cell, or only NaN cells, is an empty frame
-// saying "no data", and so is the figure when there are no panels.
-func SaveHeatmaps(path string, cols int, panels []HeatPanel) error {
-	plots := make([]*plot.Plot, len(panels))
-	for i, hp := range panels {
-		p := plot.New()
-		p.Title.Text = hp.Title
-		p.HideAxes()
-		g := matGrid(rectangular(hp.Z))
-		if g.absMax() < 0 {
-			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
-			markNoData(p, 0.5, 0.5)
-			plots[i] = p
-			continue
-		}
-		// Beyond ±maxDrawable the palette arithmetic overflows.
-		limit := hp.Limit
-		if !(limit > 0 && limit <= maxDrawable) {
-			limit = g.absMax()
-		}
-		if limit == 0 {
-			limit = 1
-		}
-		h := plotter.NewHeatMap(g, diverging{})
-		h.Min, h.Max = -limit, limit
-		h.NaN = color.White
-		h.Underflow, h.Overflow = diverging{}.Colors()[0], diverging{}.Colors()[len(diverging{}.Colors())-1]
-		p.Add(h)
-		plots[i] = p
-	}
-	return saveGrid(path, cols, plots, 3*vg.Inch)
-}
-
-// rectangular copies z with every row padded with NaN to the longest; it
-// returns nil when z has no cell.
-func rectangular(z [][]float64) [][]float64 {
-	n := 0
-	for _, row := range z {
-		n = max(n, len(row))
-	}
-	if n == 0 {
-		return nil
-	}
-	out := make([][]float64, len(z))
-	for i, row := range z {
-		out[i] = make([]float64, n)
-		copy(out[i], row)
-		for j := len(row); j < n; j++ {
-			out[i][j] = math.NaN()
-		}
-	}
-	return out
 }
 
 // SaveDirections draws the feature directions of each panel (arrows from the
@@ -118,6 +39,7 @@ func SaveDirections(path string, cols int, panels []DirectionPanel) error {
 		}
 		p := plot.New()
 		p.Title.Text = dp.Title
+		p.X.Label.Text, p.Y.Label.Text = "hidden dimension 1", "hidden dimension 2"
 		n := len(dp.W[0])
 		lim := 1.0
 		drawn, skipped := 0, 0
@@ -172,6 +94,14 @@ func featureColor(i, n int) color.Color {
 // saveGrid lays plots out in a grid of square tiles and writes a PNG; with
 // no plots it draws one empty frame saying "no data".
 func saveGrid(path string, cols int, plots []*plot.Plot, tile vg.Length) error {
+	return saveGridLegend(path, cols, plots, tile, tile, nil)
+}
+
+// saveGridLegend lays plots out in a grid of tileW × tileH tiles, with leg
+// (when it has entries) beside the grid, top right, outside every plot's
+// data, and writes a PNG; with no plots it draws one empty frame saying "no
+// data".
+func saveGridLegend(path string, cols int, plots []*plot.Plot, tileW, tileH vg.Length, leg *plot.Legend) error {
 	if len(plots) == 0 {
 		p := plot.New()
 		p.HideAxes()
@@ -190,16 +120,30 @@ func saveGrid(path string, cols int, plots []*plot.Plot, tile vg.Length) error {
 			}
 		}
 	}
-	data, err := renderPNG(filepath.Base(path), tile*vg.Length(cols), tile*vg.Length(rows), 96, func(dc draw.Canvas) {
+	legW := legendWidth(leg)
+	gridW := tileW * vg.Length(cols)
+	data, err := renderPNG(filepath.Base(path), gridW+legW, tileH*vg.Length(rows), 96, func(dc draw.Canvas) {
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		gc := draw.Crop(dc, 0, -legW, 0, 0)
 		tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter, PadY: vg.Millimeter,
 			PadTop: vg.Millimeter, PadBottom: vg.Millimeter, PadLeft: vg.Millimeter, PadRight: vg.Millimeter}
-		canvases := plot.Align(grid, tiles, dc)
+		canvases := plot.Align(grid, tiles, gc)
 		for r := range grid {
 			for c, p := range grid[r] {
 				if p != nil {
 					p.Draw(canvases[r][c])
 				}
 			}
+		}
+		if legW > 0 {
+			top := canvases[0][0]
+			if grid[0][0] != nil {
+				top = grid[0][0].DataCanvas(top)
+			}
+			lc := draw.Crop(dc, gridW+legendPad, 0, 0, 0)
+			lc.Max.Y = top.Max.Y
+			leg.Draw(lc)
 		}
 	})
 	if err != nil {
@@ -208,51 +152,17 @@ func saveGrid(path string, cols int, plots []*plot.Plot, tile vg.Length) error {
 	return atomicfile.WriteFile(path, data)
 }
 
-// matGrid adapts a row-major matrix to plotter.GridXYZ, row 0 on top.
-type matGrid [][]float64
+// legendPad is the space between a legend and what it stands beside.
+const legendPad = 8
 
-func (g matGrid) Dims() (c, r int)   { return len(g[0]), len(g) }
-func (g matGrid) Z(c, r int) float64 { return g[len(g)-1-r][c] }
-func (g matGrid) X(c int) float64    { return float64(c) }
-func (g matGrid) Y(r int) float64    { return float64(r) }
-
-// absMax is max |z| over the cells within ±maxDrawable, or −1 when every
-// cell is NaN (infinite and larger cells still count as drawn: they take
-// the end colours).
-func (g matGrid) absMax() float64 {
-	m, seen := 0.0, false
-	for _, row := range g {
-		for _, v := range row {
-			if math.IsNaN(v) {
-				continue
-			}
-			seen = true
-			if drawable(v, false) {
-				m = math.Max(m, math.Abs(v))
-			}
-		}
+// legendWidth is the width a legend beside a figure takes, 0 for none.
+func legendWidth(leg *plot.Legend) vg.Length {
+	if leg == nil {
+		return 0
 	}
-	if !seen {
-		return -1
+	r := leg.Rectangle(draw.Canvas{})
+	if w := r.Max.X - r.Min.X; w > 0 {
+		return w + 2*legendPad
 	}
-	return m
-}
-
-// diverging is a blue–white–red palette of 101 colours.
-type diverging struct{}
-
-func (diverging) Colors() []color.Color {
-	const k = 101
-	out := make([]color.Color, k)
-	for i := range out {
-		t := 2*float64(i)/(k-1) - 1 // −1 … 1
-		a := math.Abs(t)
-		w := func(c float64) uint8 { return uint8(math.Round(255 + (c-255)*a)) }
-		if t < 0 {
-			out[i] = color.RGBA{R: w(33), G: w(102), B: w(172), A: 255}
-		} else {
-			out[i] = color.RGBA{R: w(178), G: w(24), B: w(43), A: 255}
-		}
-	}
-	return out
+	return 0
 }

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"image/png"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gonum.org/v1/plot/vg"
 )
 
 var (
@@ -88,6 +91,13 @@ func TestFiguresDegenerateInputs(t *testing.T) {
 		{name: "heatmaps/huge", save: heat(HeatPanel{Z: [][]float64{{math.MaxFloat64, -math.MaxFloat64}}}, HeatPanel{Z: [][]float64{{1, 2}}, Limit: math.MaxFloat64})},
 		{name: "heatmaps/bad limits", save: heat(HeatPanel{Z: [][]float64{{1}}, Limit: nan}, HeatPanel{Z: [][]float64{{1}}, Limit: -2}, HeatPanel{Z: [][]float64{{1}}, Limit: inf})},
 		{name: "heatmaps/gram with bias of nothing", save: heat(GramWithBias("empty", [][]float64{{}, {}}, nil))},
+		{name: "heatmaps/gram with bias", save: heat(GramWithBias("gram", [][]float64{{1, 0, 0.5}, {0, 1, 0.5}}, []float64{-0.2, 0, 3}))},
+		{name: "heatmaps/side only", save: heat(HeatPanel{Title: "side", Side: []float64{1, -1}, SideLabel: "b"})},
+		{name: "heatmaps/side longer than Z and NaN", save: heat(HeatPanel{Z: [][]float64{{1}}, Side: []float64{nan, 2, inf}, SideLabel: "b"})},
+		{name: "heatmaps/tiny values", save: heat(HeatPanel{Z: [][]float64{{5e-324, -1e-310}}}, HeatPanel{Z: [][]float64{{1e-300}}})},
+		{name: "heatmaps/short tick names", save: heat(HeatPanel{Z: [][]float64{{1, 2, 3}, {4, 5, 6}, {7, 8, 9}}, Columns: []string{"a"}, Rows: []string{"x"}, XLabel: "x", YLabel: "y"})},
+		{name: "heatmaps/long title and labels", save: heat(HeatPanel{Title: strings.Repeat("a very long title ", 20) + strings.Repeat("x", 200), Z: [][]float64{{1}}, Label: strings.Repeat("L", 80), XLabel: strings.Repeat("X", 300), YLabel: strings.Repeat("Y", 300)})},
+		{name: "heatmaps/large", save: heat(HeatPanel{Title: "200 × 300", Z: noise(200, 300)}, HeatPanel{Title: "1 × 500", Z: noise(1, 500)})},
 
 		// SaveDirections.
 		{name: "directions/no panels", save: dirs()},
@@ -117,6 +127,8 @@ func TestFiguresDegenerateInputs(t *testing.T) {
 		{name: "neurons/negative unsigned", save: bars(NeuronPanel{Title: "negative", W: [][]float64{{-1, -2}, {-3, -4}}})},
 		{name: "neurons/NaN and Inf", save: bars(NeuronPanel{Title: "nan", W: [][]float64{{nan, 1}, {inf, -inf}}, Signed: true})},
 		{name: "neurons/ragged", save: bars(NeuronPanel{Title: "ragged", W: [][]float64{{1, 2, 3}, {1}, {}}})},
+		{name: "neurons/many features and neurons", save: bars(NeuronPanel{Title: "n = 100, m = 40", W: noise(40, 100), Signed: true}, NeuronPanel{Title: "one neuron", W: noise(1, 3)})},
+		{name: "neurons/thousands of neurons", save: bars(NeuronPanel{Title: "m = 2000", W: noise(2000, 2)})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +165,62 @@ func TestFiguresDegenerateInputs(t *testing.T) {
 			}
 			if b := img.Bounds(); b.Dx() == 0 || b.Dy() == 0 {
 				t.Errorf("figure is %d×%d; want a non-empty image", b.Dx(), b.Dy())
+			}
+		})
+	}
+}
+
+// noise is a seeded [rows, cols] matrix of values in [−1, 1).
+func noise(rows, cols int) [][]float64 {
+	rng := rand.New(rand.NewPCG(1, 2))
+	z := make([][]float64, rows)
+	for i := range z {
+		z[i] = make([]float64, cols)
+		for j := range z[i] {
+			z[i][j] = 2*rng.Float64() - 1
+		}
+	}
+	return z
+}
+
+// TestFigureSizes draws the largest figures the experiments make, with
+// noise for data (the worst case for PNG compression), and checks that each
+// stays within MaxPNGBytes.
+func TestFigureSizes(t *testing.T) {
+	grams := make([]HeatPanel, 7)
+	for i := range grams {
+		grams[i] = GramWithBias(fmt.Sprintf("p = %d", i), noise(20, 100), noise(1, 100)[0])
+	}
+	bars := make([]NeuronPanel, 7)
+	for i := range bars {
+		bars[i] = NeuronPanel{Title: fmt.Sprintf("p = %d", i), W: noise(40, 100), Signed: true}
+	}
+	var xs, ys []float64
+	for i := range 2000 {
+		xs, ys = append(xs, float64(i)), append(ys, math.Sin(float64(i)))
+	}
+	tests := []struct {
+		name string
+		save func(path string) error
+	}{
+		{"basic with -features 100: 7 Gram matrices", func(path string) error { return SaveHeatmaps(path, 5, grams) }},
+		{"absval's neurons, n = 100, m = 40", func(path string) error { return SaveNeuronBars(path, 4, bars) }},
+		{"a chart of 2,000 points", func(path string) error {
+			return SaveChart(path, Chart{Title: "many"}, Series{Name: "sin", X: xs, Y: ys, Points: true})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "figure.png")
+			if err := tt.save(path); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Size() > MaxPNGBytes {
+				t.Errorf("%s: %d bytes; want at most %d", tt.name, fi.Size(), MaxPNGBytes)
 			}
 		})
 	}
@@ -220,5 +288,33 @@ func TestLogTicksLabels(t *testing.T) {
 		if !ok {
 			t.Errorf("logTicks.Ticks(%v, %v) labels %v; want %v", tt.min, tt.max, got, tt.want)
 		}
+	}
+}
+
+// TestSpread checks the placement of guide labels: labels far apart stay
+// where they are, colliding ones move apart to exactly one height between
+// them, centred on their mean, and all stay within the bounds when they fit.
+func TestSpread(t *testing.T) {
+	tests := []struct {
+		name      string
+		want, got []vg.Length
+		h, lo, hi vg.Length
+	}{
+		{name: "apart", want: []vg.Length{10, 50, 90}, got: []vg.Length{10, 50, 90}, h: 10, lo: 0, hi: 100},
+		{name: "two collide", want: []vg.Length{50, 52}, got: []vg.Length{46, 56}, h: 10, lo: 0, hi: 100},
+		{name: "unsorted", want: []vg.Length{52, 50}, got: []vg.Length{56, 46}, h: 10, lo: 0, hi: 100},
+		{name: "chain", want: []vg.Length{40, 45, 50, 80}, got: []vg.Length{35, 45, 55, 80}, h: 10, lo: 0, hi: 100},
+		{name: "against the top", want: []vg.Length{99, 100}, got: []vg.Length{85, 95}, h: 10, lo: 0, hi: 100},
+		{name: "against the bottom", want: []vg.Length{0, 1}, got: []vg.Length{5, 15}, h: 10, lo: 0, hi: 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := spread(tt.want, tt.h, tt.lo, tt.hi)
+			for i := range got {
+				if math.Abs(float64(got[i]-tt.got[i])) > 1e-9 {
+					t.Fatalf("spread(%v, h %v, [%v, %v]) = %v; want %v", tt.want, tt.h, tt.lo, tt.hi, got, tt.got)
+				}
+			}
+		})
 	}
 }

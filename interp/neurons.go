@@ -2,12 +2,15 @@ package interp
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"sort"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // A neuron carries feature i when its input weight for i is at least
@@ -153,38 +156,56 @@ type NeuronPanel struct {
 	Signed bool        // stack |w| (signed inputs) or max(w, 0)
 }
 
+// neuronGroups is how many of the most important features get a colour of
+// their own in SaveNeuronBars when there are more than len(palette): the
+// rest share one grey segment.
+const neuronGroups = 7
+
 // SaveNeuronBars draws, for each panel, one bar per neuron stacked by the
-// weight it gives each feature (one colour per feature, dark for the most
-// important), the paper's privileged-basis figure, and writes the PNG to path
-// atomically. Missing weights of short rows count 0; NaN and infinite ones
-// count 0 too and are counted in the title; a panel with no neuron or no
-// feature says "no data".
+// weight it gives each feature, the paper's privileged-basis figure, and
+// writes the PNG to path atomically. Features are numbered by importance
+// (0 most important); with up to 8 features each has a colour of its own,
+// with more the 7 most important do and the rest are stacked as one grey
+// segment on top, so that the top features stay legible; one legend, beside
+// the panels, names the colours. Missing weights of short rows count 0; NaN
+// and infinite ones count 0 too and are counted in the title; a panel with
+// no neuron or no feature says "no data".
 func SaveNeuronBars(path string, cols int, panels []NeuronPanel) error {
+	n, m := 0, 0
+	for _, np := range panels {
+		m = max(m, len(np.W))
+		for _, row := range np.W {
+			n = max(n, len(row))
+		}
+	}
+	groups, colors, names := featureGroups(n)
 	plots := make([]*plot.Plot, len(panels))
 	for k, np := range panels {
 		p := plot.New()
 		p.Title.Text = np.Title
-		p.X.Label.Text, p.Y.Label.Text = "neuron", "weight"
-		m, n := len(np.W), 0
-		for _, row := range np.W {
-			n = max(n, len(row))
+		p.X.Label.Text, p.Y.Label.Text = "neuron", "input weight (stacked)"
+		if np.Signed {
+			p.Y.Label.Text = "|input weight| (stacked)"
 		}
-		if m == 0 || n == 0 {
+		p.Add(plotter.NewGrid())
+		nm, nf := len(np.W), 0
+		for _, row := range np.W {
+			nf = max(nf, len(row))
+		}
+		if nm == 0 || nf == 0 {
 			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 			markNoData(p, 0.5, 0.5)
 			plots[k] = p
 			continue
 		}
 		bad := 0
-		top := make([]float64, m) // stacked height per neuron
-		var below *plotter.BarChart
-		for i := 0; i < n; i++ {
-			vals := make(plotter.Values, m)
-			for j, row := range np.W {
-				if i >= len(row) {
-					continue
-				}
-				w := row[i]
+		bars := stackedBars{colors: colors, segs: make([][]float64, nm)}
+		var ys extent
+		ys.add(0)
+		for j, row := range np.W {
+			bars.segs[j] = make([]float64, len(colors))
+			total := 0.0
+			for i, w := range row {
 				if !drawable(w, false) {
 					bad++
 					continue
@@ -192,33 +213,109 @@ func SaveNeuronBars(path string, cols int, panels []NeuronPanel) error {
 				if np.Signed {
 					w = math.Abs(w)
 				}
-				vals[j] = math.Max(w, 0)
-				top[j] += vals[j]
+				bars.segs[j][groups[i]] += math.Max(w, 0)
+				total += math.Max(w, 0)
 			}
-			bc, err := plotter.NewBarChart(vals, vg.Points(14))
-			if err != nil {
-				return fmt.Errorf("interp: neuron bars %q: %w", np.Title, err)
-			}
-			bc.LineStyle.Width = 0
-			bc.Color = featureColor(i, n)
-			if below != nil {
-				bc.StackOn(below)
-			}
-			below = bc
-			p.Add(bc)
+			ys.add(total)
 		}
+		p.Add(bars)
 		if bad > 0 {
 			p.Title.Text += " (" + plural(bad, "NaN/Inf weight") + " not shown)"
 		}
+		p.X.Tick.Marker = indexTicks{}
+		p.X.Min, p.X.Max = -0.6, float64(nm)-0.4
 		// Bars start at 0; all-zero bars would otherwise get gonum's ±1.
-		var ys extent
-		ys.add(0)
-		for _, t := range top {
-			ys.add(t)
-		}
 		p.Y.Min = 0
 		_, p.Y.Max = ys.span(false)
+		p.Y.Max *= 1.04
 		plots[k] = p
 	}
-	return saveGrid(path, cols, plots, 2.5*vg.Inch)
+	leg := plot.NewLegend()
+	leg.Left, leg.Top, leg.Padding = true, true, vg.Points(2)
+	for g := len(colors) - 1; g >= 0; g-- { // top segment first, as stacked
+		leg.Add(names[g], swatch{colors[g]})
+	}
+	// Tiles widen with the neurons so that bars stay apart and readable.
+	tile := min(max(2.5*vg.Inch, vg.Inch+vg.Length(m)*0.09*vg.Inch), 5*vg.Inch)
+	cols = max(1, min(cols, int((10.5*vg.Inch)/tile)))
+	return saveGridLegend(path, cols, plots, tile, tile, &leg)
+}
+
+// featureGroups assigns n features to colour groups: groups[i] is feature
+// i's, colors and names are each group's.
+func featureGroups(n int) (groups []int, colors []color.Color, names []string) {
+	groups = make([]int, n)
+	own := n
+	if n > len(palette) {
+		own = neuronGroups
+	}
+	for i := range groups {
+		groups[i] = min(i, own)
+	}
+	for g := 0; g < own; g++ {
+		colors, names = append(colors, Color(g)), append(names, fmt.Sprintf("feature %d", g))
+	}
+	if own < n {
+		colors = append(colors, color.Gray{Y: 185})
+		names = append(names, fmt.Sprintf("features %d–%d", own, n-1))
+	}
+	return groups, colors, names
+}
+
+// stackedBars draws one bar per neuron (x = its index), its segments
+// stacked from the bottom, 0.7 wide so that neighbouring bars stay apart,
+// with a white line between segments.
+type stackedBars struct {
+	segs   [][]float64 // [neuron, group] ≥ 0
+	colors []color.Color
+}
+
+func (s stackedBars) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	sep := draw.LineStyle{Color: color.White, Width: vg.Points(0.6)}
+	for j, seg := range s.segs {
+		x0, x1 := trX(float64(j)-0.35), trX(float64(j)+0.35)
+		y := 0.0
+		for g, h := range seg {
+			if h <= 0 {
+				continue
+			}
+			y0, y1 := trY(y), trY(y+h)
+			c.FillPolygon(s.colors[g], c.ClipPolygonY(rect(x0, y0, x1, y1)[:4]))
+			if y > 0 && c.ContainsY(y0) {
+				c.StrokeLine2(sep, x0, y0, x1, y0)
+			}
+			y += h
+		}
+	}
+}
+
+// swatch is a legend thumbnail: a filled square.
+type swatch struct{ color color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(s.color, rect(c.Min.X, c.Min.Y, c.Max.X, c.Max.Y)[:4])
+}
+
+// indexTicks labels whole numbers 1, 2, 5, 10, … apart, at most about ten
+// of them, and marks every whole number when there are at most 50.
+type indexTicks struct{}
+
+func (indexTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !drawable(lo, false) || !drawable(hi, false) || hi-lo > 1e6 || lo > hi {
+		return nil
+	}
+	first, last := int(math.Ceil(lo)), int(math.Floor(hi))
+	n := last - first + 1
+	step := indexStep(n, 1, 0)
+	var ticks []plot.Tick
+	for i := first; i <= last; i++ {
+		switch {
+		case i%step == 0:
+			ticks = append(ticks, plot.Tick{Value: float64(i), Label: strconv.Itoa(i)})
+		case n <= 50:
+			ticks = append(ticks, plot.Tick{Value: float64(i)})
+		}
+	}
+	return ticks
 }

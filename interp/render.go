@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -134,7 +135,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if i == 1 {
-				t.Label, labelled = strconv.FormatFloat(v, 'g', -1, 64), true
+				t.Label, labelled = powerLabel(k), true
 			}
 			ticks = append(ticks, t)
 		}
@@ -145,6 +146,15 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 			plot.Tick{Value: max, Label: strconv.FormatFloat(max, 'g', 3, 64)})
 	}
 	return ticks
+}
+
+// powerLabel writes 10^k as a tick label: 0.001 … 10000 in full, 1e5 and
+// 1e−5 beyond.
+func powerLabel(k int) string {
+	if k >= -4 && k <= 4 {
+		return strconv.FormatFloat(math.Pow10(k), 'f', -1, 64)
+	}
+	return strings.Replace("1e"+strconv.Itoa(k), "-", "−", 1)
 }
 
 // markNoData writes "no data" at (x, y) in p's data coordinates, so that an
@@ -159,7 +169,16 @@ func markNoData(p *plot.Plot, x, y float64) {
 	p.Add(lab)
 }
 
-// renderPNG draws a w × h image at dpi with paint and encodes it as PNG.
+// MaxPNGBytes is the most a figure's PNG should take: a figure that comes
+// out larger is drawn again at a lower resolution, down to minDPI.
+const MaxPNGBytes = 300 << 10
+
+// minDPI is the lowest resolution renderPNG falls back to.
+const minDPI = 40
+
+// renderPNG draws a w × h image at dpi with paint and encodes it as PNG,
+// again at three quarters of the resolution while it is over MaxPNGBytes
+// (a figure of many noisy cells, say) and above minDPI.
 // figure names the figure in errors. A panic inside gonum/plot, which the
 // figures' checks are meant to rule out, comes back as an error, so that a
 // drawing bug costs one figure rather than the run.
@@ -169,11 +188,16 @@ func renderPNG(figure string, w, h vg.Length, dpi int, paint func(draw.Canvas)) 
 			data, err = nil, fmt.Errorf("interp: draw %s: gonum/plot panicked: %v", figure, r)
 		}
 	}()
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
-	paint(draw.New(img))
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("interp: render %s: %w", figure, err)
+	for {
+		img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+		paint(draw.New(img))
+		var buf bytes.Buffer
+		if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("interp: render %s: %w", figure, err)
+		}
+		if buf.Len() <= MaxPNGBytes || dpi <= minDPI {
+			return buf.Bytes(), nil
+		}
+		dpi = max(dpi*3/4, minDPI)
 	}
-	return buf.Bytes(), nil
 }

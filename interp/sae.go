@@ -259,7 +259,7 @@ type DensityPanel struct {
 }
 
 // SaveDensityHistograms draws, for each panel, the histogram of log₁₀ firing
-// frequency over the latents that fire (the dead ones are counted in the
+// frequency (its axis labelled with the frequencies themselves) over the latents that fire (the dead ones are counted in the
 // title, and so are frequencies that are NaN, infinite or negative, which
 // are not drawn), in a grid with cols columns, and writes the PNG to path
 // atomically. A panel with no latent that fires says "no data".
@@ -290,7 +290,8 @@ func SaveDensityHistograms(path string, cols int, panels []DensityPanel) error {
 		if len(counts) > 0 {
 			p.Title.Text += " (" + strings.Join(counts, ", ") + ")"
 		}
-		p.X.Label.Text, p.Y.Label.Text = "log10 firing frequency", "latents"
+		p.X.Label.Text, p.Y.Label.Text = "firing frequency (log scale)", "latents"
+		p.X.Tick.Marker = powerTicks{}
 		if len(vals) == 0 {
 			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 			markNoData(p, 0.5, 0.5)
@@ -308,4 +309,33 @@ func SaveDensityHistograms(path string, cols int, panels []DensityPanel) error {
 		plots[k] = p
 	}
 	return saveGrid(path, cols, plots, 3*vg.Inch)
+}
+
+// powerTicks labels an axis of log₁₀ values with the values they stand for:
+// 0.001 at −3. When no whole power falls in range the ends are labelled.
+type powerTicks struct{}
+
+func (powerTicks) Ticks(lo, hi float64) []plot.Tick {
+	if !drawable(lo, false) || !drawable(hi, false) || lo > hi || hi-lo > 600 {
+		return nil
+	}
+	label := func(e float64) string { return strconv.FormatFloat(math.Pow(10, e), 'g', 2, 64) }
+	var ticks []plot.Tick
+	for k := math.Ceil(lo); k <= hi; k++ {
+		ticks = append(ticks, plot.Tick{Value: k, Label: label(k)})
+		for i := 2; i < 10; i++ {
+			if v := k + math.Log10(float64(i)); v <= hi {
+				ticks = append(ticks, plot.Tick{Value: v})
+			}
+		}
+	}
+	for i := 2; i < 10; i++ {
+		if v := math.Floor(lo) + math.Log10(float64(i)); v >= lo && v < math.Ceil(lo) {
+			ticks = append(ticks, plot.Tick{Value: v})
+		}
+	}
+	if math.Ceil(lo) > hi {
+		ticks = append(ticks, plot.Tick{Value: lo, Label: label(lo)}, plot.Tick{Value: hi, Label: label(hi)})
+	}
+	return ticks
 }

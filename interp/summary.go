@@ -38,6 +38,9 @@ type ToyRun struct {
 	SumDimensionality   float64 `json:"sum_dimensionality"`
 	Represented         int     `json:"represented"`
 	RepresentedFeatures []int   `json:"represented_features"`
+	// LossTrend reads the kept restart's training loss curve: whether it
+	// was still falling when training stopped.
+	LossTrend Trend `json:"loss_trend"`
 }
 
 // Measure fills the metrics of r from r.W.

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -54,14 +55,15 @@ type SetCosine struct {
 
 // CorrelatedRun is one trained instance and its reading.
 type CorrelatedRun struct {
-	Setup              string      `json:"setup"`
-	FeatureProbability float64     `json:"feature_probability"`
-	Seed               uint64      `json:"seed"`
-	Loss               float64     `json:"loss"`
-	W                  [][]float64 `json:"W"`
-	B                  []float64   `json:"b"`
-	Norms              []float64   `json:"norms"`
-	Pairs              []SetCosine `json:"pairs"`
+	Setup              string       `json:"setup"`
+	FeatureProbability float64      `json:"feature_probability"`
+	Seed               uint64       `json:"seed"`
+	Loss               float64      `json:"loss"`
+	LossTrend          interp.Trend `json:"loss_trend"`
+	W                  [][]float64  `json:"W"`
+	B                  []float64    `json:"b"`
+	Norms              []float64    `json:"norms"`
+	Pairs              []SetCosine  `json:"pairs"`
 	// CorrelatedOrthogonal: every correlated pair has |cos| < 0.1.
 	CorrelatedOrthogonal bool `json:"correlated_orthogonal"`
 	// AnticorrelatedAntipodal: every anticorrelated pair has cos < −0.9.
@@ -116,7 +118,7 @@ func TrainCorrelated(ctx context.Context, run Run, label string, cfg CorrelatedC
 func readCorrelated(s CorrelatedSetup, res tms.Result) CorrelatedRun {
 	W := res.W()
 	r := CorrelatedRun{
-		Setup: s.Name, FeatureProbability: res.Data.Probability[0], Seed: res.Seed, Loss: res.Loss,
+		Setup: s.Name, FeatureProbability: res.Data.Probability[0], Seed: res.Seed, Loss: res.Loss, LossTrend: interp.LossTrend(res.TrainLoss),
 		W: W, B: res.B(), Norms: interp.Norms(W),
 		CorrelatedOrthogonal: true, AnticorrelatedAntipodal: true, Collapsed: [][]int{},
 	}
@@ -142,7 +144,19 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 	var sections []interp.Section
 	for k, s := range sum.Setups {
 		sec := interp.Section{Heading: fmt.Sprintf("%s (n = %d, m = 2)", s.Name, s.Features)}
+		var names []string
+		var trends []interp.Trend
+		var losses []float64
 		var panels []interp.DirectionPanel
+		table := interp.Table{Caption: "Per feature probability: the cosine between the two features of each set, and the arrangement it makes.",
+			Header: []string{"p = 1 − S"}}
+		for _, set := range s.Correlated {
+			table.Header = append(table.Header, fmt.Sprintf("cos(W%d, W%d), correlated", set[0], set[1]))
+		}
+		for _, set := range s.Anticorrelated {
+			table.Header = append(table.Header, fmt.Sprintf("cos(W%d, W%d), anticorrelated", set[0], set[1]))
+		}
+		table.Header = append(table.Header, "arrangement", "loss", "still falling")
 		colors := make([]color.Color, s.Features)
 		for j, set := range append(append([][]int{}, s.Correlated...), s.Anticorrelated...) {
 			for _, f := range set {
@@ -154,24 +168,15 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 				continue
 			}
 			panels = append(panels, interp.DirectionPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Colors: colors})
-			line := fmt.Sprintf("p = %.3g:", r.FeatureProbability)
+			names, trends, losses = append(names, "p = "+sig(r.FeatureProbability)), append(trends, r.LossTrend), append(losses, r.Loss)
+			row := []string{sig(r.FeatureProbability)}
 			for _, pc := range r.Pairs {
-				line += fmt.Sprintf(" cos(W%d, W%d) = %+.2f (%s);", pc.Features[0], pc.Features[1], pc.Cosine, pc.Kind)
+				row = append(row, sig0(pc.Cosine))
 			}
-			switch {
-			case len(s.Correlated) > 0 && r.CorrelatedOrthogonal:
-				line += " correlated pairs orthogonal."
-			case len(s.Anticorrelated) > 0 && r.AnticorrelatedAntipodal:
-				line += " anticorrelated pairs antipodal."
-			case len(r.Collapsed) > 0:
-				line += fmt.Sprintf(" %d pair(s) collapsed onto (a+b)/√2: %v.", len(r.Collapsed), r.Collapsed)
-			case sideBySide(r.Pairs):
-				line += " pairs side by side: each pair's features are neighbours at about 60° (cos ≈ 0.5), as in a hexagon, none collapsed."
-			default:
-				line += " no clean arrangement."
-			}
-			sec.Paragraphs = append(sec.Paragraphs, line)
+			table.Rows = append(table.Rows, append(row, arrangement(s, r), sig(r.Loss), falling(r.LossTrend)))
 		}
+		sec.Tables = []interp.Table{table}
+		sec.Warnings = nonEmpty(failureWarning("models", names, losses), convergenceWarning("models", names, trends))
 		path := filepath.Join(out, fmt.Sprintf("%s_%d.png", prefix, k))
 		if err := interp.SaveDirections(path, 5, panels); err != nil {
 			return nil, err
@@ -180,6 +185,27 @@ func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Sect
 		sections = append(sections, sec)
 	}
 	return sections, nil
+}
+
+// arrangement names how the sets of s sit in run r.
+func arrangement(s CorrelatedSetup, r CorrelatedRun) string {
+	switch {
+	case math.IsNaN(r.Loss) || math.IsInf(r.Loss, 0):
+		return "failed (loss " + sig(r.Loss) + ")"
+	case len(s.Correlated) > 0 && r.CorrelatedOrthogonal:
+		return "correlated pairs orthogonal"
+	case len(s.Anticorrelated) > 0 && r.AnticorrelatedAntipodal:
+		return "anticorrelated pairs antipodal"
+	case len(r.Collapsed) > 0:
+		var ps []string
+		for _, c := range r.Collapsed {
+			ps = append(ps, fmt.Sprintf("(%d, %d)", c[0], c[1]))
+		}
+		return fmt.Sprintf("%d pair(s) collapsed onto (a+b)/√2: %s", len(r.Collapsed), strings.Join(ps, " "))
+	case sideBySide(r.Pairs):
+		return "pairs side by side: neighbours at about 60° (cos ≈ 0.5), as in a hexagon, none collapsed"
+	}
+	return "no clean arrangement"
 }
 
 // sideBySide reports whether every correlated pair sits as neighbours at

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -51,16 +53,23 @@ type DecomposeConfig struct {
 	ToyRestarts int `json:"toy_restarts"`
 	// Latents is the dictionary size; 0 means 3/2 × Features.
 	Latents int `json:"latents"`
+	// LatentsResolved, KResolved and BatchKResolved are what Latents, K and
+	// BatchK resolved to (their automatic values where they are 0), written
+	// by Resolved so that a summary shows what ran; a run recomputes them
+	// and never reads them.
+	LatentsResolved int `json:"latents_resolved"`
 	// Variants are the SAE variants trained, each on the same activations.
 	Variants []string `json:"variants"`
 	// L1 (ReLU variants), K (TopK), BatchK (BatchTopK's mean per sample)
 	// and L0 (JumpReLU) set sparsity. K and BatchK 0 mean automatic: the
 	// expected number of active features per sample (n·p, or Active),
 	// rounded, at least 1.
-	L1     float64 `json:"l1"`
-	K      int     `json:"k"`
-	BatchK int     `json:"batchtopk_k"`
-	L0     float64 `json:"l0"`
+	L1             float64 `json:"l1"`
+	K              int     `json:"k"`
+	KResolved      int     `json:"k_resolved"`
+	BatchK         int     `json:"batchtopk_k"`
+	BatchKResolved int     `json:"batchtopk_k_resolved"`
+	L0             float64 `json:"l0"`
 	// SAESteps, Batch and LR train the SAEs (Batch and LR the toy too).
 	SAESteps int     `json:"sae_steps"`
 	Batch    int     `json:"batch"`
@@ -105,6 +114,15 @@ func (c DecomposeConfig) DictionarySize() int {
 	return c.Latents
 }
 
+// Resolved returns c with LatentsResolved, KResolved and BatchKResolved set
+// to the dictionary size and the TopK and BatchTopK sparsities its SAEs use.
+func (c DecomposeConfig) Resolved() DecomposeConfig {
+	c.LatentsResolved = c.DictionarySize()
+	c.KResolved = c.Spec(sae.TopK, c.LatentsResolved).K
+	c.BatchKResolved = c.Spec(sae.BatchTopK, c.LatentsResolved).K
+	return c
+}
+
 // SAEResult is one trained SAE measured against the ground truth.
 type SAEResult struct {
 	Variant string `json:"variant"`
@@ -130,8 +148,10 @@ type SAEResult struct {
 	// LossRecovered is the toy loss recovered when the SAE's reconstruction
 	// replaces the hidden layer (absent for the synthetic source).
 	LossRecovered *float64 `json:"loss_recovered,omitempty"`
-	// FinalTerms are the training loss terms at the last step.
+	// FinalTerms are the training loss terms at the last step; LossTrend
+	// reads their sum's curve.
 	FinalTerms map[string]float64 `json:"final_terms"`
+	LossTrend  interp.Trend       `json:"loss_trend"`
 	Resampled  int                `json:"resampled,omitempty"`
 	// Frequencies are the latents' firing frequencies; Responses[j][i] is
 	// latent j's activation on true feature i alone (represented ones).
@@ -445,6 +465,13 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
 		}
+		total := make([]float64, len(hist.Records))
+		for j, rec := range hist.Records {
+			for _, v := range rec.Terms {
+				total[j] += v
+			}
+		}
+		r.LossTrend = interp.LossTrend(total)
 		return r, nil
 	})
 }
@@ -461,7 +488,7 @@ type DecomposeExports struct {
 // SAE variant of cfg on its activations, and measures them, writing the
 // exports ex asks for (none for the zero value).
 func Decompose(ctx context.Context, run Run, cfg DecomposeConfig, ex DecomposeExports) (DecomposeSummary, error) {
-	sum := DecomposeSummary{Experiment: "decompose", Config: cfg}
+	sum := DecomposeSummary{Experiment: "decompose", Config: cfg.Resolved()}
 	a, err := PrepareActivations(ctx, run, "toy model", cfg)
 	if err != nil {
 		return sum, err
@@ -508,7 +535,11 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 	}
 	b := s.SAEs[best]
 	heat := []interp.HeatPanel{}
+	var features []string
 	if s.Toy != nil {
+		for _, i := range s.Toy.Truth {
+			features = append(features, strconv.Itoa(i))
+		}
 		rows := make([][]float64, len(s.Toy.W))
 		for j, w := range s.Toy.W {
 			for _, i := range s.Toy.Truth {
@@ -519,36 +550,46 @@ func DecomposeFigures(out, prefix string, s DecomposeSummary) ([]interp.Section,
 				rows[j] = append(rows[j], v)
 			}
 		}
-		heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("neurons × features (%.1f features per neuron)", s.Toy.FeaturesPerNeuron), Z: rows})
+		heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("toy model's neurons (%#.3g features each)", s.Toy.FeaturesPerNeuron), Z: rows,
+			XLabel: "true feature", YLabel: "neuron", Columns: features})
 	}
-	heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("%s latents × features (%.2f per latent)", b.Variant, b.FeaturesPerLatent), Z: sortedResponses(b.Responses)})
+	resp, _ := sortedResponses(b.Responses)
+	heat = append(heat, interp.HeatPanel{Title: fmt.Sprintf("%s SAE's latents (%#.3g features each)", b.Variant, b.FeaturesPerLatent), Z: resp,
+		XLabel: "true feature", YLabel: "latent, sorted by strongest feature", Columns: features})
 	path := filepath.Join(out, prefix+"_neurons_vs_latents.png")
 	if err := interp.SaveHeatmaps(path, len(heat), heat); err != nil {
 		return nil, err
 	}
 	sec := interp.Section{Heading: "Neurons against SAE latents"}
 	if s.Toy != nil {
-		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
-			"The toy model (%s, n = %d, m = %d, p = %.3g) represents %d features; its %d neurons are %d polysemantic, %d monosemantic and %d dead, carrying %.2f features each on average.",
-			s.Config.Source, s.Config.Features, s.Config.Hidden, s.Config.Probability, len(s.Toy.Truth), len(s.Toy.W),
-			s.Toy.Polysemantic, s.Toy.Monosemantic, s.Toy.Dead, s.Toy.FeaturesPerNeuron))
+		sec.Warnings = toyWarnings([]interp.ToyRun{s.Toy.ToyRun})
+		for i, w := range sec.Warnings {
+			head, rest, _ := strings.Cut(w, ": ")
+			sec.Warnings[i] = head + " (toy model): " + rest
+		}
 	}
-	sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf(
-		"Best SAE: %s with %d latents: %.0f%% of the true features recovered at cosine ≥ 0.9, matched cosine %.3f, %.2f features per live latent.",
-		b.Variant, b.Latents, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent))
-	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
-		"Right: the same for the latents of the best SAE, sorted by their strongest feature; one cell per row means a monosemantic latent."})
+	sec.Warnings = append(sec.Warnings, saeWarnings(s.SAEs)...)
+	if s.Toy != nil {
+		t := s.Toy
+		line := fmt.Sprintf("The toy model (%s, n = %d, m = %d, p = %s) represents %d features; its %d neurons are %d polysemantic, %d monosemantic and %d dead, carrying %s features each on average",
+			s.Config.Source, s.Config.Features, s.Config.Hidden, sig(s.Config.Probability), len(t.Truth), len(t.W), t.Polysemantic, t.Monosemantic, t.Dead, sig0(t.FeaturesPerNeuron))
+		if t.FeaturesPerNeuron > 1.2 {
+			line += ": its neurons are polysemantic."
+		} else {
+			line += ": its neurons are nearly monosemantic already, so there is little to take apart."
+		}
+		sec.Paragraphs = append(sec.Paragraphs, line)
+	}
+	_, _, verdict := DecomposeVerdict(s)
+	sec.Paragraphs = append(sec.Paragraphs, verdict)
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Left: each neuron's activation (row) on each represented true feature alone (column); several red cells in a row mean a polysemantic neuron. " +
+		"Right: each latent's activation of the best SAE on each true feature alone, latents sorted by their strongest feature; one cell per row means a monosemantic latent."})
 	sections = append(sections, sec)
 
-	table := interp.Section{Heading: "Every SAE variant"}
-	for _, r := range s.SAEs {
-		line := fmt.Sprintf("%s: L0 %.2f, FVU %.3f, dead %.0f%%, dense %.0f%%, MMCS %.3f (true→learned) / %.3f (learned→true), matched cosine %.3f, recovered %.0f%%, %.2f features per latent",
-			r.Variant, r.L0, r.FVU, 100*r.DeadFraction, 100*r.DenseFraction, r.MMCSTrueToLearned, r.MMCSLearnedToTrue, r.MatchedCosine, 100*r.RecoveredFraction, r.FeaturesPerLatent)
-		if r.LossRecovered != nil {
-			line += fmt.Sprintf(", loss recovered %.3f", *r.LossRecovered)
-		}
-		table.Paragraphs = append(table.Paragraphs, line+".")
-	}
+	table := interp.Section{Heading: "Every SAE variant", Level: 3, Tables: []interp.Table{saeTable(
+		"Every variant on the same activations: L0 (active latents per sample), FVU, dead and dense latents, MMCS both ways, Hungarian-matched cosine, "+
+			"true features recovered at cosine ≥ 0.9, features per live latent, and loss recovered: (zero-ablated loss − spliced loss) / (zero-ablated loss − clean loss).",
+		s.SAEs, func(r SAEResult) string { return fmt.Sprintf("%s, %d latents", r.Variant, r.Latents) })}}
 	var dens []interp.DensityPanel
 	var series []interp.Series
 	for i, r := range s.SAEs {
@@ -603,26 +644,26 @@ func BestSAE(rs []SAEResult) int {
 }
 
 // sortedResponses orders latents by their strongest feature (silent latents
-// last) so that a monosemantic dictionary shows a staircase.
-func sortedResponses(r [][]float64) [][]float64 {
+// last) so that a monosemantic dictionary shows a staircase; order[j] is the
+// latent drawn in row j.
+func sortedResponses(r [][]float64) (rows [][]float64, order []int) {
 	type row struct {
-		arg  int
-		peak float64
-		vals []float64
+		arg, index int
+		peak       float64
 	}
-	rows := make([]row, len(r))
+	rs := make([]row, len(r))
 	for j, v := range r {
-		rows[j] = row{arg: len(v), vals: v}
+		rs[j] = row{arg: len(v), index: j}
 		for i, x := range v {
-			if x > rows[j].peak {
-				rows[j].arg, rows[j].peak = i, x
+			if x > rs[j].peak {
+				rs[j].arg, rs[j].peak = i, x
 			}
 		}
 	}
-	sort.SliceStable(rows, func(a, b int) bool { return rows[a].arg < rows[b].arg })
-	out := make([][]float64, len(rows))
-	for j, rw := range rows {
-		out[j] = rw.vals
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].arg < rs[b].arg })
+	rows, order = make([][]float64, len(rs)), make([]int, len(rs))
+	for j, rw := range rs {
+		rows[j], order[j] = r[rw.index], rw.index
 	}
-	return out
+	return rows, order
 }

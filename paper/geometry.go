@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/toymodels/superposition/interp"
@@ -15,6 +16,7 @@ type GeometryPoint struct {
 	SumDimensionality  float64                `json:"sum_dimensionality"`
 	Represented        int                    `json:"represented"`
 	Clusters           []interp.FractionCount `json:"clusters"`
+	LossTrend          interp.Trend           `json:"loss_trend"`
 }
 
 // GeometrySummary is geometry's summary.json.
@@ -38,6 +40,7 @@ func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 		SumDimensionality:  r.SumDimensionality,
 		Represented:        r.Represented,
 		Clusters:           interp.ClusterCounts(r.Dimensionality, clusterTol),
+		LossTrend:          r.LossTrend,
 	}
 }
 
@@ -45,44 +48,84 @@ func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 // probability) into out and returns the report section reading them.
 func GeometryFigures(out, prefix string, runs []interp.ToyRun) ([]interp.Section, error) {
 	var x, dstar, fx, fd []float64
-	var lines []string
+	var notes []string
+	embedded, sticky := 0, 0
 	for _, r := range runs {
 		x = append(x, 1/r.FeatureProbability)
 		dstar = append(dstar, r.DimsPerFeature)
 		for _, d := range r.Dimensionality {
 			if d > 0.01 {
 				fx, fd = append(fx, 1/r.FeatureProbability), append(fd, d)
+				embedded++
+				for _, f := range interp.StickyFractions {
+					if math.Abs(d-f.Value) <= clusterTol {
+						sticky++
+						break
+					}
+				}
 			}
 		}
-		pt := MeasureGeometry(r)
-		lines = append(lines, fmt.Sprintf("p = %.3g (1/(1−S) = %.3g): D* = %.3f, Σᵢ Dᵢ = %.2f of m = %d, %d features represented; Dᵢ clusters: %s.",
-			r.FeatureProbability, pt.InverseDensity, r.DimsPerFeature, r.SumDimensionality, r.Hidden, r.Represented, interp.DescribeClusters(pt.Clusters)))
+		if r.Represented == 0 && r.FrobeniusSq > 0 {
+			notes = append(notes, fmt.Sprintf("At p = %s D* = %s yet no feature counts as represented: no single feature has ‖Wᵢ‖ > %s, because Σᵢ ‖Wᵢ‖² = %s is spread over the %d features, %s each on average, rather than given to m of them; D* counts it all the same.",
+				sig(r.FeatureProbability), sig(r.DimsPerFeature), sig(interp.RepresentedThreshold), sig(r.FrobeniusSq), r.Features, sig(r.FrobeniusSq/float64(r.Features))))
+		}
 	}
 	dpath := filepath.Join(out, prefix+"_dstar.png")
 	if err := interp.SaveChart(dpath, interp.Chart{
-		Title: "Dimensions per feature", XLabel: "1/(1−S)", YLabel: "D* = m / ‖W‖²_F", LogX: true,
+		Title: "Dimensions per feature", XLabel: "1/(1−S) = 1/p", YLabel: "D* = m / Σᵢ ‖Wᵢ‖²", LogX: true,
 		HLines: []interp.Guide{{Y: 1, Label: "1"}, {Y: 0.5, Label: "1/2"}}, YMin: 0, YMax: 1.1,
-	}, interp.Series{Name: "D*", X: x, Y: dstar, Line: true, Points: true}); err != nil {
+	}, interp.Series{X: x, Y: dstar, Line: true, Points: true}); err != nil {
 		return nil, err
 	}
 	fpath := filepath.Join(out, prefix+"_dimensionality.png")
 	if err := interp.SaveChart(fpath, interp.Chart{
-		Title: "Feature dimensionality", XLabel: "1/(1−S)", YLabel: "Dᵢ", LogX: true,
+		Title: "Feature dimensionality", XLabel: "1/(1−S) = 1/p", YLabel: "Dᵢ", LogX: true,
 		HLines: interp.StickyGuides(), YMin: 0, YMax: 1.1, Width: 7, Height: 5,
 	}, interp.Series{X: fx, Y: fd, Points: true, Radius: 1.5, Color: interp.Color(0)}); err != nil {
 		return nil, err
 	}
 	return []interp.Section{{
-		Heading: "Dimensions per feature and feature dimensionality",
+		Heading:  "Dimensions per feature and feature dimensionality",
+		Warnings: toyWarnings(runs),
 		Paragraphs: append([]string{
-			"D* is the number of hidden dimensions each embedded feature gets. It sticks at 1 while features are dense, " +
-				"then at 1/2 (features in antipodal pairs) before falling as features get sparser. " +
-				"Each feature's dimensionality Dᵢ clusters at the fractions of uniform polytopes: " +
+			"D* is the number of hidden dimensions each embedded feature gets. In the paper it sticks at 1 while features are dense, " +
+				"then at 1/2 (features in antipodal pairs) before falling as features get sparser, " +
+				"and each feature's dimensionality Dᵢ clusters at the fractions of uniform polytopes: " +
 				"1/2 for a digon, 2/3 for a triangle, 2/5 for a pentagon, 3/8 for a square antiprism, 3/4 for a tetrahedron.",
-		}, lines...),
+			geometryReading(runs, embedded, sticky),
+		}, notes...),
+		Tables: []interp.Table{geometryTable(runs)},
 		Figures: []interp.Figure{
-			{Path: dpath, Caption: "D* against 1/(1−S) = 1/p, with guide lines at 1 and 1/2."},
+			{Path: dpath, Caption: "D*, the hidden dimensions m over the squared Frobenius norm of W (Σᵢ ‖Wᵢ‖²), against 1/(1−S) = 1/p, with guide lines at 1 and 1/2."},
 			{Path: fpath, Caption: "Every embedded feature's Dᵢ (Dᵢ > 0.01) against 1/(1−S), with guide lines at the sticky fractions."},
 		},
 	}}, nil
+}
+
+// geometryReading says what D* does over the runs (in order of falling p)
+// and how many of the embedded features sit at a sticky fraction.
+func geometryReading(runs []interp.ToyRun, embedded, sticky int) string {
+	if len(runs) == 0 {
+		return "No model was trained."
+	}
+	first, last := runs[0], runs[len(runs)-1]
+	s := fmt.Sprintf("Here D* goes from %s at p = %s to %s at p = %s", sig(first.DimsPerFeature), sig(first.FeatureProbability), sig(last.DimsPerFeature), sig(last.FeatureProbability))
+	var half []interp.ToyRun
+	for _, r := range runs {
+		if math.Abs(r.DimsPerFeature-0.5) <= 0.05 {
+			half = append(half, r)
+		}
+	}
+	switch len(half) {
+	case 0:
+		s += "; it never comes within 0.05 of 1/2, so it does not stick there at this scale"
+	case 1:
+		s += fmt.Sprintf("; it passes 1/2 at 1/(1−S) = %s without sticking there", sig(1/half[0].FeatureProbability))
+	default:
+		s += fmt.Sprintf("; it sticks near 1/2 (within 0.05) at %d probabilities, 1/(1−S) from %s to %s", len(half), sig(1/half[0].FeatureProbability), sig(1/half[len(half)-1].FeatureProbability))
+	}
+	if embedded == 0 {
+		return s + "; no feature is embedded (every Dᵢ ≤ 0.01)."
+	}
+	return s + fmt.Sprintf(". Of the %d embedded features (Dᵢ > 0.01) across all models, %d (%s) lie within %s of a sticky fraction.", embedded, sticky, pct(float64(sticky)/float64(embedded)), sig(clusterTol))
 }

@@ -321,16 +321,24 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 	}
 	last := res.Curve[len(res.Curve)-1]
 	paras := []string{
-		fmt.Sprintf("%d parameters trained on %d tokens (%d steps of %d × %d bytes). Exact validation figure: %.4f bits per byte over %d windows of %d held-out bytes; the last quick estimate (first %d windows) was %.4f.",
-			res.Parameters, res.TokensSeen, res.Config.Steps, res.Config.Batch, res.Config.Model.Ctx,
-			res.ValBitsPerByte, res.ValWindows, res.Corpus.ValBytes, res.Config.EvalWindows, last.ValBits),
+		fmt.Sprintf("%s parameters trained on %s tokens (%s steps of %d × %d bytes). Exact validation figure: %s bits per byte over %s windows of %s held-out bytes; the last quick estimate (first %d windows) was %s.",
+			thousands(res.Parameters), thousands(res.TokensSeen), thousands(res.Config.Steps), res.Config.Batch, res.Config.Model.Ctx,
+			sig4(res.ValBitsPerByte), thousands(res.ValWindows), thousands(res.Corpus.ValBytes), res.Config.EvalWindows, sig4(last.ValBits)),
 		compareBaseline("the unigram entropy of the training bytes", b.UnigramBits, res.ValBitsPerByte),
 		compareBaseline("zlib at level 9 (Go's compress/zlib) on the validation bytes", b.Zlib9GoBits, res.ValBitsPerByte),
 	}
 	if b.Xz9Bits != nil {
 		paras = append(paras, compareBaseline("xz -9 on the validation bytes", *b.Xz9Bits, res.ValBitsPerByte))
 	}
+	var val []float64
+	for _, pt := range res.Curve {
+		val = append(val, pt.ValBits)
+	}
+	// The quick validation points are few (about twenty): the trend is
+	// read from the last two against the two before.
 	sec := interp.Section{Heading: "Training", Paragraphs: paras,
+		Warnings: nonEmpty(failureWarning("runs", []string{"the transformer"}, []float64{res.ValBitsPerByte}),
+			convergenceWarning("runs", []string{"the transformer"}, []interp.Trend{interp.LossTrend(val)})),
 		Figures: []interp.Figure{{Path: png, Caption: "Bits per byte against training tokens, with the compressors' figures on the same validation bytes."}}}
 	samples := interp.Section{Heading: "Samples"}
 	for _, s := range res.Samples {
@@ -341,8 +349,11 @@ func LMReport(out string, res LMResult) ([]interp.Section, error) {
 
 // compareBaseline says how the model's figure stands against a baseline's.
 func compareBaseline(name string, base, model float64) string {
-	if model < base {
-		return fmt.Sprintf("It beats %s (%.4f bits per byte) by %.4f.", name, base, base-model)
+	switch {
+	case math.IsNaN(model) || math.IsInf(model, 0):
+		return fmt.Sprintf("Against %s (%s bits per byte): no comparison, the model's figure is %s.", name, sig4(base), sig(model))
+	case model < base:
+		return fmt.Sprintf("It beats %s (%s bits per byte) by %s.", name, sig4(base), sig(base-model))
 	}
-	return fmt.Sprintf("It is %.4f bits per byte short of %s (%.4f).", model-base, name, base)
+	return fmt.Sprintf("It is %s bits per byte short of %s (%s).", sig(model-base), name, sig4(base))
 }

@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/toymodels/superposition/corpus"
@@ -877,14 +878,19 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 // res.
 func MonoReport(res MonoResult) []interp.Section {
 	n := res.Neurons
-	paras := []string{fmt.Sprintf("The transformer makes %.4f bits per byte on %d validation windows; with its MLP output zeroed, %.4f.",
-		res.CleanBits, res.EvalWindows, res.ZeroBits),
-		fmt.Sprintf("Its %d neurons: %d alive, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure (≥ 0.9), %d label-specific (pure only through context), %d byte detectors, median firing rate %.1f%%.",
-			n.Units, n.Alive, n.MedianSpecificity, n.SpecificityQuartiles[0], n.SpecificityQuartiles[1], n.SpecificityQuartiles[2], n.Pure, n.LabelSpecific, n.ByteDetectors, 100*n.MedianDensity)}
+	paras := []string{fmt.Sprintf("The transformer makes %s bits per byte on %d validation windows; with its MLP output zeroed, %s.",
+		sig4(res.CleanBits), res.EvalWindows, sig4(res.ZeroBits)),
+		fmt.Sprintf("Its %d neurons: %d alive, median specificity %s (quartiles %s / %s / %s), %d pure (≥ 0.9), %d label-specific (pure only through context), %d byte detectors, median firing rate %s.",
+			n.Units, n.Alive, sig0(n.MedianSpecificity), sig0(n.SpecificityQuartiles[0]), sig0(n.SpecificityQuartiles[1]), sig0(n.SpecificityQuartiles[2]), n.Pure, n.LabelSpecific, n.ByteDetectors, pct(n.MedianDensity))}
+	table := interp.Table{Caption: "Every SAE on the MLP's output: reconstruction, the loss with the reconstruction spliced in, and how specific its latents are to one go/scanner label.",
+		Header: []string{"SAE", "trained on", "L0", "FVU", "spliced bits per byte", "above clean", "KL to clean (bits per byte)", "loss recovered", "dead", "dense", "alive latents",
+			"median specificity (quartiles)", "pure", "label-specific", "byte detectors", "median firing rate"}}
 	for _, s := range res.SAEs {
-		paras = append(paras, fmt.Sprintf("%s SAE, %d latents, trained on %d activations: L0 %.1f, FVU %.3f, spliced %.4f bits per byte (%.4f above clean; KL to the clean predictions %.4f bits per byte), loss recovered %.3f, dead %.1f%%, dense %.1f%%; %d alive latents, median specificity %.2f (quartiles %.2f / %.2f / %.2f), %d pure, %d label-specific, %d byte detectors, median firing rate %.2f%%.",
-			s.Variant, s.Latents, s.Activations, s.L0, s.FVU, s.SplicedBits, s.SplicedBits-res.CleanBits, s.KLBits, s.LossRecovered, 100*s.DeadFraction, 100*s.DenseFraction,
-			s.Alive, s.MedianSpecificity, s.SpecificityQuartiles[0], s.SpecificityQuartiles[1], s.SpecificityQuartiles[2], s.Pure, s.LabelSpecific, s.ByteDetectors, 100*s.MedianDensity))
+		table.Rows = append(table.Rows, []string{fmt.Sprintf("%s, %d latents", s.Variant, s.Latents), fmt.Sprintf("%d activations", s.Activations),
+			sig0(s.L0), sig0(s.FVU), sig4(s.SplicedBits), sig(s.SplicedBits - res.CleanBits), sig(s.KLBits), sig0(s.LossRecovered),
+			pct(s.DeadFraction), pct(s.DenseFraction), strconv.Itoa(s.Alive),
+			fmt.Sprintf("%s (%s / %s / %s)", sig0(s.MedianSpecificity), sig0(s.SpecificityQuartiles[0]), sig0(s.SpecificityQuartiles[1]), sig0(s.SpecificityQuartiles[2])),
+			strconv.Itoa(s.Pure), strconv.Itoa(s.LabelSpecific), strconv.Itoa(s.ByteDetectors), pct(s.MedianDensity)})
 	}
 	if rb := res.Random; rb != nil {
 		paras = append(paras, randomBaselineSentence(res, *rb))
@@ -894,12 +900,12 @@ func MonoReport(res MonoResult) []interp.Section {
 	for _, f := range res.Splits {
 		kids := make([]string, len(f.Children))
 		for i, k := range f.Children {
-			kids[i] = fmt.Sprintf("%d (%s, cos %.2f, specificity %.2f)", k.Index, k.Label, k.Cosine, k.Specificity)
+			kids[i] = fmt.Sprintf("%d (%s, cos %s, specificity %s)", k.Index, k.Label, sig0(k.Cosine), sig0(k.Specificity))
 		}
 		paras = append(paras, fmt.Sprintf("Feature splitting: latent %s (%s) is the nearest decoder direction, at cosine ≥ 0.5, of %d latents of %s; the nearest: %s.",
 			f.Parent, f.ParentLabel, f.Count, f.Child, strings.Join(kids, ", ")))
 	}
-	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras}}
+	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table}}}
 }
 
 // randomBaselineSentence compares the random model's SAE with the trained

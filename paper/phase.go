@@ -44,10 +44,11 @@ type PhaseCell struct {
 	Phase              interp.Phase `json:"phase"`
 	TheoryPhase        interp.Phase `json:"theory_phase,omitempty"`
 	// FarFromBoundary: p is at least 25% away from the theoretical boundary.
-	FarFromBoundary bool        `json:"far_from_boundary,omitempty"`
-	Loss            float64     `json:"loss"`
-	W               [][]float64 `json:"W"`
-	B               []float64   `json:"b"`
+	FarFromBoundary bool         `json:"far_from_boundary,omitempty"`
+	Loss            float64      `json:"loss"`
+	LossTrend       interp.Trend `json:"loss_trend"`
+	W               [][]float64  `json:"W"`
+	B               []float64    `json:"b"`
 }
 
 // PhaseAgreement counts how often the empirical phase matches the theory.
@@ -119,6 +120,7 @@ func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (Ph
 			ImportanceRatio:    res.Model.Importance[n-1],
 			FeatureProbability: res.Data.Probability[0],
 			Loss:               res.Loss,
+			LossTrend:          interp.LossTrend(res.TrainLoss),
 			W:                  res.W(),
 			B:                  res.B(),
 		}
@@ -150,7 +152,8 @@ func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (Ph
 	return sum, nil
 }
 
-var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 7}
+// phaseColor gives each phase its palette colour; black is the boundary's.
+var phaseColor = map[interp.Phase]int{interp.Ignored: 0, interp.Dedicated: 1, interp.Superposition: 2, interp.Other: 3}
 
 // phaseDiagram draws cells as a phase diagram, with the theoretical boundary when
 // boundary is set.
@@ -183,23 +186,61 @@ func phaseDiagram(path, title string, cells []PhaseCell, boundary bool) error {
 	}, series...)
 }
 
+// phaseReading says how well the trained cells agree with the theory.
+func phaseReading(restarts int, a PhaseAgreement) string {
+	if a.Cells == 0 {
+		return "No cell was trained."
+	}
+	best := fmt.Sprintf("best of %d restarts", restarts)
+	if restarts == 1 {
+		best = "one restart each"
+	}
+	s := fmt.Sprintf("Trained models (%s) agree with the theory at %d of %d cells (%s), and at %d of the %d cells whose p is at least 25%% away from the boundary",
+		best, a.Agree, a.Cells, pct(a.Fraction), a.FarAgree, a.FarCells)
+	if a.FarCells > 0 {
+		s += " (" + pct(a.FarFraction) + ")"
+	}
+	switch {
+	case a.FarCells == 0:
+		return s + ": no cell lies far from the boundary, so the test is inconclusive."
+	case a.FarFraction >= 0.9:
+		return s + ": away from the boundary the learned phases match the theory."
+	case a.FarFraction >= 0.7:
+		return s + ": away from the boundary most learned phases match the theory, not all."
+	default:
+		return s + ": the learned phases do not match the theory at this scale, even away from the boundary."
+	}
+}
+
+// phaseWarnings are the failure and convergence warnings of the cells.
+func phaseWarnings(cells []PhaseCell) []string {
+	names := make([]string, len(cells))
+	trends := make([]interp.Trend, len(cells))
+	losses := make([]float64, len(cells))
+	for i, c := range cells {
+		names[i] = fmt.Sprintf("n = %d, r = %s, p = %s", len(c.B), sig(c.ImportanceRatio), sig(c.FeatureProbability))
+		trends[i], losses[i] = c.LossTrend, c.Loss
+	}
+	return nonEmpty(failureWarning("cells", names, losses), convergenceWarning("cells", names, trends))
+}
+
 // PhaseFigures draws the diagrams of sum into out and returns the report section.
 func PhaseFigures(out, prefix string, sum PhaseSummary) ([]interp.Section, error) {
 	a := sum.Agreement
 	sec := interp.Section{
-		Heading: "Phase diagram, n = 2, m = 1",
+		Heading:  "Phase diagram, n = 2, m = 1",
+		Warnings: phaseWarnings(append(append([]PhaseCell{}, sum.Cells...), sum.Cells3...)),
 		Paragraphs: []string{
-			"Closed-form theory (every bias at its best constant): dropping the extra feature costs r(s/3 − s²/4), dropping the first costs s/3 − s²/4, " +
-				"and the antipodal pair costs (1 + r)s²/6, so superposition wins below s = 4r/(2 + 5r) for r ≤ 1 and s = 4/(5 + 2r) for r ≥ 1; the lines meet at r = 1, s = 4/7.",
-			fmt.Sprintf("Trained models (best of %d restarts) agree with the theory at %d of %d cells (%.0f%%); at %d of %d cells (%.0f%%) whose p is at least 25%% away from the boundary.",
-				sum.Config.Restarts, a.Agree, a.Cells, 100*a.Fraction, a.FarAgree, a.FarCells, 100*a.FarFraction),
+			"Closed-form theory (every bias at its best constant), with p = 1 − S the probability that a feature is active: dropping the extra feature costs r(p/3 − p²/4), dropping the first costs p/3 − p²/4, " +
+				"and the antipodal pair costs (1 + r)p²/6, so superposition wins below p = 4r/(2 + 5r) for r ≤ 1 and p = 4/(5 + 2r) for r ≥ 1; the lines meet at r = 1, p = 4/7.",
+			phaseReading(sum.Config.Restarts, a),
 		},
 	}
 	path := filepath.Join(out, prefix+".png")
 	if err := phaseDiagram(path, "n = 2, m = 1: learned phase", sum.Cells, true); err != nil {
 		return nil, err
 	}
-	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Learned phase per cell; the grey line is the closed-form boundary."})
+	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Learned phase per cell (colours in the legend); the black line is the closed-form boundary."})
 	sections := []interp.Section{sec}
 	if len(sum.Cells3) > 0 {
 		path3 := filepath.Join(out, prefix+"3.png")

@@ -61,30 +61,28 @@ func DefaultPrivilegedConfig() Toy {
 // returns a report section reading them.
 func NeuronSections(out, prefix, heading string, runs []NeuronRun, signed bool) ([]interp.Section, error) {
 	sec := interp.Section{Heading: heading}
+	toyRuns := make([]interp.ToyRun, len(runs))
+	for i, r := range runs {
+		toyRuns[i] = r.ToyRun
+	}
+	sec.Warnings = toyWarnings(toyRuns)
 	var panels []interp.NeuronPanel
 	for _, r := range runs {
 		panels = append(panels, interp.NeuronPanel{Title: fmt.Sprintf("p = %.3g", r.FeatureProbability), W: r.W, Signed: signed})
-		line := fmt.Sprintf("p = %.3g: %d features represented; %d monosemantic, %d polysemantic, %d dead neurons (%.2f features per live neuron); features alone on a neuron: %v",
-			r.FeatureProbability, r.Represented, r.Monosemantic, r.Polysemantic, r.Dead, r.FeaturesPerNeuron, r.MonosemanticFeatures)
-		if r.W2 != nil {
-			line += fmt.Sprintf("; %d asymmetric-superposition motif(s)", len(r.Motifs))
-		}
-		sec.Paragraphs = append(sec.Paragraphs, line+".")
 	}
+	sec.Tables = []interp.Table{neuronTable(runs)}
 	if len(runs) > 0 && len(runs[0].W) <= 12 {
-		var lists []string
-		for _, r := range runs[len(runs)-1:] {
-			for _, n := range r.Neurons {
-				lists = append(lists, fmt.Sprintf("neuron %d: %v", n.Index, n.Features))
-			}
-		}
-		sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("At the sparsest p the neurons carry: %v.", lists))
+		sec.Tables = append(sec.Tables, carryTable(runs[len(runs)-1]))
 	}
 	path := filepath.Join(out, prefix+"_neurons.png")
 	if err := interp.SaveNeuronBars(path, 4, panels); err != nil {
 		return nil, err
 	}
-	caption := fmt.Sprintf("One bar per neuron, stacked by the input weight it gives each feature (dark: most important). "+
+	grey := ""
+	if len(runs) > 0 && runs[0].Features > 8 {
+		grey = ", and features 7 and beyond share one grey segment"
+	}
+	caption := fmt.Sprintf("One bar per neuron, stacked by the input weight it gives each feature, feature 0 (the most important) at the bottom; the legend names the colours"+grey+". "+
 		"A neuron carries a feature when that weight is at least %.0f%% of its largest (and ≥ %.1f).", 100*interp.CarryFraction, interp.CarryMin)
 	if !signed {
 		caption += " Only positive weights are drawn: with non-negative inputs negative weights only inhibit."

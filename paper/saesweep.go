@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/interp"
@@ -82,6 +83,7 @@ type SAESweepSummary struct {
 // SAESweep runs the three sweeps on the base toy model and the breakdown grid.
 func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary, error) {
 	sum := SAESweepSummary{Experiment: "saesweep", Config: cfg}
+	sum.Config.DecomposeConfig = cfg.DecomposeConfig.Resolved()
 	a, err := PrepareActivations(ctx, run, "toy model", cfg.DecomposeConfig)
 	if err != nil {
 		return sum, err
@@ -157,6 +159,15 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 	var sections []interp.Section
 	// MMCS against L1.
 	sec := interp.Section{Heading: "MMCS against the L1 coefficient"}
+	var all []SAEResult
+	all = append(all, s.Frontier...)
+	for _, p := range s.Ratio {
+		all = append(all, p.SAEs...)
+	}
+	for _, c := range s.Grid {
+		all = append(all, c.SAEs...)
+	}
+	sec.Warnings = saeWarnings(all)
 	var series []interp.Series
 	byVariant := func(rs []SAEResult, x func(SAEResult) float64, y func(SAEResult) float64) []interp.Series {
 		var order []string
@@ -179,9 +190,7 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 	coef := func(r SAEResult) float64 { return r.Coefficient }
 	mmcs := func(r SAEResult) float64 { return r.MMCSTrueToLearned }
 	series = byVariant(s.L1, coef, mmcs)
-	for _, r := range s.L1 {
-		sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, L1 %g", r.Variant, r.Coefficient), r))
-	}
+	sec.Tables = []interp.Table{saeTable("The ReLU variants over the L1 coefficient.", s.L1, func(r SAEResult) string { return fmt.Sprintf("%s, L1 %s", r.Variant, sig(r.Coefficient)) })}
 	path := filepath.Join(out, "saesweep_l1.png")
 	if err := interp.SaveChart(path, interp.Chart{Title: "MMCS (true → learned) against L1", XLabel: "L1 coefficient", YLabel: "MMCS", LogX: true, YMin: 0, YMax: 1.02,
 		HLines: []interp.Guide{{Y: 0.9, Label: "0.9"}}}, series...); err != nil {
@@ -194,12 +203,12 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 	sec = interp.Section{Heading: "MMCS against dictionary size"}
 	var flat []SAEResult
 	for _, p := range s.Ratio {
-		for _, r := range p.SAEs {
-			flat = append(flat, r)
-			sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, %d latents (%.2g per feature)", r.Variant, r.Latents, p.Ratio), r))
-		}
+		flat = append(flat, p.SAEs...)
 	}
 	nFeatures := float64(s.Config.Features)
+	sec.Tables = []interp.Table{saeTable("relu-l1 and topk over the dictionary size.", flat, func(r SAEResult) string {
+		return fmt.Sprintf("%s, %d latents (%s per feature)", r.Variant, r.Latents, sig(float64(r.Latents)/nFeatures))
+	})}
 	path = filepath.Join(out, "saesweep_ratio.png")
 	if err := interp.SaveChart(path, interp.Chart{Title: "MMCS (true → learned) against dictionary ratio", XLabel: "latents per feature", YLabel: "MMCS", YMin: 0, YMax: 1.02,
 		HLines: []interp.Guide{{Y: 0.9, Label: "0.9"}}}, byVariant(flat, func(r SAEResult) float64 { return float64(r.Latents) / nFeatures }, mmcs)...); err != nil {
@@ -215,14 +224,15 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 		byVariant(s.Frontier, func(r SAEResult) float64 { return r.L0 }, func(r SAEResult) float64 { return r.FVU })...); err != nil {
 		return nil, err
 	}
-	for _, r := range s.Frontier[len(s.L1):] {
-		sec.Paragraphs = append(sec.Paragraphs, describeSAE(fmt.Sprintf("%s, setting %g", r.Variant, r.Coefficient), r))
-	}
+	sec.Tables = []interp.Table{saeTable("TopK and BatchTopK over k, JumpReLU over its L0 coefficient (the ReLU variants are in the L1 table).", s.Frontier[len(s.L1):],
+		saeName)}
 	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Lower-left is better: fewer active latents for the same reconstruction."})
 	sections = append(sections, sec)
 
 	// Breakdown grid.
 	sec = interp.Section{Heading: "Where decomposition breaks down"}
+	gt := interp.Table{Caption: "Per toy model of the grid: its superposition and the best of its SAEs.",
+		Header: []string{"n/m", "p = 1 − S", "n", "m", "represented", "features per neuron", "best SAE", "recovered", "matched cosine", "features per latent", "dead", "loss recovered"}}
 	var grid []interp.Series
 	for pi, p := range s.Config.GridProbabilities {
 		sr := interp.Series{Name: fmt.Sprintf("p = %g", p), Line: true, Points: true, Color: interp.Color(pi)}
@@ -232,8 +242,8 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 			}
 			b := c.SAEs[c.Best]
 			sr.X, sr.Y = append(sr.X, c.Superposition), append(sr.Y, b.RecoveredFraction)
-			sec.Paragraphs = append(sec.Paragraphs, fmt.Sprintf("n/m = %g (n = %d, m = %d), p = %g: %d features represented, %.2f features per neuron; best SAE %s: recovered %.0f%%, matched cosine %.3f, %.2f features per latent, dead %.0f%%, loss recovered %.3f.",
-				c.Superposition, c.Features, c.Hidden, p, c.Represented, c.FeaturesPerNeuron, b.Variant, 100*b.RecoveredFraction, b.MatchedCosine, b.FeaturesPerLatent, 100*b.DeadFraction, derefNaN(b.LossRecovered)))
+			gt.Rows = append(gt.Rows, []string{sig(c.Superposition), sig(p), strconv.Itoa(c.Features), strconv.Itoa(c.Hidden), strconv.Itoa(c.Represented), sig0(c.FeaturesPerNeuron),
+				b.Variant, pct(b.RecoveredFraction), sig0(b.MatchedCosine), sig0(b.FeaturesPerLatent), pct(b.DeadFraction), sig0(derefNaN(b.LossRecovered))})
 		}
 		grid = append(grid, sr)
 	}
@@ -241,14 +251,10 @@ func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {
 	if err := interp.SaveChart(path, interp.Chart{Title: "features recovered (cos ≥ 0.9) by the best SAE", XLabel: "features per neuron n/m", YLabel: "fraction recovered", YMin: 0, YMax: 1.02}, grid...); err != nil {
 		return nil, err
 	}
+	sec.Tables = []interp.Table{gt}
 	sec.Figures = append(sec.Figures, interp.Figure{Path: path, Caption: "Each point is a toy model trained at that amount of superposition and sparsity, and the best of its SAEs."})
 	sections = append(sections, sec)
 	return sections, nil
-}
-
-func describeSAE(label string, r SAEResult) string {
-	return fmt.Sprintf("%s: L0 %.2f, FVU %.3f, MMCS %.3f, matched cosine %.3f, recovered %.0f%%, %.2f features per latent, dead %.0f%%, loss recovered %.3f.",
-		label, r.L0, r.FVU, r.MMCSTrueToLearned, r.MatchedCosine, 100*r.RecoveredFraction, r.FeaturesPerLatent, 100*r.DeadFraction, derefNaN(r.LossRecovered))
 }
 
 func derefNaN(p *float64) float64 {

@@ -70,6 +70,7 @@ func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun,
 			W:                  r.W(),
 			B:                  r.B(),
 			W2:                 r.Params.Matrix(tms.ParamW2),
+			LossTrend:          interp.LossTrend(r.TrainLoss),
 		}
 		runs[i].Measure()
 	}
@@ -99,21 +100,22 @@ func ToySections(out, prefix string, runs []interp.ToyRun) ([]interp.Section, er
 	var sections []interp.Section
 	for _, kind := range order {
 		rs := byKind[kind]
-		sec := interp.Section{Heading: fmt.Sprintf("%s, n = %d, m = %d", ModelNames[kind], rs[0].Features, rs[0].Hidden)}
+		sec := interp.Section{Heading: fmt.Sprintf("%s, n = %d, m = %d", ModelNames[kind], rs[0].Features, rs[0].Hidden), Warnings: toyWarnings(rs)}
 		var heat []interp.HeatPanel
 		var dirs []interp.DirectionPanel
 		for _, r := range rs {
 			title := fmt.Sprintf("p = %.3g", r.FeatureProbability)
 			heat = append(heat, interp.GramWithBias(title, r.W, r.B))
 			dirs = append(dirs, interp.DirectionPanel{Title: title, W: r.W})
-			sec.Paragraphs = append(sec.Paragraphs, r.Describe())
 		}
+		sec.Tables = []interp.Table{toyTable(rs)}
 		gram := filepath.Join(out, fmt.Sprintf("%s_%s_gram.png", prefix, kind))
 		if err := interp.SaveHeatmaps(gram, 5, heat); err != nil {
 			return nil, err
 		}
 		sec.Figures = append(sec.Figures, interp.Figure{Path: gram,
-			Caption: "WᵀW (top, blue negative, red positive, scale ±1) and the bias b (bottom row) per feature probability. A diagonal block means features get their own dimensions; off-diagonal entries are interference."})
+			Caption: "WᵀW (features × features) and, beside it, the bias b for each feature probability p, on one colour scale (blue negative, white 0, red positive, ±1). " +
+				"A diagonal block means features get their own dimensions; off-diagonal entries are interference; a negative b filters it out."})
 		if rs[0].Hidden == 2 {
 			path := filepath.Join(out, fmt.Sprintf("%s_%s_directions.png", prefix, kind))
 			if err := interp.SaveDirections(path, 5, dirs); err != nil {

@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
@@ -103,18 +104,23 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	}
 	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
 		Title:  "Toy Models of Superposition: computation in superposition (|x|)",
-		Intro:  "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). Dense, each feature gets two neurons; sparse, neurons are shared.",
+		Intro:  "An untied model with a ReLU hidden layer computes |x| = ReLU(x) + ReLU(−x). In the paper, with dense features each feature gets two neurons (one for x > 0, one for x < 0); with sparse features neurons are shared.",
 		Config: cfg,
 	}, func(out string) ([]interp.Section, error) {
 		secs, err := paper.NeuronSections(out, "absval", fmt.Sprintf("n = %d, m = %d, Iᵢ = %.2gⁱ", cfg.Features, cfg.Hidden, cfg.Importance), neuronRuns, true)
 		if err != nil {
 			return nil, err
 		}
-		var poly []string
+		t := interp.Table{Caption: "Per feature probability: the share of polysemantic neurons, and whether each of the five most important features sits alone on some neuron.",
+			Header: []string{"p = 1 − S", "polysemantic neurons", "top five each alone on a neuron"}}
 		for _, r := range sum.Runs {
-			poly = append(poly, fmt.Sprintf("p = %.3g: %.0f%% (top five alone on neurons: %v)", r.FeatureProbability, 100*r.PolysemanticFraction, r.Top5Monosemantic))
+			alone := "no"
+			if r.Top5Monosemantic {
+				alone = "yes"
+			}
+			t.Rows = append(t.Rows, []string{strconv.FormatFloat(r.FeatureProbability, 'g', 3, 64), strconv.FormatFloat(100*r.PolysemanticFraction, 'g', 3, 64) + "%", alone})
 		}
-		secs[0].Paragraphs = append([]string{fmt.Sprintf("Polysemantic neurons: %v.", poly)}, secs[0].Paragraphs...)
+		secs[0].Tables = append([]interp.Table{t}, secs[0].Tables...)
 		return append(sections, secs...), nil
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
@@ -47,8 +48,8 @@ func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
 		for _, r := range runs {
 			counts = append(counts, fmt.Sprintf("%s p=%.3g: %d", r.Model, r.FeatureProbability, r.Represented))
 		}
-		return fmt.Sprintf("%d features with importance %.2gⁱ in %d hidden dimensions. The linear model keeps the %d most important features at every sparsity; "+
-			"the ReLU-output model represents more features as they get sparser. Represented features (‖Wᵢ‖ > 0.5): %v.",
-			cfg.Features, cfg.Importance, cfg.Hidden, cfg.Hidden, counts)
+		return fmt.Sprintf("%d features with importance %.2gⁱ in %d hidden dimensions, each active with probability p = 1 − S. ",
+			cfg.Features, cfg.Importance, cfg.Hidden) + strings.Join(paper.SparsityReading(runs), " ") +
+			fmt.Sprintf(" Represented features (‖Wᵢ‖ > 0.5): %s.", strings.Join(counts, ", "))
 	})
 }

@@ -72,7 +72,7 @@ func run(ctx context.Context, r paper.Run, cfg paper.DecomposeConfig, ex paper.D
 		Title: "Towards Monosemanticity on a toy model: SAE latents against polysemantic neurons",
 		Intro: "A toy model packs more features than it has neurons, so its neurons are polysemantic. " +
 			"Sparse autoencoders trained on its hidden layer find one latent per feature. Every variant is reported, including the ones that do worse.",
-		Config: cfg,
+		Config: sum.Config,
 	}, func(out string) ([]interp.Section, error) {
 		sections, err := paper.DecomposeFigures(out, "decompose", sum)
 		if err != nil || sum.Toy == nil {

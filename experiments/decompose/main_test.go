@@ -45,6 +45,17 @@ func TestRunTiny(t *testing.T) {
 			if s.Experiment != "decompose" || s.Config["source"] != source || len(s.SAEs) != len(cfg.Variants) {
 				t.Fatalf("summary: experiment %q, source %v, %d SAEs; want decompose, %s, %d", s.Experiment, s.Config["source"], len(s.SAEs), source, len(cfg.Variants))
 			}
+			// Automatic settings are recorded as asked and as resolved:
+			// 3/2 × 10 latents; k = n·p = 1 (synthetic: -active 4).
+			wantK := 1.0
+			if source == paper.SourceSynthetic {
+				wantK = 4
+			}
+			for key, want := range map[string]float64{"latents": 0, "latents_resolved": 15, "k": 0, "k_resolved": wantK, "batchtopk_k": 0, "batchtopk_k_resolved": wantK} {
+				if got, ok := s.Config[key].(float64); !ok || got != want {
+					t.Errorf("config %s = %v; want %v", key, s.Config[key], want)
+				}
+			}
 			keys := []string{"variant", "latents", "l0", "fvu", "dead_fraction", "mmcs_true_to_learned", "mmcs_learned_to_true",
 				"matched_cosine", "recovered_fraction", "features_per_latent"}
 			if source != paper.SourceSynthetic {

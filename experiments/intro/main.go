@@ -11,7 +11,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/interp"
@@ -41,9 +43,10 @@ func exitCode(args []string) int {
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
-	return paper.ToyExperiment(ctx, r, "intro", cfg, "Toy Models of Superposition: the intro figure", func([]interp.ToyRun) string {
-		return "Five features of decreasing importance (Iᵢ = 0.9ⁱ) squeezed into two hidden dimensions. " +
-			"When features are dense the ReLU-output model keeps the two most important ones, orthogonal, like the linear model does; " +
-			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon."
+	return paper.ToyExperiment(ctx, r, "intro", cfg, "Toy Models of Superposition: the intro figure", func(runs []interp.ToyRun) string {
+		return fmt.Sprintf("%d features of decreasing importance (Iᵢ = %.2gⁱ) squeezed into %d hidden dimensions, each active with probability p = 1 − S. "+
+			"In the paper (5 features, 2 dimensions) dense features leave the ReLU-output model the two most important, orthogonal, like the linear model; "+
+			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon. Here: ",
+			cfg.Features, cfg.Importance, cfg.Hidden) + strings.Join(paper.SparsityReading(runs), " ")
 	})
 }

@@ -40,8 +40,8 @@ func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {
 	}
 	return paper.WriteOutputs(cfg.Out, interp.Summary{Experiment: "privileged", Config: cfg, Runs: runs}, interp.Report{
 		Title: "Toy Models of Superposition: superposition in a privileged basis",
-		Intro: "A ReLU on the hidden layer gives its neurons meaning. Dense features get one neuron each; " +
-			"sparse features are packed into superposition and the neurons become polysemantic.",
+		Intro: "A ReLU on the hidden layer gives its neurons meaning. In the paper dense features get one neuron each, and " +
+			"sparse features are packed into superposition, so the neurons become polysemantic. Here: " + paper.PrivilegedReading(runs),
 		Config: cfg,
 	}, func(out string) ([]interp.Section, error) {
 		sections, err := paper.NeuronSections(out, "privileged", "Neurons of the privileged-basis model", runs, false)

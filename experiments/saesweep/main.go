@@ -40,6 +40,6 @@ func run(ctx context.Context, r paper.Run, cfg paper.SAESweepConfig) error {
 		Title: "Sparse autoencoders on a toy model: sweeps",
 		Intro: "How the L1 coefficient, the dictionary size and the sparsity setting of each variant change what an SAE finds " +
 			"in a toy model's activations, and how much superposition it can undo.",
-		Config: cfg,
+		Config: sum.Config,
 	}, func(out string) ([]interp.Section, error) { return paper.SAESweepFigures(out, sum) })
 }

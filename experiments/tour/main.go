@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +117,7 @@ func (c Config) resolve() Config {
 	if c.Restarts > 0 {
 		c.Decompose.ToyRestarts = c.Restarts
 	}
+	c.Decompose = c.Decompose.Resolved()
 	if c.LM != nil {
 		lm := *c.LM
 		lm.Out, lm.Seed, lm.Verbose = filepath.Join(c.Out, "lm"), c.Seed, c.Verbose
@@ -225,21 +225,13 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	first, last := intro[0], intro[len(cfg.Intro.Probabilities)-1]
 	sections = append(sections, interp.Section{
-		Heading: "1. Superposition appears as features get sparser",
-		Paragraphs: []string{
-			fmt.Sprintf("A model with %d hidden dimensions must reconstruct %d features of decreasing importance. "+
-				"With dense features (p = %.3g) the ReLU-output model represents %d features, as a linear model would. "+
-				"With sparse features (p = %.3g) it represents %d: it stores more features than it has dimensions, "+
-				"accepting interference between them because they are rarely active together.",
-				cfg.Intro.Hidden, cfg.Intro.Features, first.FeatureProbability, first.Represented, last.FeatureProbability, last.Represented),
-			"Read the figures from left to right: the Gram matrix WᵀW goes from an identity block on the two most important features, " +
-				"through antipodal pairs (−1 off the diagonal), to the dense pattern of a pentagon; the biases turn negative to filter out the small interference. " +
-				"The linear model never does this: it keeps two orthogonal features at every sparsity.",
-		},
+		Heading: "1. Superposition as features get sparser",
+		Paragraphs: append([]string{fmt.Sprintf("A model with %d hidden dimensions must reconstruct %d features of decreasing importance (Iᵢ = %.2gⁱ), "+
+			"each active with probability p = 1 − S.", cfg.Intro.Hidden, cfg.Intro.Features, cfg.Intro.Importance)},
+			paper.SparsityReading(intro)...),
 	})
-	sections = append(sections, introSections...)
+	sections = append(sections, nest(introSections)...)
 
 	geom, err := paper.RunToy(ctx, r, "tour 2/7: geometry", cfg.Geometry)
 	if err != nil {
@@ -264,8 +256,9 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	phaseSections[0].Heading = "3. " + phaseSections[0].Heading
-	sections = append(sections, phaseSections...)
+	phaseSections[0].Heading = "3. Superposition as a phase change: " + phaseSections[0].Heading
+	sections = append(sections, phaseSections[0])
+	sections = append(sections, nest(phaseSections[1:])...)
 
 	corr, err := paper.TrainCorrelated(ctx, r, "tour 4/7: correlated", cfg.Correlated, paper.CorrelatedSetups)
 	if err != nil {
@@ -276,8 +269,10 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	corrSections[0].Heading = "4. Correlated features: " + corrSections[0].Heading
-	sections = append(sections, corrSections...)
+	sections = append(sections, interp.Section{Heading: "4. Correlated and anticorrelated features",
+		Paragraphs: []string{"Features of equal importance in two dimensions, grouped in sets whose features are active together (correlated) or never together (anticorrelated). " +
+			"In the paper correlated features prefer to be orthogonal (or, under pressure, side by side or collapsed into one direction), anticorrelated ones antipodal. Here, per arrangement:"}})
+	sections = append(sections, nest(corrSections)...)
 
 	priv, err := paper.RunToy(ctx, r, "tour 5/7: privileged basis", cfg.Privileged)
 	if err != nil {
@@ -297,19 +292,14 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	dense, sparse := sum.Privileged[0], sum.Privileged[len(sum.Privileged)-1]
-	privSections[0].Paragraphs = append([]string{fmt.Sprintf(
-		"With a ReLU on the hidden layer, h = ReLU(Wx), the %d neurons become readable. With dense features (p = %.3g) %d neurons are monosemantic "+
-			"and %d features represented; with sparse features (p = %.3g) the model represents %d features on %d neurons, %d of them polysemantic: "+
-			"single neurons now respond to several unrelated features. Sparse autoencoders are the tool for taking such neurons apart.",
-		len(dense.W), dense.FeatureProbability, dense.Monosemantic, dense.Represented,
-		sparse.FeatureProbability, sparse.Represented, len(sparse.W), sparse.Polysemantic)}, privSections[0].Paragraphs...)
+	privSections[0].Paragraphs = append([]string{fmt.Sprintf("With a ReLU on the hidden layer, h = ReLU(Wx), the %d neurons can be read one by one. ", cfg.Privileged.Hidden) +
+		paper.PrivilegedReading(sum.Privileged)}, privSections[0].Paragraphs...)
 	sections = append(sections, privSections...)
 	absSections, err := paper.NeuronSections(cfg.Out, "absval", fmt.Sprintf("5b. Computation in superposition: |x| with n = %d, m = %d", cfg.AbsVal.Features, cfg.AbsVal.Hidden), sum.AbsVal, true)
 	if err != nil {
 		return err
 	}
-	sections = append(sections, absSections...)
+	sections = append(sections, nest(absSections)...)
 
 	dec, err := paper.Decompose(ctx, r, cfg.Decompose, paper.DecomposeExports{})
 	if err != nil {
@@ -321,16 +311,9 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	best := dec.SAEs[paper.BestSAE(dec.SAEs)]
-	decSections[0].Heading = "6. Sparse autoencoders take the polysemantic neurons apart"
-	decSections[0].Paragraphs = append([]string{fmt.Sprintf(
-		"A privileged-basis model with %d features on %d neurons (p = %.3g) carries %.1f features per neuron. "+
-			"A %s sparse autoencoder with %d latents, trained on its hidden layer, recovers %.0f%% of the %d represented features at cosine ≥ 0.9 "+
-			"with %.2f features per latent, and its reconstruction keeps %.0f%% of the toy model's loss. "+
-			"Full scale, every variant, other sources: go run ./experiments/decompose.",
-		cfg.Decompose.Features, cfg.Decompose.Hidden, cfg.Decompose.Probability, dec.Toy.FeaturesPerNeuron,
-		best.Variant, best.Latents, 100*best.RecoveredFraction, len(dec.Toy.Truth), best.FeaturesPerLatent, 100*derefOr(best.LossRecovered, math.NaN()))},
-		decSections[0].Paragraphs...)
+	_, heading, _ := paper.DecomposeVerdict(dec)
+	decSections[0].Heading = "6. " + heading
+	decSections[0].Paragraphs = append(decSections[0].Paragraphs, "Full scale, every variant, other sources: go run ./experiments/decompose.")
 	sections = append(sections, decSections...)
 
 	if cfg.LM != nil {
@@ -346,7 +329,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		lmSections[0].Heading = "7. The same framework on real text: a one-layer transformer on Go's own source"
 		lmSections[0].Paragraphs = append(lmSections[0].Paragraphs,
 			"The network Towards Monosemanticity decomposes, trained briefly; its weights are in lm/model.safetensors in TransformerLens' layout. Full scale: go run ./experiments/lm.")
-		lmSections[1].Heading = "7b. Samples of the short-trained model"
+		lmSections[1].Heading, lmSections[1].Level = "7b. Samples of the short-trained model", 3
 		sections = append(sections, lmSections...)
 		if cfg.Mono != nil {
 			secs, err := tourMono(ctx, r, cfg, &sum)
@@ -387,9 +370,12 @@ func tourMono(ctx context.Context, r paper.Run, cfg Config, sum *Summary) ([]int
 	return secs, nil
 }
 
-func derefOr(p *float64, v float64) float64 {
-	if p == nil {
-		return v
+// nest puts sections one level under the stage heading before them.
+func nest(secs []interp.Section) []interp.Section {
+	out := make([]interp.Section, len(secs))
+	for i, s := range secs {
+		s.Level = max(s.Level, 2) + 1
+		out[i] = s
 	}
-	return *p
+	return out
 }

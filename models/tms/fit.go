@@ -86,6 +86,10 @@ type Result struct {
 	Params *graph.Params
 	// Resumed counts the restarts resumed from a checkpoint.
 	Resumed int
+	// TrainLoss is the kept restart's training loss (on its batches) every
+	// LogEvery steps and at the last step, as graph.Train recorded it: the
+	// curve behind a convergence check.
+	TrainLoss []float64
 }
 
 // W returns the kept weights [hidden][features].
@@ -171,7 +175,7 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 				res.Resumed++
 			}
 			if f.loss < res.Loss {
-				res.Restart, res.Seed, res.Loss, res.Params = r, f.seed, f.loss, f.params
+				res.Restart, res.Seed, res.Loss, res.Params, res.TrainLoss = r, f.seed, f.loss, f.params, f.curve
 			}
 		}
 		if res.Restart < 0 {
@@ -189,6 +193,18 @@ type fit struct {
 	loss    float64
 	params  *graph.Params
 	resumed int
+	curve   []float64 // training loss records
+}
+
+// termCurve is term j of every record of h.
+func termCurve(h graph.History, j int) []float64 {
+	out := make([]float64, 0, len(h.Records))
+	for _, r := range h.Records {
+		if j < len(r.Terms) {
+			out = append(out, r.Terms[j])
+		}
+	}
+	return out
 }
 
 // StackMaxSize is the largest features × hidden of the models [Sweep]
@@ -298,7 +314,7 @@ func trainAlone(ctx context.Context, specs []Spec, cfg SweepConfig, job int, opt
 	if err != nil {
 		return fit{}, fmt.Errorf("tms: instance %d restart %d: %w", i, r, err)
 	}
-	return fit{seed: seed, params: p, resumed: hist.ResumedAt}, nil
+	return fit{seed: seed, params: p, resumed: hist.ResumedAt, curve: termCurve(hist, 0)}, nil
 }
 
 // trainStacked trains the jobs in one stacked graph and stores their fits.
@@ -334,12 +350,16 @@ func trainStacked(ctx context.Context, specs []Spec, cfg SweepConfig, jobs []int
 		fields[j] = jobFields(specs, cfg, job)
 	}
 	stackOpts := append(slices.Clone(opts), graph.WithProgressPerStep(len(jobs)), graph.WithTermFields(fields))
-	if _, err := graph.Train(ctx, stack, graph.FromFeatures(src), sp, tc, stackOpts...); err != nil {
+	hist, err := graph.Train(ctx, stack, graph.FromFeatures(src), sp, tc, stackOpts...)
+	if err != nil {
 		var names []string
 		for _, job := range jobs {
 			names = append(names, fmt.Sprintf("%d/%d", job/cfg.Restarts, job%cfg.Restarts))
 		}
 		return fmt.Errorf("tms: stacked instances/restarts %v: %w", names, err)
+	}
+	for j, job := range jobs {
+		fits[job].curve = termCurve(hist, j)
 	}
 	return UnstackParams(sp, models, ps)
 }

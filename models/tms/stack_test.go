@@ -141,6 +141,9 @@ func TestSweepStackedMatchesAlone(t *testing.T) {
 		if !slices.Equal(stacked[i].RestartLosses, single[i].RestartLosses) {
 			t.Errorf("instance %d: restart losses %v stacked, %v alone", i, stacked[i].RestartLosses, single[i].RestartLosses)
 		}
+		if len(single[i].TrainLoss) == 0 || !slices.Equal(stacked[i].TrainLoss, single[i].TrainLoss) {
+			t.Errorf("instance %d: training loss curve %v stacked, %v alone", i, stacked[i].TrainLoss, single[i].TrainLoss)
+		}
 		for _, name := range []string{ParamW, ParamB} {
 			if a, s := single[i].Params.Float64s(name), stacked[i].Params.Float64s(name); !slices.Equal(a, s) {
 				t.Errorf("instance %d: %s differs stacked and alone", i, name)
