@@ -17,11 +17,13 @@ var extensions = []struct {
 	name string
 	edit func(*Config)
 }{
-	{"hidden bias", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = true, -0.05 }},
+	{"hidden bias", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = BiasFree, -0.05 }},
+	{"negative hidden bias", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = BiasNegative, -0.05 }},
+	{"fixed hidden bias", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = BiasFixed, -0.05 }},
 	{"l1", func(c *Config) { c.L1 = 0.3 }},
 	{"solu", func(c *Config) { c.Activation = SoLU }},
 	{"solu-ln", func(c *Config) { c.Activation = SoLULN }},
-	{"solu-ln with bias and l1", func(c *Config) { c.Activation, c.HiddenBias, c.HiddenBiasInit, c.L1 = SoLULN, true, 0.1, 0.2 }},
+	{"solu-ln with bias and l1", func(c *Config) { c.Activation, c.HiddenBias, c.HiddenBiasInit, c.L1 = SoLULN, BiasFree, 0.1, 0.2 }},
 }
 
 func extended(t *testing.T, edit func(*Config)) Config {
@@ -194,7 +196,9 @@ func TestValidateExtensions(t *testing.T) {
 		{"l1 NaN", func(c *Config) { c.L1 = math.NaN() }},
 		{"l1 Inf", func(c *Config) { c.L1 = math.Inf(1) }},
 		{"bias init without bias", func(c *Config) { c.HiddenBiasInit = -0.1 }},
-		{"bias init Inf", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = true, math.Inf(-1) }},
+		{"bias init Inf", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = BiasFree, math.Inf(-1) }},
+		{"bias mode", func(c *Config) { c.HiddenBias = "sometimes" }},
+		{"negative bias starting positive", func(c *Config) { c.HiddenBias, c.HiddenBiasInit = BiasNegative, 0.1 }},
 		{"solu on relu-output", func(c *Config) { c.Kind, c.Activation = ReLUOutput, SoLU }},
 		{"l1 on absval", func(c *Config) { c.Kind, c.L1 = AbsVal, 0.1 }},
 	}
@@ -226,5 +230,82 @@ func TestSweepKeepsLowestObjective(t *testing.T) {
 	}
 	if r.RestartLosses[r.Restart] != r.Loss {
 		t.Errorf("kept restart %d has loss %v; Result.Loss %v", r.Restart, r.RestartLosses[r.Restart], r.Loss)
+	}
+}
+
+// TestHiddenBiasModes: after training, a negative hidden bias is at or
+// below 0 (and some entry reached the clamp), a fixed one is still its
+// start, and a free one moved.
+func TestHiddenBiasModes(t *testing.T) {
+	for _, mode := range BiasModes {
+		t.Run(string(mode), func(t *testing.T) {
+			cfg := extended(t, func(c *Config) { c.HiddenBias, c.HiddenBiasInit = mode, -0.1 })
+			m, _ := New(cfg)
+			p := graph.NewParams(3)
+			src, err := toy.NewSource(toy.Config{Features: 5, Probability: []float64{0.3}}, graph.NewRand(4, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := graph.Train(context.Background(), m, graph.FromFeatures(src), p, graph.Config{Steps: 300, Batch: 256, LR: 1e-2}); err != nil {
+				t.Fatal(err)
+			}
+			w, err := WeightsOf(cfg, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			zeros, moved := 0, false
+			for _, c := range w.C {
+				switch mode {
+				case BiasNegative:
+					if c > 0 {
+						t.Errorf("negative hidden bias entry %v > 0", c)
+					}
+				case BiasFixed:
+					if c != -0.1 {
+						t.Errorf("fixed hidden bias entry %v; want -0.1", c)
+					}
+				}
+				if c == 0 {
+					zeros++
+				}
+				if math.Abs(c+0.1) > 1e-3 {
+					moved = true
+				}
+			}
+			if mode == BiasNegative && zeros == 0 {
+				t.Errorf("negative hidden bias %v: no entry at the clamp; the test no longer exercises it", w.C)
+			}
+			if mode == BiasFree && !moved {
+				t.Errorf("free hidden bias %v did not move from -0.1", w.C)
+			}
+			if mode == BiasFixed && p.Tensor(ParamC) != nil {
+				t.Errorf("a fixed hidden bias is a parameter")
+			}
+		})
+	}
+}
+
+// TestPassThrough checks PassThrough on hand-built models: a feature on its
+// own neuron passes through less the part its negative output bias clips, a
+// positive bias does not count, and a dropped feature passes nothing.
+func TestPassThrough(t *testing.T) {
+	tests := []struct {
+		name string
+		w    Weights
+		want []float64
+	}{
+		{"privileged", Weights{Kind: Privileged, W: [][]float64{{1, 0, 0}, {0, 1, 0}}, B: []float64{-0.1, 0.3, 0.2}}, []float64{0.9, 1, 0}},
+		{"fixed bias", Weights{Kind: Privileged, W: [][]float64{{1, 0, 0}, {0, 0.2, 0}}, B: []float64{0, 0, 0}, C: []float64{-0.3, -0.3}}, []float64{0.7, 0, 0}},
+		{"linear", Weights{Kind: Linear, W: [][]float64{{1, -1, 0}}, B: []float64{0, 0, 0}}, []float64{1, 1, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.w.PassThrough()
+			for i := range tt.want {
+				if math.Abs(got[i]-tt.want[i]) > 1e-12 {
+					t.Errorf("PassThrough()[%d] = %v; want %v", i, got[i], tt.want[i])
+				}
+			}
+		})
 	}
 }

@@ -34,8 +34,8 @@ const (
 	ParamW  = "W"  // [hidden, features]; W₁ of AbsVal
 	ParamW2 = "W2" // [features, hidden]; AbsVal only
 	ParamB  = "b"  // [features]
-	// ParamC is the hidden bias c [hidden] of a privileged model with
-	// Config.HiddenBias.
+	// ParamC is the hidden bias c [hidden] of a privileged model with a
+	// learned Config.HiddenBias.
 	ParamC = "c"
 	// ParamLNGain and ParamLNBias are the gain and bias [hidden] of the
 	// LayerNorm after SoLU (Activation SoLULN).
@@ -58,6 +58,19 @@ const (
 	// the SoLU paper's MLPs use it.
 	SoLULN Activation = "solu-ln"
 )
+
+// BiasMode says how a privileged model's hidden bias trains.
+type BiasMode string
+
+// The hidden bias's modes; the zero BiasMode is no hidden bias.
+const (
+	BiasFree     BiasMode = "free"     // learned
+	BiasNegative BiasMode = "negative" // learned, clamped at or below 0
+	BiasFixed    BiasMode = "fixed"    // held at its start
+)
+
+// BiasModes lists the hidden bias's modes.
+var BiasModes = []BiasMode{BiasFree, BiasNegative, BiasFixed}
 
 // Activations lists every hidden nonlinearity.
 var Activations = []Activation{ReLU, SoLU, SoLULN}
@@ -92,12 +105,15 @@ type Config struct {
 	// Activation is the hidden nonlinearity: relu (also ""), solu or
 	// solu-ln.
 	Activation Activation `json:"activation,omitempty"`
-	// HiddenBias adds a learned bias c [hidden] inside the hidden layer,
-	// h = act(W x + c), initialised to HiddenBiasInit (a negative value
-	// starts every neuron below threshold, as Jermyn, Schiefer and Hubinger
-	// (2022) do).
-	HiddenBias     bool    `json:"hidden_bias,omitempty"`
-	HiddenBiasInit float64 `json:"hidden_bias_init,omitempty"`
+	// HiddenBias adds a bias c [hidden] inside the hidden layer,
+	// h = act(W x + c), starting at HiddenBiasInit: "" none, "free" learned,
+	// "negative" learned but clamped at or below 0 after every solver step
+	// (a free bias may turn positive and make the hidden layer linear on the
+	// data), "fixed" held at its start. A negative start puts every neuron
+	// below threshold for small inputs, as Jermyn, Schiefer and Hubinger
+	// (2022) do.
+	HiddenBias     BiasMode `json:"hidden_bias,omitempty"`
+	HiddenBiasInit float64  `json:"hidden_bias_init,omitempty"`
 	// L1 is λ (≥ 0) of an activation-sparsity penalty λ·Σⱼ|hⱼ|, averaged
 	// over the batch, added as the loss term "l1"; 0 means none.
 	L1 float64 `json:"l1,omitempty"`
@@ -127,9 +143,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("l1 %v: must be a finite number ≥ 0", c.L1)
 	case math.IsNaN(c.HiddenBiasInit) || math.IsInf(c.HiddenBiasInit, 0):
 		return fmt.Errorf("hidden_bias_init %v: must be finite", c.HiddenBiasInit)
-	case c.HiddenBiasInit != 0 && !c.HiddenBias:
+	case c.HiddenBias != "" && !slices.Contains(BiasModes, c.HiddenBias):
+		return fmt.Errorf("hidden_bias %q: unknown (want one of %v)", string(c.HiddenBias), BiasModes)
+	case c.HiddenBiasInit != 0 && c.HiddenBias == "":
 		return fmt.Errorf("hidden_bias_init %v: set without hidden_bias", c.HiddenBiasInit)
-	case c.Kind != Privileged && (c.Activation != "" || c.HiddenBias || c.L1 != 0):
+	case c.HiddenBias == BiasNegative && c.HiddenBiasInit > 0:
+		return fmt.Errorf("hidden_bias_init %v: a negative hidden bias must start at or below 0", c.HiddenBiasInit)
+	case c.Kind != Privileged && (c.Activation != "" || c.HiddenBias != "" || c.L1 != 0):
 		return fmt.Errorf("model %q: activation, hidden_bias and l1 apply to the privileged model only", string(c.Kind))
 	}
 	return nil
@@ -138,7 +158,7 @@ func (c Config) Validate() error {
 // Plain reports whether c is one of the paper's models, with none of the
 // privileged model's extensions (activation, hidden bias, L1).
 func (c Config) Plain() bool {
-	return (c.Activation == "" || c.Activation == ReLU) && !c.HiddenBias && c.L1 == 0
+	return (c.Activation == "" || c.Activation == ReLU) && c.HiddenBias == "" && c.L1 == 0
 }
 
 func (k Kind) valid() bool {
@@ -165,6 +185,29 @@ func New(cfg Config) (*Model, error) {
 	return &Model{Config: cfg}, nil
 }
 
+// Hooks clamps the hidden bias at 0 after every step when it is
+// BiasNegative; every other model trains with no hooks.
+func (m *Model) Hooks(*graph.Trainer) (graph.Hooks, error) {
+	if m.HiddenBias != BiasNegative {
+		return graph.Hooks{}, nil
+	}
+	return graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
+		switch c := p.Tensor(ParamC).Data().(type) {
+		case []float32:
+			for j := range c {
+				c[j] = min(c[j], 0)
+			}
+		case []float64:
+			for j := range c {
+				c[j] = min(c[j], 0)
+			}
+		}
+		return nil
+	}}, nil
+}
+
+var _ graph.HookedModel = (*Model)(nil)
+
 // HiddenLayer returns the hidden layer h [batch, m] of x [batch, n].
 func (m *Model) HiddenLayer(b *graph.Builder, x *graph.Node) *graph.Node {
 	W := b.Param(ParamW, graph.XavierNormal, m.Hidden, m.Features) // [hidden, features]
@@ -176,8 +219,13 @@ func (m *Model) HiddenLayer(b *graph.Builder, x *graph.Node) *graph.Node {
 	if act == "" {
 		act = ReLU
 	}
-	if m.HiddenBias {
-		c := b.Param(ParamC, graph.Full(m.HiddenBiasInit), m.Hidden) // [hidden]
+	if m.HiddenBias != "" {
+		var c *graph.Node // [hidden]
+		if m.HiddenBias == BiasFixed {
+			c = b.Const(m.fixedBias())
+		} else {
+			c = b.Param(ParamC, graph.Full(m.HiddenBiasInit), m.Hidden)
+		}
 		if act == ReLU {
 			return b.AddRowReLU(h, c)
 		}
@@ -192,6 +240,15 @@ func (m *Model) HiddenLayer(b *graph.Builder, x *graph.Node) *graph.Node {
 		return b.LayerNorm(b.SoLU(h), g, beta, LayerNormEps)
 	}
 	return b.ReLU(h)
+}
+
+// fixedBias is the hidden bias of a BiasFixed model: its start.
+func (m *Model) fixedBias() []float64 {
+	c := make([]float64, m.Hidden)
+	for j := range c {
+		c[j] = m.HiddenBiasInit
+	}
+	return c
 }
 
 // Forward returns the output x′ [batch, n] of x [batch, n].

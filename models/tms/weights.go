@@ -74,8 +74,11 @@ func WeightsOf(cfg Config, p *graph.Params) (*Weights, error) {
 	if cfg.Activation != ReLU {
 		w.Activation = cfg.Activation
 	}
-	if cfg.HiddenBias {
+	switch cfg.HiddenBias {
+	case BiasFree, BiasNegative:
 		w.C = p.Float64s(ParamC)
+	case BiasFixed:
+		w.C = (&Model{Config: cfg}).fixedBias()
 	}
 	if cfg.Activation == SoLULN {
 		w.LNGain, w.LNBias = p.Float64s(ParamLNGain), p.Float64s(ParamLNBias)
@@ -86,7 +89,7 @@ func WeightsOf(cfg Config, p *graph.Params) (*Weights, error) {
 			return nil, fmt.Errorf("tms: weights: a hidden-layer vector of %d entries for %d neurons", len(v), m)
 		}
 	}
-	if cfg.HiddenBias && w.C == nil || cfg.Activation == SoLULN && (w.LNGain == nil || w.LNBias == nil) {
+	if cfg.HiddenBias != "" && w.C == nil || cfg.Activation == SoLULN && (w.LNGain == nil || w.LNBias == nil) {
 		return nil, fmt.Errorf("tms: weights: parameters missing for %+v", cfg)
 	}
 	return w, nil
@@ -198,29 +201,60 @@ func (w *Weights) Responses() [][]float64 {
 	for j := range R {
 		R[j] = make([]float64, n)
 	}
-	at := func(i int) []float64 { // the hidden layer of e_i (i < 0: of 0)
-		row := make([]float64, m)
-		for j := range row {
-			if i >= 0 {
-				row[j] = w.W[j][i]
-			}
-			if w.C != nil {
-				row[j] += w.C[j]
-			}
-		}
-		if w.Kind == Privileged || w.Kind == AbsVal {
-			w.activate(row)
-		}
-		return row
-	}
-	zero := at(-1)
+	zero := w.alone(-1)
 	for i := 0; i < n; i++ {
-		hi := at(i)
+		hi := w.alone(i)
 		for j := range R {
 			R[j][i] = hi[j] - zero[j]
 		}
 	}
 	return R
+}
+
+// alone returns the hidden layer, in float64, of feature i alone at 1 (of
+// x = 0 for i < 0).
+func (w *Weights) alone(i int) []float64 {
+	row := make([]float64, w.Hidden())
+	for j := range row {
+		if i >= 0 {
+			row[j] = w.W[j][i]
+		}
+		if w.C != nil {
+			row[j] += w.C[j]
+		}
+	}
+	if w.Kind == Privileged || w.Kind == AbsVal {
+		w.activate(row)
+	}
+	return row
+}
+
+// PassThrough returns, per feature i, how much of it alone at 1 the model
+// gives back: x′ᵢ(eᵢ) − x′ᵢ(0), in float64 (a bias of nil counts as 0). A
+// feature the model drops passes nothing (its output is its bias either
+// way); one it represents passes about 1, whatever the hidden layer does
+// with it (SoLU's small activations, a LayerNorm's fixed norm).
+func (w *Weights) PassThrough() []float64 {
+	n := w.Features()
+	out := func(h []float64, i int) float64 {
+		var s float64
+		if w.B != nil {
+			s = w.B[i]
+		}
+		for j, v := range h {
+			s += w.W[j][i] * v
+		}
+		if w.Kind != Linear {
+			s = math.Max(s, 0)
+		}
+		return s
+	}
+	zero := w.alone(-1)
+	pass := make([]float64, n)
+	for i := range pass {
+		pass[i] = out(w.alone(i), i) - out(zero, i)
+	}
+	return pass
 }
 
 // OutputLoss is the model's loss Σᵢ Iᵢ (xᵢ − x′ᵢ)², averaged over rows, with
