@@ -426,3 +426,178 @@ func canonicalVariants(vs []string) []string {
 	}
 	return vs
 }
+
+// Strategies holds the flags of experiments/strategies.
+type Strategies struct{ paper.StrategiesConfig }
+
+// Register adds the strategies flags to fs with c's values as defaults.
+func (c *Strategies) Register(fs *flag.FlagSet) {
+	registerCommon(fs, &c.Common)
+	t := &c.Toy
+	fs.StringVar(&c.Scale, "scale", c.Scale, "toy, lm or both (only toy is built so far)")
+	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
+	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden neurons m of the plain model (and of the L1 models)")
+	fs.Float64Var(&t.Importance, "importance-decay", t.Importance, "importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&t.Importance, "importance", t.Importance, "alias of -importance-decay")
+	fs.Var(FloatList(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
+	fs.Var(StringList(&t.Strategies), "strategies", fmt.Sprintf("comma-separated strategies besides plain, which always runs, from %v", paper.StrategyNames))
+	fs.Var(IntList(&t.Wide), "wide", "comma-separated hidden sizes of the wide models (m ≥ n)")
+	fs.Var(FloatList(&t.L1), "l1s", "comma-separated activation penalties λ of the L1 models, each > 0")
+	fs.Var(IntList(&t.BiasHidden), "bias-hidden", "comma-separated widths of the negative-bias models")
+	fs.Var(FloatList(&t.BiasInit), "bias-init", "comma-separated initial hidden biases of the bias models")
+	fs.Var(StringList(&t.BiasModes), "bias-modes", "comma-separated modes of the bias models' hidden bias: free (learned), negative (learned, clamped at or below 0), fixed (held at its start)")
+	fs.Var(IntList(&t.SoLUHidden), "solu-hidden", "comma-separated widths of the SoLU models")
+	fs.Var(StringList(&t.SoLU), "solu", "comma-separated SoLU activations: solu, solu-ln (SoLU then LayerNorm)")
+	registerTraining(fs, &t.Training)
+	s := &t.SAE
+	fs.StringVar(&s.Variant, "sae-variant", s.Variant, fmt.Sprintf("the hybrid's SAE variant, one of %v", sae.Variants))
+	fs.IntVar(&s.Latents, "latents", s.Latents, "the hybrid's dictionary size (0: 1.5 × features)")
+	fs.IntVar(&s.K, "sae-k", s.K, "active latents of topk and batchtopk (0: n·p rounded, at least 1)")
+	fs.Float64Var(&s.L1, "sae-l1", s.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
+	fs.Float64Var(&s.L0, "sae-l0", s.L0, "L0 coefficient of jumprelu")
+	fs.IntVar(&s.Steps, "sae-steps", s.Steps, "training steps of each SAE")
+	fs.IntVar(&s.Batch, "sae-batch", s.Batch, "batch size of the SAEs")
+	fs.Float64Var(&s.LR, "sae-lr", s.LR, "Adam learning rate of the SAEs")
+}
+
+// maxSettings bounds each list of strategy settings.
+const maxSettings = 100
+
+// Validate names the first bad flag.
+func (c Strategies) Validate() error {
+	if err := validateCommon(c.Common); err != nil {
+		return err
+	}
+	switch c.Scale {
+	case paper.ScaleToy:
+	case paper.ScaleLM, paper.ScaleBoth:
+		return fmt.Errorf("-scale %s: the language-model scale is not built yet; use -scale toy", c.Scale)
+	default:
+		return fmt.Errorf("-scale %q: want toy, lm or both", c.Scale)
+	}
+	t := c.Toy
+	if err := IntIn("-features", t.Features, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := IntIn("-hidden", t.Hidden, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := importanceDecay("-importance-decay", t.Importance, t.Features); err != nil {
+		return err
+	}
+	if len(t.Probabilities) == 0 || len(t.Probabilities) > 1000 {
+		return fmt.Errorf("-probabilities: %d values; give 1 to 1000", len(t.Probabilities))
+	}
+	for _, p := range t.Probabilities {
+		if !(p > 0 && p <= 1) {
+			return fmt.Errorf("-probabilities: %v outside (0, 1]", p)
+		}
+	}
+	if len(t.Strategies) > len(paper.StrategyNames) {
+		return fmt.Errorf("-strategies: %d names; there are %d strategies", len(t.Strategies), len(paper.StrategyNames))
+	}
+	for _, s := range t.Strategies {
+		if !slices.Contains(paper.StrategyNames, s) {
+			return fmt.Errorf("-strategies: %q is not one of %v", s, paper.StrategyNames)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		vs   []int
+	}{{"-wide", t.Wide}, {"-bias-hidden", t.BiasHidden}, {"-solu-hidden", t.SoLUHidden}} {
+		if len(f.vs) > maxSettings {
+			return fmt.Errorf("%s: %d values, at most %d", f.name, len(f.vs), maxSettings)
+		}
+		for _, m := range f.vs {
+			if err := IntIn(f.name, m, 1, MaxWidth); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"-l1s", len(t.L1)}, {"-bias-init", len(t.BiasInit)}, {"-bias-modes", len(t.BiasModes)}, {"-solu", len(t.SoLU)}} {
+		if f.n > maxSettings {
+			return fmt.Errorf("%s: %d values, at most %d", f.name, f.n, maxSettings)
+		}
+	}
+	// λ·Σ|h| against a loss of order 1: beyond 100 every neuron dies at
+	// once; the bias start is bounded likewise by what inputs in [0, 1] can
+	// reach.
+	for _, l := range t.L1 {
+		if !(l > 0 && l <= 100) {
+			return fmt.Errorf("-l1s: %v must be in (0, 100]", l)
+		}
+	}
+	for _, v := range t.BiasInit {
+		if !(v >= -10 && v <= 10) {
+			return fmt.Errorf("-bias-init: %v must be in [-10, 10]", v)
+		}
+		if v > 0 && slices.Contains(t.BiasModes, string(tms.BiasNegative)) {
+			return fmt.Errorf("-bias-init: %v: a bias of -bias-modes negative must start at or below 0", v)
+		}
+	}
+	for _, m := range t.BiasModes {
+		if !slices.Contains(tms.BiasModes, tms.BiasMode(m)) {
+			return fmt.Errorf("-bias-modes: %q is not one of %v", m, tms.BiasModes)
+		}
+	}
+	for _, a := range t.SoLU {
+		if a != string(tms.SoLU) && a != string(tms.SoLULN) {
+			return fmt.Errorf("-solu: %q is not solu or solu-ln", a)
+		}
+	}
+	for _, need := range []struct {
+		strategy, flag string
+		n              int
+	}{{paper.StrategyWide, "-wide", len(t.Wide)}, {paper.StrategyL1, "-l1s", len(t.L1)},
+		{paper.StrategyBias, "-bias-hidden, -bias-init and -bias-modes", len(t.BiasHidden) * len(t.BiasInit) * len(t.BiasModes)},
+		{paper.StrategySoLU, "-solu-hidden and -solu", len(t.SoLUHidden) * len(t.SoLU)}} {
+		if t.Runs(need.strategy) && need.n == 0 {
+			return fmt.Errorf("%s: strategy %s needs at least one setting (or leave it out of -strategies)", need.flag, need.strategy)
+		}
+	}
+	if err := validateTraining(t.Training); err != nil {
+		return err
+	}
+	s := t.SAE
+	if !slices.Contains(sae.Variants, sae.Variant(s.Variant)) {
+		return fmt.Errorf("-sae-variant %q: want one of %v", s.Variant, sae.Variants)
+	}
+	for _, f := range []struct {
+		name        string
+		v, min, max int
+	}{{"-latents", s.Latents, 0, MaxWidth}, {"-sae-k", s.K, 0, MaxWidth}, {"-sae-steps", s.Steps, 1, MaxSteps}, {"-sae-batch", s.Batch, 1, MaxBatch}} {
+		if err := IntIn(f.name, f.v, f.min, f.max); err != nil {
+			return err
+		}
+	}
+	if s.K > t.Latents() {
+		return fmt.Errorf("-sae-k %d: more than the %d latents", s.K, t.Latents())
+	}
+	if err := FiniteAtLeast("-sae-l1", s.L1, 0); err != nil {
+		return err
+	}
+	if err := FiniteAtLeast("-sae-l0", s.L0, 0); err != nil {
+		return err
+	}
+	if err := PositiveAtMost("-sae-lr", s.LR, MaxLR); err != nil {
+		return err
+	}
+	models, widest := 0, t.Hidden
+	for _, l := range [][]int{t.Wide, t.BiasHidden, t.SoLUHidden} {
+		for _, m := range l {
+			widest = max(widest, m)
+		}
+	}
+	models = (1 + len(t.Wide) + len(t.L1) + len(t.BiasHidden)*len(t.BiasInit)*len(t.BiasModes) + len(t.SoLUHidden)*len(t.SoLU)) * len(t.Probabilities)
+	if err := toyMemory(models, c.Restarts, t.Features, widest, t.Batch, t.EvalSamples); err != nil {
+		return err
+	}
+	l, n, d := float64(t.Latents()), float64(t.Features), float64(widest)
+	if err := FitsMemory("-latents × -hidden, -eval-samples, -sae-batch", 2*(l*d*2*4*4+4*float64(t.EvalSamples)*(n+d+l)*4+8*float64(s.Batch)*(n+d+l)*4)); err != nil {
+		return err
+	}
+	return c.StrategiesConfig.Validate()
+}
