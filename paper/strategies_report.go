@@ -106,6 +106,11 @@ func byStrategy(s string) func(StrategyRecord) bool {
 
 func pct(v float64) string { return fmt.Sprintf("%.0f%%", 100*v) }
 
+// ShareMargin is how far apart two shares (of monosemantic units, of
+// recovered features) must be for the report to call one larger: a unit or
+// two of the pooled counts is not a finding.
+const ShareMargin = 0.02
+
 // count writes n nouns ("1 model", "3 models").
 func count(n int, noun string) string {
 	if n == 1 {
@@ -123,9 +128,12 @@ func WideConclusion(recs []StrategyRecord) string {
 	if len(wide) == 0 {
 		return fmt.Sprintf("No wide model (m ≥ n) ran at p ≥ %g, so the claim that more neurons than features give monosemantic neurons at no cost is not tested here.", ModerateProbability)
 	}
-	var poly, worse []string
+	var poly, worse, holds []string
 	mono, dead, worst := 0, 0, 0.0
 	for _, r := range wide {
+		if r.Polysemantic == 0 && noWorse(r) {
+			holds = append(holds, fmt.Sprintf("%s at p = %g", r.Setting, r.FeatureProbability))
+		}
 		mono += r.Monosemantic
 		dead += r.Dead
 		worst = math.Max(worst, r.LossRatio())
@@ -148,7 +156,13 @@ func WideConclusion(recs []StrategyRecord) string {
 	if len(worse) > 0 {
 		why = append(why, "the loss is above the plain model's in "+joinAnd(worse))
 	}
-	return head + "widening does not give monosemantic neurons at no cost everywhere: " + strings.Join(why, ", and ") + "."
+	out := head + "widening does not give monosemantic neurons at no cost everywhere: " + strings.Join(why, ", and ") + "."
+	if len(holds) > 0 {
+		out += " It holds in " + joinAnd(holds) + "."
+	} else {
+		out += " It holds in none of them."
+	}
+	return out
 }
 
 // L1Conclusion reads the trade-off curve of the activation penalty: the
@@ -171,10 +185,10 @@ func L1Conclusion(recs []StrategyRecord) string {
 		len(gs), pct(plain), strings.Join(points, "; "))
 	dShare, dLoss := hi.share()-lo.share(), hi.ratio()-lo.ratio()
 	switch {
-	case dShare > 0 && dLoss > 0:
+	case dShare > ShareMargin && dLoss > LossTolerance:
 		return head + fmt.Sprintf("From λ = %g to %g the share of monosemantic neurons rises by %.0f points while the loss rises from %.3g× to %.3g× the plain model's: the penalty buys monosemanticity with loss.",
 			lo.recs[0].Lambda, hi.recs[0].Lambda, 100*dShare, lo.ratio(), hi.ratio())
-	case dShare > 0:
+	case dShare > ShareMargin:
 		return head + fmt.Sprintf("From λ = %g to %g the share of monosemantic neurons rises by %.0f points and the loss does not rise (%.3g× to %.3g×): here the penalty costs nothing.",
 			lo.recs[0].Lambda, hi.recs[0].Lambda, 100*dShare, lo.ratio(), hi.ratio())
 	default:
@@ -242,15 +256,16 @@ func compareSentence(recs, mine []StrategyRecord, what, claim string) string {
 	head := fmt.Sprintf("%s (%s at m = %s, each against the ReLU model of its width at its p): %s of the live neurons are monosemantic against %s without, at %.3g× that model's loss and %.3g× the plain model's (geometric means). ",
 		what, count(pairs, "model"), intsString(widths), pct(share), pct(base), ratio, plain)
 	cheap := ratio <= 1+LossTolerance
+	raises := share > base+ShareMargin
 	var verdict string
 	switch {
-	case share > base && cheap:
+	case raises && cheap:
 		verdict = "It raises monosemanticity at no cost in loss"
-	case share > base && plain <= 1+LossTolerance:
+	case raises && plain <= 1+LossTolerance:
 		verdict = "It raises monosemanticity; it pays for it in loss against the ReLU model of its width, yet stays below the plain model's loss"
-	case share > base:
+	case raises:
 		verdict = "It raises monosemanticity, but pays for it in loss"
-	case share == base:
+	case share >= base-ShareMargin:
 		verdict = "It does not change the share of monosemantic neurons"
 	default:
 		verdict = "It lowers the share of monosemantic neurons"
@@ -366,12 +381,12 @@ func HybridConclusion(recs []StrategyRecord) string {
 	sort.SliceStable(best, func(a, b int) bool { return rec(best[a].recs) > rec(best[b].recs) })
 	top := fmt.Sprintf(" (the most: %s, %s)", best[0].label(), pct(rec(best[0].recs)))
 	switch {
-	case r3 > r2:
+	case r3 > r2+ShareMargin:
 		return head + "The SAE finds more of the features in the road-1 models than in the plain one" + top + ": the mix helps dictionary learning."
-	case r3 < r2:
+	case r3 < r2-ShareMargin:
 		return head + "The SAE finds fewer of the features in the road-1 models than in the plain one" + top + ": here the mix does not help dictionary learning."
 	default:
-		return head + "The SAE finds the same share of features in both."
+		return head + "The SAE finds about the same share of the features in both" + top + ": on average the mix neither helps nor hinders dictionary learning."
 	}
 }
 

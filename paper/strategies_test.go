@@ -27,6 +27,7 @@ func doctored() []StrategyRecord {
 		rec(StrategyPlain, "m=5", 5, 0.35, 3, 2, 0, 0.06, 0.06),
 		rec(StrategyPlain, "m=5", 5, 0.02, 0, 5, 0, 0.002, 0.002),
 		rec(StrategyWide, "m=10", 10, 0.35, 10, 0, 0, 1e-6, 0.06),
+		rec(StrategyWide, "m=10", 10, 0.1, 10, 0, 0, 1e-6, 0.01),
 		rec(StrategyWide, "m=10", 10, 0.02, 2, 8, 0, 1e-5, 0.002),
 	}
 	for i, l := range []float64{0.001, 0.1} {
@@ -115,7 +116,14 @@ func TestConclusionsFollowData(t *testing.T) {
 				v := 0.25
 				at(rs, StrategyHybrid, "m=10", 0.02).RecoveredFraction = &v
 			}},
-		{"best: costs loss", BestConclusion, "bias m=10, c₀=-0.3, fixed, 100% of its live units, at 0.005× the plain loss. It is also no worse", "Among those no worse than the plain model at every sparsity, the most monosemantic is wide m=10, with 60%",
+		{"hybrid: about the same", HybridConclusion, "the mix helps dictionary learning", "about the same share of the features in both",
+			func(rs []StrategyRecord) {
+				v := 0.51
+				at(rs, StrategyHybrid, "m=10", 0.02).RecoveredFraction = &v
+			}},
+		{"wide: where it holds", WideConclusion, "removes polysemanticity at no cost", "It holds in m=10 at p = 0.1.",
+			func(rs []StrategyRecord) { at(rs, StrategyWide, "m=10", 0.35).Polysemantic = 1 }},
+		{"best: costs loss", BestConclusion, "bias m=10, c₀=-0.3, fixed, 100% of its live units, at 0.005× the plain loss. It is also no worse", "Among those no worse than the plain model at every sparsity, the most monosemantic is wide m=10, with 73%",
 			func(rs []StrategyRecord) { at(rs, StrategyBias, "m=10, c₀=-0.3, fixed", 0.02).Loss = 0.01 }},
 	}
 	for _, tt := range tests {
