@@ -67,11 +67,18 @@ type StrategiesConfig struct {
 	// Common: Seed (every draw), Steps and Restarts (each toy model, best of
 	// Restarts by its objective).
 	Common
-	// Scale is toy, lm or both; only toy is built so far.
+	// Scale is toy, lm or both.
 	Scale string `json:"scale"`
-	// Toy configures the toy scale.
+	// Toy configures the toy scale, LM the language-model scale.
 	Toy StrategiesToy `json:"toy"`
+	LM  StrategiesLM  `json:"lm"`
 }
+
+// RunsToy and RunsLM report which scales c runs.
+func (c StrategiesConfig) RunsToy() bool { return c.Scale == ScaleToy || c.Scale == ScaleBoth }
+
+// RunsLM reports whether c runs the language-model scale.
+func (c StrategiesConfig) RunsLM() bool { return c.Scale == ScaleLM || c.Scale == ScaleBoth }
 
 // StrategiesToy configures the toy scale: privileged-basis models of
 // Features features at every probability of Probabilities, one set per
@@ -139,6 +146,7 @@ func DefaultStrategiesConfig() StrategiesConfig {
 	return StrategiesConfig{
 		Common: Common{Out: "out/strategies", Seed: 1, Steps: 5000, Restarts: 2},
 		Scale:  ScaleToy,
+		LM:     DefaultStrategiesLM(),
 		Toy: StrategiesToy{
 			Features: p.Features, Hidden: p.Hidden, Importance: p.Importance,
 			Probabilities: slices.Clone(p.Probabilities),
@@ -172,11 +180,17 @@ func (t StrategiesToy) Latents() int {
 // Validate reports the first bad field.
 func (c StrategiesConfig) Validate() error {
 	switch c.Scale {
-	case ScaleToy:
-	case ScaleLM, ScaleBoth:
-		return fmt.Errorf("scale %s: the language-model scale is not built yet (use toy)", c.Scale)
+	case ScaleToy, ScaleLM, ScaleBoth:
 	default:
 		return fmt.Errorf("scale %q: want toy, lm or both", c.Scale)
+	}
+	if c.RunsLM() {
+		if c.LM.ReLU == "" || c.LM.SoLU == "" {
+			return fmt.Errorf("lm: the ReLU and the SoLU model folders must both be given")
+		}
+		if err := c.LM.SAE.Validate(); err != nil {
+			return fmt.Errorf("lm: sae: %w", err)
+		}
 	}
 	if c.Steps < 1 || c.Restarts < 1 {
 		return fmt.Errorf("steps %d, restarts %d: must be at least 1", c.Steps, c.Restarts)
@@ -324,7 +338,8 @@ func (r StrategyRecord) LossRatio() float64 {
 type StrategiesSummary struct {
 	Experiment string           `json:"experiment"`
 	Config     StrategiesConfig `json:"config"`
-	Toy        []StrategyRecord `json:"toy"`
+	Toy        []StrategyRecord `json:"toy,omitempty"`
+	LM         []LMStrategy     `json:"lm,omitempty"`
 }
 
 // toySetting is one setting of one strategy: a model trained at every
@@ -400,7 +415,16 @@ func Strategies(ctx context.Context, run Run, cfg StrategiesConfig) (StrategiesS
 		return sum, err
 	}
 	var err error
-	sum.Toy, err = StrategiesToyScale(ctx, run, cfg)
+	if cfg.RunsLM() {
+		// The language-model scale first: its folders are the likelier
+		// to be wrong, and it should fail before the toy models train.
+		if sum.LM, err = StrategiesLMScale(ctx, run, cfg); err != nil {
+			return sum, err
+		}
+	}
+	if cfg.RunsToy() {
+		sum.Toy, err = StrategiesToyScale(ctx, run, cfg)
+	}
 	return sum, err
 }
 

@@ -451,9 +451,29 @@ func StrategiesConclusions(recs []StrategyRecord) []string {
 func strategyColor(s string) int { return max(slices.Index(StrategyNames, s), 0) }
 
 // StrategiesSections draws the trade-off figures into out and returns the
-// report's sections: the conclusions, the table of every setting, and the
-// figures.
+// report's sections: per scale run, the conclusions, the table of every
+// setting, and the figures.
 func StrategiesSections(out string, sum StrategiesSummary) ([]interp.Section, error) {
+	var secs []interp.Section
+	if len(sum.Toy) > 0 {
+		toy, err := toySections(out, sum)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, toy...)
+	}
+	if len(sum.LM) > 0 {
+		lm, err := LMSections(out, sum.LM)
+		if err != nil {
+			return nil, err
+		}
+		secs = append(secs, lm...)
+	}
+	return secs, nil
+}
+
+// toySections draws the toy scale's figures and returns its sections.
+func toySections(out string, sum StrategiesSummary) ([]interp.Section, error) {
 	recs := sum.Toy
 	conclusions := interp.Section{Heading: "What the toy models show", Paragraphs: StrategiesConclusions(recs)}
 	table := interp.Section{Heading: "Every strategy and setting"}

@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/tms"
+	"github.com/toymodels/superposition/models/transformer"
 )
 
 // rec is a hand-made record: strategy, setting, width, probability, unit
@@ -172,8 +174,8 @@ func TestStrategiesConfigValidate(t *testing.T) {
 		name, want string
 		edit       func(*StrategiesConfig)
 	}{
-		{"lm scale", "not built yet", func(c *StrategiesConfig) { c.Scale = ScaleLM }},
-		{"both scales", "not built yet", func(c *StrategiesConfig) { c.Scale = ScaleBoth }},
+		{"lm scale without a SoLU model", "lm:", func(c *StrategiesConfig) { c.Scale, c.LM.SoLU = ScaleLM, "" }},
+		{"both scales, bad SAE", "lm: sae", func(c *StrategiesConfig) { c.Scale, c.LM.SAE.Sizes = ScaleBoth, nil }},
 		{"unknown scale", "scale", func(c *StrategiesConfig) { c.Scale = "huge" }},
 		{"strategy", "strategies", func(c *StrategiesConfig) { c.Toy.Strategies = []string{"dropout"} }},
 		{"lambda", "l1_lambdas", func(c *StrategiesConfig) { c.Toy.L1 = []float64{0} }},
@@ -254,4 +256,53 @@ func tinyStrategies() StrategiesConfig {
 	t.Wide, t.L1, t.BiasHidden, t.SoLUHidden, t.SoLU = []int{10}, []float64{0.01, 0.1}, []int{10}, []int{5}, []string{string(tms.SoLU), string(tms.SoLULN)}
 	t.SAE.Steps = 100
 	return c
+}
+
+// lmDoctored is a ReLU and a SoLU transformer's records in which SoLU
+// makes more neurons label-specific at little cost and its SAE finds more
+// than its neurons show.
+func lmDoctored() []LMStrategy {
+	neurons := func(alive, specific, pure int) interp.ScoreSummary {
+		return interp.ScoreSummary{Units: 512, Alive: alive, LabelSpecific: specific, Pure: pure, MedianSpecificity: 0.5}
+	}
+	sae := func(alive, specific int, bits float64) MonoSAE {
+		return MonoSAE{Variant: "topk", Latents: 512, SplicedBits: bits, LossRecovered: 0.9, FVU: 0.1, ScoreSummary: neurons(alive, specific, specific)}
+	}
+	return []LMStrategy{
+		{Act: "relu", Model: transformer.Config{DMLP: 512}, EvalWindows: 100, CleanBits: 2.20, Neurons: neurons(500, 50, 60), SAEs: []MonoSAE{sae(480, 100, 2.35)}},
+		{Act: "solu", Model: transformer.Config{DMLP: 512}, EvalWindows: 100, CleanBits: 2.23, Neurons: neurons(500, 150, 160), SAEs: []MonoSAE{sae(480, 200, 2.38)}},
+	}
+}
+
+// TestLMConclusionsFollowData: the language-model scale's sentences read
+// the numbers they are given; each case doctors them into another branch.
+func TestLMConclusionsFollowData(t *testing.T) {
+	tests := []struct {
+		name          string
+		conclusion    func([]LMStrategy) string
+		before, after string
+		edit          func([]LMStrategy)
+	}{
+		{"solu costs bits", LMSoLUConclusion, "more neurons readable at little cost", "but at a cost above 0.05 bits per byte",
+			func(rs []LMStrategy) { rs[1].CleanBits = 2.4 }},
+		{"solu no gain", LMSoLUConclusion, "more neurons readable at little cost", "SoLU does not make the neurons more label-specific here",
+			func(rs []LMStrategy) { rs[1].Neurons.LabelSpecific, rs[1].Neurons.Pure = 50, 60 }},
+		{"no hiding", LMHybridConclusion, "SoLU hides features here rather than removing superposition", "no sign here that SoLU hides features",
+			func(rs []LMStrategy) { rs[1].SAEs[0].LabelSpecific = 140 }},
+		{"mix does not help", LMHybridConclusion, "the mix helps", "finds fewer label-specific features than on the ReLU one",
+			func(rs []LMStrategy) { rs[1].SAEs[0].LabelSpecific = 60 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := lmDoctored()
+			if got := tt.conclusion(rs); !strings.Contains(got, tt.before) {
+				t.Fatalf("on the doctored results: %q; want it to contain %q", got, tt.before)
+			}
+			tt.edit(rs)
+			got := tt.conclusion(rs)
+			if !strings.Contains(got, tt.after) || strings.Contains(got, tt.before) {
+				t.Errorf("after the edit: %q; want %q and not %q", got, tt.after, tt.before)
+			}
+		})
+	}
 }
