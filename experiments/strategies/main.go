@@ -12,15 +12,21 @@
 //
 // The toy scale trains privileged-basis models (n = 10, Iᵢ = 0.75ⁱ) at the
 // sparsities of experiments/privileged. The language-model scale (-scale lm
-// or both) is not built yet.
+// or both) trains nothing of its own transformers: it reads two
+// experiments/lm runs of the same size, -lm-relu (default out/lm) and
+// -lm-solu (default out/lm-solu, from go run ./experiments/lm -act solu -out
+// out/lm-solu), scores both MLPs' neurons against the byte labels as
+// experiments/monosemanticity does and trains one SAE on each MLP.
 //
 // It writes summary.json (under "toy", one record per model and per SAE:
 // strategy, setting, features, hidden, feature_probability, monosemantic,
 // polysemantic, dead, represented, loss, loss_plain, and for the hybrid
-// recovered_fraction), strategies_tradeoff.png (loss cost against the share
-// of monosemantic units, one point per strategy and setting),
-// strategies_tradeoff_all.png, strategies_l1_curve.png, report.html and
-// timing.json.
+// recovered_fraction; under "lm", one record per transformer with its
+// neurons' and its SAEs' scores), strategies_tradeoff.png (loss cost against
+// the share of monosemantic units, one point per strategy and setting),
+// strategies_tradeoff_all.png, strategies_l1_curve.png,
+// strategies_lm_tradeoff.png (lm), the SAEs of the lm scale in SAELens'
+// layout under lm_relu/ and lm_solu/, report.html and timing.json.
 package main
 
 import (

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -434,7 +435,7 @@ type Strategies struct{ paper.StrategiesConfig }
 func (c *Strategies) Register(fs *flag.FlagSet) {
 	registerCommon(fs, &c.Common)
 	t := &c.Toy
-	fs.StringVar(&c.Scale, "scale", c.Scale, "toy, lm or both (only toy is built so far)")
+	fs.StringVar(&c.Scale, "scale", c.Scale, "toy, lm (SoLU against ReLU transformers, from -lm-relu and -lm-solu) or both")
 	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
 	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden neurons m of the plain model (and of the L1 models)")
 	fs.Float64Var(&t.Importance, "importance-decay", t.Importance, "importance decay r: feature i has importance rⁱ")
@@ -458,6 +459,75 @@ func (c *Strategies) Register(fs *flag.FlagSet) {
 	fs.IntVar(&s.Steps, "sae-steps", s.Steps, "training steps of each SAE")
 	fs.IntVar(&s.Batch, "sae-batch", s.Batch, "batch size of the SAEs")
 	fs.Float64Var(&s.LR, "sae-lr", s.LR, "Adam learning rate of the SAEs")
+	l := &c.LM
+	fs.StringVar(&l.ReLU, "lm-relu", l.ReLU, "folder of an experiments/lm run with -act relu (-scale lm or both)")
+	fs.StringVar(&l.SoLU, "lm-solu", l.SoLU, "folder of an experiments/lm run with -act solu, of the same size")
+	fs.StringVar(&l.Root, "goroot-src", l.Root, "the corpus of the language-model scale: GOROOT/src to read (default: `go env GOROOT`/src)")
+	m := &l.SAE
+	fs.Var(IntList(&m.Sizes), "lm-sizes", "comma-separated dictionary sizes of the SAEs on each MLP")
+	fs.Var(StringList(&m.Variants), "lm-variants", fmt.Sprintf("comma-separated SAE variants on each MLP, from %v", sae.Variants))
+	fs.IntVar(&m.K, "lm-k", m.K, "active latents of the MLP SAEs (topk, batchtopk)")
+	fs.Float64Var(&m.L1, "lm-l1", m.L1, "L1 coefficient of the MLP SAEs (relu-l1, relu-l1-norm)")
+	fs.IntVar(&m.SAESteps, "lm-sae-steps", m.SAESteps, "training steps of each MLP SAE")
+	fs.IntVar(&m.Batch, "lm-sae-batch", m.Batch, "activations per MLP SAE step")
+	fs.Float64Var(&m.LR, "lm-sae-lr", m.LR, "Adam learning rate of the MLP SAEs")
+	fs.IntVar(&m.BufferRows, "lm-buffer", m.BufferRows, "activations in the shuffle buffer")
+	fs.IntVar(&m.EvalWindows, "lm-eval-windows", m.EvalWindows, "validation windows measured (0: all, the exact rule)")
+}
+
+// validateStrategiesLM names the first bad flag of the language-model
+// scale; the model and corpus folders are checked only with lmFolders (a
+// toy run reads none of them, but writes every value into its config).
+func validateStrategiesLM(l paper.StrategiesLM, lmFolders bool) error {
+	m := l.SAE
+	for _, f := range []struct {
+		name        string
+		v, min, max int
+	}{{"-lm-k", m.K, 1, MaxWidth}, {"-lm-sae-steps", m.SAESteps, 1, MaxSteps}, {"-lm-sae-batch", m.Batch, 1, MaxBatch},
+		{"-lm-buffer", m.BufferRows, 1, 1 << 26}, {"-lm-eval-windows", m.EvalWindows, 0, 1 << 20}} {
+		if err := IntIn(f.name, f.v, f.min, f.max); err != nil {
+			return err
+		}
+	}
+	if len(m.Sizes) == 0 || len(m.Sizes) > 16 {
+		return fmt.Errorf("-lm-sizes: %d dictionaries; give 1 to 16", len(m.Sizes))
+	}
+	for _, n := range m.Sizes {
+		if err := IntIn("-lm-sizes", n, m.K, 1<<20); err != nil {
+			return err
+		}
+	}
+	if len(m.Variants) == 0 || len(m.Variants) > len(sae.Variants) {
+		return fmt.Errorf("-lm-variants: %d variants; give 1 to %d", len(m.Variants), len(sae.Variants))
+	}
+	for _, v := range m.Variants {
+		if _, err := sae.ParseVariant(v); err != nil {
+			return fmt.Errorf("-lm-variants: %w", err)
+		}
+	}
+	if err := FiniteAtLeast("-lm-l1", m.L1, 0); err != nil {
+		return err
+	}
+	if err := PositiveAtMost("-lm-sae-lr", m.LR, MaxLR); err != nil {
+		return err
+	}
+	if err := FitsMemory("-lm-sizes × -lm-sae-batch, -lm-buffer", float64(m.BufferRows)*4096*4+float64(m.Batch)*float64(slices.Max(m.Sizes))*4*8); err != nil {
+		return err
+	}
+	if !lmFolders {
+		return nil
+	}
+	for _, f := range []struct{ flag, dir string }{{"-lm-relu", l.ReLU}, {"-lm-solu", l.SoLU}} {
+		if err := paper.CheckLMFolder(f.dir); err != nil {
+			return fmt.Errorf("%s %v", f.flag, err)
+		}
+	}
+	if l.Root != "" {
+		if fi, err := os.Stat(l.Root); err != nil || !fi.IsDir() {
+			return fmt.Errorf("-goroot-src %s: not a folder", l.Root)
+		}
+	}
+	return nil
 }
 
 // maxSettings bounds each list of strategy settings.
@@ -469,11 +539,12 @@ func (c Strategies) Validate() error {
 		return err
 	}
 	switch c.Scale {
-	case paper.ScaleToy:
-	case paper.ScaleLM, paper.ScaleBoth:
-		return fmt.Errorf("-scale %s: the language-model scale is not built yet; use -scale toy", c.Scale)
+	case paper.ScaleToy, paper.ScaleLM, paper.ScaleBoth:
 	default:
 		return fmt.Errorf("-scale %q: want toy, lm or both", c.Scale)
+	}
+	if err := validateStrategiesLM(c.LM, c.RunsLM()); err != nil {
+		return err
 	}
 	t := c.Toy
 	if err := IntIn("-features", t.Features, 1, MaxWidth); err != nil {
