@@ -157,6 +157,10 @@ type SAEResult struct {
 	// latent j's activation on true feature i alone (represented ones).
 	Frequencies []float64   `json:"frequencies"`
 	Responses   [][]float64 `json:"-"`
+	// SplicedLoss is the toy loss with the SAE's reconstruction in place of
+	// the hidden layer (0 for the synthetic source); not in decompose's
+	// summary, whose loss_recovered reads it.
+	SplicedLoss float64 `json:"-"`
 }
 
 // DecomposeToy is the toy record of a decomposition run.
@@ -175,6 +179,10 @@ type DecomposeSummary struct {
 	SAEs       []SAEResult     `json:"saes"`
 }
 
+// ErrNothingToDecompose is the error of activations whose toy model
+// represents no feature.
+var ErrNothingToDecompose = errors.New("the toy model represents no feature: nothing to decompose (train it longer or make features sparser)")
+
 // Activations are what SAEs are trained on and measured against: a way to
 // make fresh sources, the true directions (of the represented features), a
 // shared evaluation sample and, for toy sources, the toy model and its loss.
@@ -183,11 +191,14 @@ type Activations struct {
 	newSource func(rng *rand.Rand) (sae.ActivationSource, error)
 	toy       *tms.Weights
 	// Toy is the toy model's record (nil for the synthetic source).
-	Toy   *DecomposeToy
-	truth [][]float64
-	evalX []float32
-	evalH []float32
-	initH []float32
+	Toy      *DecomposeToy
+	truth    [][]float64
+	truthIdx []int
+	// features, when set, are the candidates for truth (ToyActivations).
+	features []int
+	evalX    []float32
+	evalH    []float32
+	initH    []float32
 	// OnTrained, when set, is called with every trained SAE (spec index k)
 	// before it is measured: an export, say. It runs concurrently.
 	OnTrained func(k int, m *sae.Model, p *graph.Params) error
@@ -291,27 +302,68 @@ func PrepareActivations(ctx context.Context, run Run, label string, cfg Decompos
 		}
 		a.Toy = &DecomposeToy{NeuronRun: ReadNeurons(toyRun, false)}
 	}
+	if err := a.draw(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ToyActivations returns the activations of the hidden layer of a trained toy
+// model w (any privileged model, its extensions included) on toy data of
+// cfg's features and probability: the source SAEs of cfg train on, the true
+// directions and the samples every SAE shares, all drawn from cfg.Seed's
+// streams as [PrepareActivations] draws them. The true features are those
+// of features whose activation alone (less the activation at 0) is not zero;
+// features nil means decompose's rule, those whose activation alone has norm
+// > 0.5. The result has no Toy record.
+func ToyActivations(cfg DecomposeConfig, w *tms.Weights, features []int) (*Activations, error) {
+	if w.Features() != cfg.Features || w.Hidden() != cfg.Hidden {
+		return nil, fmt.Errorf("paper: toy activations: weights %d→%d, config %d→%d", w.Features(), w.Hidden(), cfg.Features, cfg.Hidden)
+	}
+	for _, i := range features {
+		if i < 0 || i >= cfg.Features {
+			return nil, fmt.Errorf("paper: toy activations: feature %d of %d", i, cfg.Features)
+		}
+	}
+	data := toy.Config{Features: cfg.Features, Probability: []float64{cfg.Probability}}
+	a := &Activations{cfg: cfg, toy: w, features: features}
+	a.newSource = func(rng *rand.Rand) (sae.ActivationSource, error) { return sae.NewWeightsSource(w, data, rng) }
+	if err := a.draw(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// draw reads the true directions from a probe source and draws the shared
+// evaluation and initialisation samples.
+func (a *Activations) draw() error {
+	cfg := a.cfg
 	probe, err := a.newSource(graph.NewRand(cfg.Seed, 8))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	truthIdx := []int{}
 	for i, v := range probe.Truth() {
-		if norm(v) > interp.RepresentedThreshold {
+		keep := norm(v) > interp.RepresentedThreshold
+		if a.features != nil {
+			keep = slices.Contains(a.features, i) && norm(v) > 0
+		}
+		if keep {
 			truthIdx = append(truthIdx, i)
 			a.truth = append(a.truth, v)
 		}
 	}
 	if len(truthIdx) == 0 {
-		return nil, errors.New("the toy model represents no feature: nothing to decompose (train it longer or make features sparser)")
+		return ErrNothingToDecompose
 	}
+	a.truthIdx = truthIdx
 	if a.Toy != nil {
 		a.Toy.Truth = truthIdx
 	}
 	// One evaluation sample and one initialisation sample, shared by every SAE.
 	evalSrc, err := a.newSource(graph.NewRand(cfg.Seed, 400))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if ts, ok := evalSrc.(*sae.ToySource); ok {
 		a.evalX, a.evalH = ts.Sample(cfg.EvalSamples)
@@ -321,15 +373,18 @@ func PrepareActivations(ctx context.Context, run Run, label string, cfg Decompos
 	}
 	initSrc, err := a.newSource(graph.NewRand(cfg.Seed, 300))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.initH = make([]float32, 4096*cfg.Hidden)
 	initSrc.Fill(a.initH)
-	return a, nil
+	return nil
 }
 
 // Truth returns the true directions the SAEs are measured against.
 func (a *Activations) Truth() [][]float64 { return a.truth }
+
+// TruthFeatures returns the indices of the features behind Truth's rows.
+func (a *Activations) TruthFeatures() []int { return a.truthIdx }
 
 // SAESpec is one SAE to train: a variant with its dictionary size and
 // sparsity setting (the other fields of the run's DecomposeConfig apply).
@@ -397,6 +452,13 @@ const maxSAEs = 100
 // concurrently; results are in spec order and do not depend on GOMAXPROCS.
 // Spec k draws from the seed streams of index k.
 func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, specs []SAESpec) ([]SAEResult, error) {
+	prog := run.progress(label, len(specs)*a.cfg.SAESteps)
+	defer prog.Finish()
+	return a.trainSAEs(ctx, run, label, prog, specs)
+}
+
+// trainSAEs is TrainSAEs reporting progress on prog.
+func (a *Activations) trainSAEs(ctx context.Context, run Run, label string, prog *graph.Progress, specs []SAESpec) ([]SAEResult, error) {
 	cfg := a.cfg
 	// SAE k draws from the hand-numbered streams 100+k … 600+k of the run's
 	// seed, kept so that published results stay reproducible; from 100 SAEs
@@ -405,8 +467,6 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 	if len(specs) >= maxSAEs {
 		return nil, fmt.Errorf("paper: %d SAEs on one set of activations; at most %d (their random streams would collide)", len(specs), maxSAEs-1)
 	}
-	prog := run.progress(label, len(specs)*cfg.SAESteps)
-	defer prog.Finish()
 	return graph.Sweep(ctx, len(specs), func(ctx context.Context, k int) (SAEResult, error) {
 		sp := specs[k]
 		sc, err := sp.Config(cfg)
@@ -445,7 +505,7 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 		if a.toy != nil {
 			loss = func(h []float32) float64 { return a.toy.OutputLoss(a.evalX, h) }
 		}
-		ms, _, err := sae.Measure(m, p, a.truth, a.evalH, cfg.Batch, loss)
+		ms, recon, err := sae.Measure(m, p, a.truth, a.evalH, cfg.Batch, loss)
 		if err != nil {
 			return SAEResult{}, fmt.Errorf("%s: %w", sp.Variant, err)
 		}
@@ -456,6 +516,9 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 			MatchedCosine: ms.MatchedCosine, RecoveredFraction: ms.RecoveredFraction,
 			FeaturesPerLatent: ms.FeaturesPerLatent, LossRecovered: ms.LossRecovered,
 			Resampled: st.Resampled, Frequencies: ms.Frequencies, Responses: ms.Responses,
+		}
+		if loss != nil {
+			r.SplicedLoss = loss(recon)
 		}
 		if st.ResumedAt > 0 {
 			run.log().Warnf("%s: resumed from its checkpoint at step %d", sp.Variant, st.ResumedAt)

@@ -96,7 +96,8 @@ type Config struct {
 	// K is the number of active latents per sample of TopK and BatchTopK.
 	K int `json:"k,omitempty"`
 	// AuxK is the number of dead latents AuxK uses (default d_in/2, at
-	// least 1); AuxCoef weights its loss (default 1/32).
+	// most the latents and at least 1); AuxCoef weights its loss (default
+	// 1/32).
 	AuxK    int     `json:"aux_k,omitempty"`
 	AuxCoef float64 `json:"aux_coef,omitempty"`
 	// L0 is JumpReLU's sparsity coefficient; Bandwidth is ε of its
@@ -135,7 +136,9 @@ func (c Config) WithDefaults() Config {
 		c.L1Warmup = 0.05
 	}
 	if c.AuxK == 0 {
-		c.AuxK = max(c.Inputs/2, 1)
+		// d_in/2 as Gao et al., but never more latents than there are: a
+		// dictionary narrower than half its input has at most all of them dead.
+		c.AuxK = max(min(c.Inputs/2, c.Latents), 1)
 	}
 	if c.AuxCoef == 0 {
 		c.AuxCoef = 1.0 / 32

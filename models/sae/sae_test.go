@@ -285,3 +285,17 @@ func norm(v []float64) float64 {
 	}
 	return math.Sqrt(s)
 }
+
+// TestAuxKDefault: AuxK defaults to d_in/2, but never to more latents than
+// the dictionary has.
+func TestAuxKDefault(t *testing.T) {
+	for _, tt := range []struct{ inputs, latents, want int }{{64, 512, 32}, {40, 15, 15}, {1, 4, 1}} {
+		c := Config{Variant: TopK, Inputs: tt.inputs, Latents: tt.latents, K: 1, Train: graph.Config{Steps: 1, Batch: 1, LR: 1e-3}}.WithDefaults()
+		if c.AuxK != tt.want {
+			t.Errorf("AuxK of %d inputs, %d latents = %d; want %d", tt.inputs, tt.latents, c.AuxK, tt.want)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("Validate(%d inputs, %d latents) = %v", tt.inputs, tt.latents, err)
+		}
+	}
+}

@@ -56,6 +56,20 @@ func NewToySource(kind tms.Kind, W [][]float64, data toy.Config, rng *rand.Rand)
 	return &ToySource{weights: weights, n: weights.Features(), m: weights.Hidden(), data: src}, nil
 }
 
+// NewWeightsSource returns the activation source of a trained toy model's
+// hidden layer w (any privileged model, its extensions included: hidden
+// bias, SoLU, LayerNorm), fed by data drawn from rng.
+func NewWeightsSource(w *tms.Weights, data toy.Config, rng *rand.Rand) (*ToySource, error) {
+	if w.Features() != data.Features {
+		return nil, fmt.Errorf("sae: toy source: weights of %d features, data of %d", w.Features(), data.Features)
+	}
+	src, err := toy.NewSource(data, rng)
+	if err != nil {
+		return nil, fmt.Errorf("sae: toy source: %w", err)
+	}
+	return &ToySource{weights: w, n: w.Features(), m: w.Hidden(), data: src}, nil
+}
+
 // Width is the number of hidden neurons.
 func (s *ToySource) Width() int { return s.m }
 
@@ -82,8 +96,14 @@ func (s *ToySource) Sample(rows int) (x, h []float32) {
 
 // Truth returns, for every feature, its activation alone at 1: column i of
 // W (rounded to float32, as the activations use it), through the ReLU for
-// the privileged-basis model.
+// the privileged-basis model. For a model with a hidden bias, SoLU or a
+// LayerNorm it is the hidden layer of feature i alone at 1 less the hidden
+// layer of x = 0 (the offset every sample shares, which an SAE's decoder bias
+// absorbs), as the activations compute them.
 func (s *ToySource) Truth() [][]float64 {
+	if !s.weights.Plain() {
+		return s.responses()
+	}
 	w := s.weights.W32()
 	out := make([][]float64, s.n)
 	for i := range out {
@@ -237,4 +257,24 @@ func (s *Synthetic) Truth() [][]float64 {
 // samples from rng.
 func (s *Synthetic) WithSamples(rng *rand.Rand) *Synthetic {
 	return &Synthetic{cfg: s.cfg, dirs: s.dirs, rng: rng}
+}
+
+// responses returns the float32 hidden layer of each feature alone at 1
+// less that of x = 0, [features][hidden].
+func (s *ToySource) responses() [][]float64 {
+	x := make([]float32, (s.n+1)*s.n)
+	for i := 0; i < s.n; i++ {
+		x[i*s.n+i] = 1
+	}
+	h := make([]float32, (s.n+1)*s.m)
+	s.weights.HiddenLayer(h, x)
+	zero := h[s.n*s.m:]
+	out := make([][]float64, s.n)
+	for i := range out {
+		out[i] = make([]float64, s.m)
+		for j := range out[i] {
+			out[i][j] = float64(h[i*s.m+j]) - float64(zero[j])
+		}
+	}
+	return out
 }

@@ -103,3 +103,39 @@ func TestToySourceMatchesModel(t *testing.T) {
 		t.Error("NewToySource(absval) succeeded; want an error (no single hidden layer)")
 	}
 }
+
+// TestWeightsSourceTruth: a toy model with a hidden bias, SoLU and a
+// LayerNorm gives as truth each feature's activation alone less the
+// activation at x = 0 (float32), which is Weights.Responses transposed; and
+// its samples are that hidden layer of its inputs.
+func TestWeightsSourceTruth(t *testing.T) {
+	W := [][]float64{{1, 0.5, -0.3}, {0.2, 0.9, 0.8}, {-0.1, 0.3, 0.6}}
+	w, err := tms.NewWeights(tms.Privileged, W, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.C, w.Activation, w.LNGain, w.LNBias = []float64{-0.1, 0.05, 0}, tms.SoLULN, []float64{1, 0.5, 2}, []float64{0.1, 0, -0.2}
+	src, err := NewWeightsSource(w, toy.Config{Features: 3, Probability: []float64{0.5}}, graph.NewRand(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth, resp := src.Truth(), w.Responses()
+	for i := range truth {
+		for j := range truth[i] {
+			if math.Abs(truth[i][j]-resp[j][i]) > 1e-5 {
+				t.Errorf("Truth()[%d][%d] = %v; Responses()[%d][%d] = %v", i, j, truth[i][j], j, i, resp[j][i])
+			}
+		}
+	}
+	x, h := src.Sample(64)
+	want := make([]float32, len(h))
+	w.HiddenLayer(want, x)
+	for i := range h {
+		if h[i] != want[i] {
+			t.Fatalf("Sample h[%d] = %v; HiddenLayer %v", i, h[i], want[i])
+		}
+	}
+	if _, err := NewWeightsSource(w, toy.Config{Features: 4, Probability: []float64{0.5}}, graph.NewRand(1, 0)); err == nil {
+		t.Error("NewWeightsSource with 4 data features for 3 = nil error; want one")
+	}
+}

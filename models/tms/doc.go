@@ -11,6 +11,15 @@
 //
 // (W₂ [n, m] is untied in the absolute-value model, whose inputs are signed.)
 //
+// The privileged model has extensions that push its neurons towards
+// monosemanticity (Config.Activation, HiddenBias, L1):
+//
+//	hidden bias:  h = ReLU(W x + c), c [m] learned from a chosen start
+//	SoLU:         h = SoLU(W x) = W x ⊙ softmax(W x), or LayerNorm(SoLU(W x))
+//	L1:           loss + λ Σⱼ |hⱼ|
+//
+// [Weights.Responses] reads what each neuron does with each feature alone.
+//
 // The loss is Σᵢ Iᵢ (yᵢ − x′ᵢ)² (y = x, or |x|), summed over features with importance Iᵢ and
 // averaged over the batch (the paper's colab also averages over features:
 // divide by n to compare).
@@ -29,5 +38,10 @@
 //   - Elhage et al. (2022), "Toy Models of Superposition", sections
 //     "Demonstrating Superposition" (the models, loss and training),
 //     "Superposition as a Phase Change", "Superposition in a Privileged
-//     Basis" and "Computation in Superposition" (the |x| model).
+//     Basis" and "Computation in Superposition" (the |x| model); its
+//     "Strategic Picture" names the roads the extensions take.
+//   - Jermyn, Schiefer & Hubinger (2022), "Engineering Monosemanticity in
+//     Toy Models" (negative hidden biases, wider layers).
+//   - Elhage et al. (2022), "Softmax Linear Units", Transformer Circuits
+//     Thread (SoLU, the LayerNorm after it).
 package tms

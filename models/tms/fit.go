@@ -80,6 +80,9 @@ type Result struct {
 	Restart int
 	// Loss is Σᵢ Iᵢ(xᵢ − x′ᵢ)² averaged over EvalSamples fresh samples.
 	Loss float64
+	// Objective is what was minimised, on the same samples: Loss plus the
+	// model's other terms (an L1 penalty); the kept restart has the lowest.
+	Objective float64
 	// RestartLosses is the evaluated loss of every restart.
 	RestartLosses []float64
 	// Params holds the kept weights (tms.ParamW, tms.ParamB).
@@ -103,7 +106,7 @@ const evalBatch = 1 << 14
 
 // Sweep trains every instance of specs cfg.Restarts times, spreading all
 // instance×restart jobs over the cores with graph.Sweep, and keeps the lowest
-// evaluated loss per instance. Restart r of instance i is seeded with
+// evaluated objective per instance (the loss, plus any penalty term). Restart r of instance i is seeded with
 // DeriveSeed(cfg.Seed, i, r); all restarts of an instance are evaluated on the
 // same fresh samples. Results are identical for the same seed whatever the
 // number of cores.
@@ -159,6 +162,9 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 				return struct{}{}, fmt.Errorf("tms: instance %d restart %d: %w", i, job%k, err)
 			}
 			fits[job].loss = loss[0].Value
+			for _, t := range loss {
+				fits[job].objective += t.Value
+			}
 		}
 		return struct{}{}, nil
 	})
@@ -167,15 +173,15 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 	}
 	out := make([]Result, len(specs))
 	for i, s := range specs {
-		res := Result{Spec: s, Restart: -1, Loss: math.Inf(1)}
+		res := Result{Spec: s, Restart: -1, Loss: math.Inf(1), Objective: math.Inf(1)}
 		for r := 0; r < k; r++ {
 			f := fits[i*k+r]
 			res.RestartLosses = append(res.RestartLosses, f.loss)
 			if f.resumed > 0 {
 				res.Resumed++
 			}
-			if f.loss < res.Loss {
-				res.Restart, res.Seed, res.Loss, res.Params, res.TrainLoss = r, f.seed, f.loss, f.params, f.curve
+			if f.objective < res.Objective {
+				res.Restart, res.Seed, res.Loss, res.Objective, res.Params, res.TrainLoss = r, f.seed, f.loss, f.objective, f.params, f.curve
 			}
 		}
 		if res.Restart < 0 {
@@ -189,11 +195,12 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 // fit is the trained state of one job (instance i, restart r = job/k,
 // job%k of a sweep with k restarts).
 type fit struct {
-	seed    uint64
-	loss    float64
-	params  *graph.Params
-	resumed int
-	curve   []float64 // training loss records
+	seed      uint64
+	loss      float64
+	objective float64
+	params    *graph.Params
+	resumed   int
+	curve     []float64 // training loss records
 }
 
 // termCurve is term j of every record of h.

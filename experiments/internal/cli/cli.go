@@ -417,3 +417,58 @@ func Command(name string, args []string, cfg Flags, out *string, run func(ctx co
 	cfg.Register(fs)
 	return Main(name, fs, args, cfg, out, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
 }
+
+// intList is a comma-separated list of integers as a flag.Value.
+type intList []int
+
+func (l *intList) String() string {
+	if l == nil {
+		return ""
+	}
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *intList) Set(s string) error {
+	var out []int
+	for _, part := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", part)
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+
+// IntList adapts a []int to a comma-separated flag.Value.
+func IntList(p *[]int) flag.Value { return (*intList)(p) }
+
+// stringList is a comma-separated list of names as a flag.Value; the empty
+// string is the empty list.
+type stringList []string
+
+func (l *stringList) String() string {
+	if l == nil {
+		return ""
+	}
+	return strings.Join(*l, ",")
+}
+
+func (l *stringList) Set(s string) error {
+	*l = nil
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		*l = append(*l, strings.TrimSpace(part))
+	}
+	return nil
+}
+
+// StringList adapts a []string to a comma-separated flag.Value.
+func StringList(p *[]string) flag.Value { return (*stringList)(p) }

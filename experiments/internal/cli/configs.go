@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -425,4 +426,249 @@ func canonicalVariants(vs []string) []string {
 		}
 	}
 	return vs
+}
+
+// Strategies holds the flags of experiments/strategies.
+type Strategies struct{ paper.StrategiesConfig }
+
+// Register adds the strategies flags to fs with c's values as defaults.
+func (c *Strategies) Register(fs *flag.FlagSet) {
+	registerCommon(fs, &c.Common)
+	t := &c.Toy
+	fs.StringVar(&c.Scale, "scale", c.Scale, "toy, lm (SoLU against ReLU transformers, from -lm-relu and -lm-solu) or both")
+	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
+	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden neurons m of the plain model (and of the L1 models)")
+	fs.Float64Var(&t.Importance, "importance-decay", t.Importance, "importance decay r: feature i has importance rⁱ")
+	fs.Float64Var(&t.Importance, "importance", t.Importance, "alias of -importance-decay")
+	fs.Var(FloatList(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
+	fs.Var(StringList(&t.Strategies), "strategies", fmt.Sprintf("comma-separated strategies besides plain, which always runs, from %v", paper.StrategyNames))
+	fs.Var(IntList(&t.Wide), "wide", "comma-separated hidden sizes of the wide models (m ≥ n)")
+	fs.Var(FloatList(&t.L1), "l1s", "comma-separated activation penalties λ of the L1 models, each > 0")
+	fs.Var(IntList(&t.BiasHidden), "bias-hidden", "comma-separated widths of the negative-bias models")
+	fs.Var(FloatList(&t.BiasInit), "bias-init", "comma-separated initial hidden biases of the bias models")
+	fs.Var(StringList(&t.BiasModes), "bias-modes", "comma-separated modes of the bias models' hidden bias: free (learned), negative (learned, clamped at or below 0), fixed (held at its start)")
+	fs.Var(IntList(&t.SoLUHidden), "solu-hidden", "comma-separated widths of the SoLU models")
+	fs.Var(StringList(&t.SoLU), "solu", "comma-separated SoLU activations: solu, solu-ln (SoLU then LayerNorm)")
+	registerTraining(fs, &t.Training)
+	s := &t.SAE
+	fs.StringVar(&s.Variant, "sae-variant", s.Variant, fmt.Sprintf("the hybrid's SAE variant, one of %v", sae.Variants))
+	fs.IntVar(&s.Latents, "latents", s.Latents, "the hybrid's dictionary size (0: 1.5 × features)")
+	fs.IntVar(&s.K, "sae-k", s.K, "active latents of topk and batchtopk (0: n·p rounded, at least 1)")
+	fs.Float64Var(&s.L1, "sae-l1", s.L1, "L1 coefficient of relu-l1 and relu-l1-norm")
+	fs.Float64Var(&s.L0, "sae-l0", s.L0, "L0 coefficient of jumprelu")
+	fs.IntVar(&s.Steps, "sae-steps", s.Steps, "training steps of each SAE")
+	fs.IntVar(&s.Batch, "sae-batch", s.Batch, "batch size of the SAEs")
+	fs.Float64Var(&s.LR, "sae-lr", s.LR, "Adam learning rate of the SAEs")
+	l := &c.LM
+	fs.StringVar(&l.ReLU, "lm-relu", l.ReLU, "folder of an experiments/lm run with -act relu (-scale lm or both)")
+	fs.StringVar(&l.SoLU, "lm-solu", l.SoLU, "folder of an experiments/lm run with -act solu, of the same size")
+	fs.StringVar(&l.Root, "goroot-src", l.Root, "the corpus of the language-model scale: GOROOT/src to read (default: `go env GOROOT`/src)")
+	m := &l.SAE
+	fs.Var(IntList(&m.Sizes), "lm-sizes", "comma-separated dictionary sizes of the SAEs on each MLP")
+	fs.Var(StringList(&m.Variants), "lm-variants", fmt.Sprintf("comma-separated SAE variants on each MLP, from %v", sae.Variants))
+	fs.IntVar(&m.K, "lm-k", m.K, "active latents of the MLP SAEs (topk, batchtopk)")
+	fs.Float64Var(&m.L1, "lm-l1", m.L1, "L1 coefficient of the MLP SAEs (relu-l1, relu-l1-norm)")
+	fs.IntVar(&m.SAESteps, "lm-sae-steps", m.SAESteps, "training steps of each MLP SAE")
+	fs.IntVar(&m.Batch, "lm-sae-batch", m.Batch, "activations per MLP SAE step")
+	fs.Float64Var(&m.LR, "lm-sae-lr", m.LR, "Adam learning rate of the MLP SAEs")
+	fs.IntVar(&m.BufferRows, "lm-buffer", m.BufferRows, "activations in the shuffle buffer")
+	fs.IntVar(&m.EvalWindows, "lm-eval-windows", m.EvalWindows, "validation windows measured (0: all, the exact rule)")
+}
+
+// validateStrategiesLM names the first bad flag of the language-model
+// scale; the model and corpus folders are checked only with lmFolders (a
+// toy run reads none of them, but writes every value into its config).
+func validateStrategiesLM(l paper.StrategiesLM, lmFolders bool) error {
+	m := l.SAE
+	for _, f := range []struct {
+		name        string
+		v, min, max int
+	}{{"-lm-k", m.K, 1, MaxWidth}, {"-lm-sae-steps", m.SAESteps, 1, MaxSteps}, {"-lm-sae-batch", m.Batch, 1, MaxBatch},
+		{"-lm-buffer", m.BufferRows, 1, 1 << 26}, {"-lm-eval-windows", m.EvalWindows, 0, 1 << 20}} {
+		if err := IntIn(f.name, f.v, f.min, f.max); err != nil {
+			return err
+		}
+	}
+	if len(m.Sizes) == 0 || len(m.Sizes) > 16 {
+		return fmt.Errorf("-lm-sizes: %d dictionaries; give 1 to 16", len(m.Sizes))
+	}
+	for _, n := range m.Sizes {
+		if err := IntIn("-lm-sizes", n, m.K, 1<<20); err != nil {
+			return err
+		}
+	}
+	if len(m.Variants) == 0 || len(m.Variants) > len(sae.Variants) {
+		return fmt.Errorf("-lm-variants: %d variants; give 1 to %d", len(m.Variants), len(sae.Variants))
+	}
+	for _, v := range m.Variants {
+		if _, err := sae.ParseVariant(v); err != nil {
+			return fmt.Errorf("-lm-variants: %w", err)
+		}
+	}
+	if err := FiniteAtLeast("-lm-l1", m.L1, 0); err != nil {
+		return err
+	}
+	if err := PositiveAtMost("-lm-sae-lr", m.LR, MaxLR); err != nil {
+		return err
+	}
+	if err := FitsMemory("-lm-sizes × -lm-sae-batch, -lm-buffer", float64(m.BufferRows)*4096*4+float64(m.Batch)*float64(slices.Max(m.Sizes))*4*8); err != nil {
+		return err
+	}
+	if !lmFolders {
+		return nil
+	}
+	for _, f := range []struct{ flag, dir string }{{"-lm-relu", l.ReLU}, {"-lm-solu", l.SoLU}} {
+		if err := paper.CheckLMFolder(f.dir); err != nil {
+			return fmt.Errorf("%s %v", f.flag, err)
+		}
+	}
+	if l.Root != "" {
+		if fi, err := os.Stat(l.Root); err != nil || !fi.IsDir() {
+			return fmt.Errorf("-goroot-src %s: not a folder", l.Root)
+		}
+	}
+	return nil
+}
+
+// maxSettings bounds each list of strategy settings.
+const maxSettings = 100
+
+// Validate names the first bad flag.
+func (c Strategies) Validate() error {
+	if err := validateCommon(c.Common); err != nil {
+		return err
+	}
+	switch c.Scale {
+	case paper.ScaleToy, paper.ScaleLM, paper.ScaleBoth:
+	default:
+		return fmt.Errorf("-scale %q: want toy, lm or both", c.Scale)
+	}
+	if err := validateStrategiesLM(c.LM, c.RunsLM()); err != nil {
+		return err
+	}
+	t := c.Toy
+	if err := IntIn("-features", t.Features, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := IntIn("-hidden", t.Hidden, 1, MaxWidth); err != nil {
+		return err
+	}
+	if err := importanceDecay("-importance-decay", t.Importance, t.Features); err != nil {
+		return err
+	}
+	if len(t.Probabilities) == 0 || len(t.Probabilities) > 1000 {
+		return fmt.Errorf("-probabilities: %d values; give 1 to 1000", len(t.Probabilities))
+	}
+	for _, p := range t.Probabilities {
+		if !(p > 0 && p <= 1) {
+			return fmt.Errorf("-probabilities: %v outside (0, 1]", p)
+		}
+	}
+	if len(t.Strategies) > len(paper.StrategyNames) {
+		return fmt.Errorf("-strategies: %d names; there are %d strategies", len(t.Strategies), len(paper.StrategyNames))
+	}
+	for _, s := range t.Strategies {
+		if !slices.Contains(paper.StrategyNames, s) {
+			return fmt.Errorf("-strategies: %q is not one of %v", s, paper.StrategyNames)
+		}
+	}
+	for _, f := range []struct {
+		name string
+		vs   []int
+	}{{"-wide", t.Wide}, {"-bias-hidden", t.BiasHidden}, {"-solu-hidden", t.SoLUHidden}} {
+		if len(f.vs) > maxSettings {
+			return fmt.Errorf("%s: %d values, at most %d", f.name, len(f.vs), maxSettings)
+		}
+		for _, m := range f.vs {
+			if err := IntIn(f.name, m, 1, MaxWidth); err != nil {
+				return err
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"-l1s", len(t.L1)}, {"-bias-init", len(t.BiasInit)}, {"-bias-modes", len(t.BiasModes)}, {"-solu", len(t.SoLU)}} {
+		if f.n > maxSettings {
+			return fmt.Errorf("%s: %d values, at most %d", f.name, f.n, maxSettings)
+		}
+	}
+	// λ·Σ|h| against a loss of order 1: beyond 100 every neuron dies at
+	// once; the bias start is bounded likewise by what inputs in [0, 1] can
+	// reach.
+	for _, l := range t.L1 {
+		if !(l > 0 && l <= 100) {
+			return fmt.Errorf("-l1s: %v must be in (0, 100]", l)
+		}
+	}
+	for _, v := range t.BiasInit {
+		if !(v >= -10 && v <= 10) {
+			return fmt.Errorf("-bias-init: %v must be in [-10, 10]", v)
+		}
+		if v > 0 && slices.Contains(t.BiasModes, string(tms.BiasNegative)) {
+			return fmt.Errorf("-bias-init: %v: a bias of -bias-modes negative must start at or below 0", v)
+		}
+	}
+	for _, m := range t.BiasModes {
+		if !slices.Contains(tms.BiasModes, tms.BiasMode(m)) {
+			return fmt.Errorf("-bias-modes: %q is not one of %v", m, tms.BiasModes)
+		}
+	}
+	for _, a := range t.SoLU {
+		if a != string(tms.SoLU) && a != string(tms.SoLULN) {
+			return fmt.Errorf("-solu: %q is not solu or solu-ln", a)
+		}
+	}
+	for _, need := range []struct {
+		strategy, flag string
+		n              int
+	}{{paper.StrategyWide, "-wide", len(t.Wide)}, {paper.StrategyL1, "-l1s", len(t.L1)},
+		{paper.StrategyBias, "-bias-hidden, -bias-init and -bias-modes", len(t.BiasHidden) * len(t.BiasInit) * len(t.BiasModes)},
+		{paper.StrategySoLU, "-solu-hidden and -solu", len(t.SoLUHidden) * len(t.SoLU)}} {
+		if t.Runs(need.strategy) && need.n == 0 {
+			return fmt.Errorf("%s: strategy %s needs at least one setting (or leave it out of -strategies)", need.flag, need.strategy)
+		}
+	}
+	if err := validateTraining(t.Training); err != nil {
+		return err
+	}
+	s := t.SAE
+	if !slices.Contains(sae.Variants, sae.Variant(s.Variant)) {
+		return fmt.Errorf("-sae-variant %q: want one of %v", s.Variant, sae.Variants)
+	}
+	for _, f := range []struct {
+		name        string
+		v, min, max int
+	}{{"-latents", s.Latents, 0, MaxWidth}, {"-sae-k", s.K, 0, MaxWidth}, {"-sae-steps", s.Steps, 1, MaxSteps}, {"-sae-batch", s.Batch, 1, MaxBatch}} {
+		if err := IntIn(f.name, f.v, f.min, f.max); err != nil {
+			return err
+		}
+	}
+	if s.K > t.Latents() {
+		return fmt.Errorf("-sae-k %d: more than the %d latents", s.K, t.Latents())
+	}
+	if err := FiniteAtLeast("-sae-l1", s.L1, 0); err != nil {
+		return err
+	}
+	if err := FiniteAtLeast("-sae-l0", s.L0, 0); err != nil {
+		return err
+	}
+	if err := PositiveAtMost("-sae-lr", s.LR, MaxLR); err != nil {
+		return err
+	}
+	models, widest := 0, t.Hidden
+	for _, l := range [][]int{t.Wide, t.BiasHidden, t.SoLUHidden} {
+		for _, m := range l {
+			widest = max(widest, m)
+		}
+	}
+	models = (1 + len(t.Wide) + len(t.L1) + len(t.BiasHidden)*len(t.BiasInit)*len(t.BiasModes) + len(t.SoLUHidden)*len(t.SoLU)) * len(t.Probabilities)
+	if err := toyMemory(models, c.Restarts, t.Features, widest, t.Batch, t.EvalSamples); err != nil {
+		return err
+	}
+	l, n, d := float64(t.Latents()), float64(t.Features), float64(widest)
+	if err := FitsMemory("-latents × -hidden, -eval-samples, -sae-batch", 2*(l*d*2*4*4+4*float64(t.EvalSamples)*(n+d+l)*4+8*float64(s.Batch)*(n+d+l)*4)); err != nil {
+		return err
+	}
+	return c.StrategiesConfig.Validate()
 }
