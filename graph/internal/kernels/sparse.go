@@ -229,8 +229,8 @@ func CodeMul[T Float](out, vals []T, cols, cnt []int32, k int, w []T, d int) {
 }
 
 // CodeGradVals writes into dst [rows·k] the gradient of [CodeMul] in the
-// kept values: dst[i·k+s] = g[i]·w[cols[i·k+s]] for g [rows, d], 0 in the
-// unused slots.
+// kept values: dst[i·k+s] = g[i]·w[cols[i·k+s]] for g [rows, d] ([Dot]),
+// 0 in the unused slots.
 func CodeGradVals[T Float](dst, g []T, cols, cnt []int32, k int, w []T, d int) {
 	for i, c := range cnt {
 		gi := g[i*d : (i+1)*d]
@@ -241,7 +241,7 @@ func CodeGradVals[T Float](dst, g []T, cols, cnt []int32, k int, w []T, d int) {
 				continue
 			}
 			j := int(cols[e])
-			dst[e] = dot(gi, w[j*d:(j+1)*d])
+			dst[e] = Dot(gi, w[j*d:(j+1)*d])
 		}
 	}
 }
@@ -272,7 +272,7 @@ func CodeTMulGrad[T Float](out, dvals []T, lo, hi int, vals []T, start, ent []in
 		for _, e := range ent[start[j]:start[j+1]] {
 			i := int(e) / k
 			gi := g[i*d : (i+1)*d]
-			dvals[e] = dot(gi, wj)
+			dvals[e] = Dot(gi, wj)
 			axpy(vals[e], gi, oj)
 		}
 	}
@@ -332,8 +332,18 @@ func CodeColumns(start, ent, cols, cnt []int32, k, n int) {
 	start[0] = 0
 }
 
-// Axpy computes y += a·x (float32 through gonum's assembly).
-func Axpy[T Float](a T, x, y []T) { axpy(a, x, y) }
-
-// Dot returns x·y (float32 through gonum's assembly).
-func Dot[T Float](x, y []T) T { return dot(x, y) }
+// Dot returns x·y: for float32 with AVX2 in the FMA lanes of dot32, then
+// the tail in order (deterministic, but neither the order nor the
+// rounding of the dense loops' dot); otherwise dot.
+func Dot[T Float](x, y []T) T {
+	if xf, ok := any(x).([]float32); ok && hasFMA && len(x) >= 8 {
+		yf := any(y).([]float32)[:len(xf)]
+		n := len(xf) &^ 7
+		s := dot32(&xf[0], &yf[0], n)
+		for i := n; i < len(xf); i++ {
+			s += xf[i] * yf[i]
+		}
+		return T(s)
+	}
+	return dot(x, y)
+}
