@@ -76,10 +76,12 @@ type MonoConfig struct {
 	Verbose bool `json:"-"`
 }
 
-// DefaultMonoConfig returns TopK SAEs (k 32) of 512 and 4,096 latents,
-// 800 steps of 4,096 activations (3.3M, the peer's setup) at Adam 1e-3.
+// DefaultMonoConfig returns TopK SAEs (k 32) of 512, 4,096 and 16,384
+// latents (1×, 8× and 32× the MLP: the paper's A/0, A/1 and A/2 in
+// miniature), 800 steps of 4,096 activations each (3.3M, the peer's setup)
+// at Adam 1e-3, and the random-model baseline.
 func DefaultMonoConfig() MonoConfig {
-	return MonoConfig{Out: "out/monosemanticity", LM: "out/lm", Seed: 1, Sizes: []int{512, 4096}, Variants: []string{"topk"},
+	return MonoConfig{Out: "out/monosemanticity", LM: "out/lm", Seed: 1, Sizes: []int{512, 4096, 16384}, Variants: []string{"topk"},
 		K: 32, L1: 5, SAESteps: 800, Batch: 4096, LR: 1e-3, PassWindows: 32, BufferRows: 1 << 16, EvalBatch: 32, RandomBaseline: true}
 }
 
