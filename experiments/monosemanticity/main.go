@@ -29,7 +29,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/toymodels/superposition/experiments/internal/cli"
@@ -40,30 +39,6 @@ import (
 )
 
 func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// intList is a comma-separated list of ints as a flag.Value.
-type intList []int
-
-func (l *intList) String() string {
-	s := make([]string, len(*l))
-	for i, v := range *l {
-		s[i] = strconv.Itoa(v)
-	}
-	return strings.Join(s, ",")
-}
-
-func (l *intList) Set(s string) error {
-	var out []int
-	for _, part := range strings.Split(s, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil {
-			return fmt.Errorf("%q is not an integer", part)
-		}
-		out = append(out, v)
-	}
-	*l = out
-	return nil
-}
 
 // strList is a comma-separated list of names as a flag.Value.
 type strList []string
@@ -84,7 +59,7 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Out, "out", c.Out, "output folder")
 	fs.StringVar(&c.LM, "lm", c.LM, "folder of an experiments/lm run (its model.safetensors and config.json)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "random seed (same seed, same summary.json)")
-	fs.Var((*intList)(&c.Sizes), "sizes", "dictionary sizes, comma-separated")
+	fs.Var(cli.IntList(&c.Sizes), "sizes", "dictionary sizes, comma-separated")
 	fs.Var((*strList)(&c.Variants), "variants", "SAE variants, comma-separated: "+fmt.Sprint(sae.Variants))
 	fs.IntVar(&c.K, "k", c.K, "TopK and BatchTopK: active latents per activation")
 	fs.Float64Var(&c.L1, "l1", c.L1, "relu-l1 and relu-l1-norm: sparsity coefficient")

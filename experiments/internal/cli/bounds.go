@@ -99,25 +99,11 @@ func memTotalKiB(path string) (int64, error) {
 // CheckpointFolder names -checkpoint when the path exists and is not a
 // folder (a file, a device): checkpoints could never be written there.
 func CheckpointFolder(path string) error {
-	if path == "" {
-		return nil
-	}
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("-checkpoint %s: %w", path, err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("-checkpoint %s: not a folder", path)
-	}
-	return nil
+	return checkpointPath(path, fs.FileMode.IsDir, "not a folder")
 }
 
-// CheckpointFile names -checkpoint when the path exists and is not a
-// regular file.
-func CheckpointFile(path string) error {
+// checkpointPath names -checkpoint when path exists and its mode is not ok.
+func checkpointPath(path string, ok func(fs.FileMode) bool, why string) error {
 	if path == "" {
 		return nil
 	}
@@ -128,8 +114,8 @@ func CheckpointFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("-checkpoint %s: %w", path, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("-checkpoint %s: not a regular file", path)
+	if !ok(fi.Mode()) {
+		return fmt.Errorf("-checkpoint %s: %s", path, why)
 	}
 	return nil
 }
