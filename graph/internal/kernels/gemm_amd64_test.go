@@ -86,3 +86,42 @@ func TestGemmAddAVX512MatchesAVX2(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulBias: A·B + bias in one pass gives MatMul then BiasAct's bits,
+// on the FMA kernels (shapes with tails of rows and columns) and on the
+// zero-skipping loops (a sparse A, the bias then added by the caller),
+// biases of ±0 included.
+func TestMatMulBias(t *testing.T) {
+	rng := newRand(9)
+	for _, sz := range [][3]int{{17, 13, 21}, {64, 128, 40}, {6, 1, 9}, {131, 64, 200}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		for _, sparse := range []bool{false, true} {
+			a, b, bias := elemData(rng, r*k), elemData(rng, k*n), elemData(rng, n)
+			if sparse {
+				for i := range a {
+					if i%23 != 0 {
+						a[i] = 0
+					}
+				}
+			}
+			bias[0], bias[n-1] = float32(math.Copysign(0, -1)), 0
+			// Row 0, column 0: a product that underflows to −0 and a −0
+			// bias, whose sum MatMul then BiasAct makes +0.
+			for kk := range k {
+				a[kk], b[kk*n] = 0, 0
+			}
+			a[0], b[0] = -1e-30, 1e-30
+			got, want := make([]float32, r*n), make([]float32, r*n)
+			if !MatMulBias(got, a, b, bias, []int{r, k}, []int{k, n}, make([]float32, n), &Arena{}) {
+				BiasAct(got, got, bias, false)
+			}
+			MatMul(want, a, b, []int{r, k}, []int{k, n}, false, false, &Arena{})
+			BiasAct(want, want, bias, false)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%v sparse=%v: [%d] = %v (%#x); MatMul + BiasAct %v (%#x)", sz, sparse, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+}
