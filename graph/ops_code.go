@@ -555,15 +555,12 @@ func newEncoderOp(x, w, bias, center *Node) *encoderOp {
 	return e
 }
 
-// encoderRun is the Encoder's forward: x − center into e.xc, split over
-// blocks of rows, then the product with W and the bias, in one pass where
-// the FMA kernels run (kernels.MatMulBias), else the bias split over
-// blocks of rows too.
+// encoderRun is the Encoder's forward: x − center into e.xc, the product
+// with W, then the bias, each split over blocks of rows.
 func encoderRun[T float](e *encoderOp) runFunc {
 	var (
 		rc                  = rowCrew{minSize: elemParallelMin}
 		out, x, xc, c, bias []T
-		start               []T
 		scratch             = &kernels.Arena{}
 		subtract            bool
 	)
@@ -581,13 +578,9 @@ func encoderRun[T float](e *encoderOp) runFunc {
 		rows := in[0].Shape()[0]
 		subtract = true
 		rc.run(rows, len(x), body)
-		if len(start) != len(bias) {
-			start = make([]T, len(bias))
-		}
-		if !kernels.MatMulBias(out, xc, data[T](in[1]), bias, in[0].Shape(), in[1].Shape(), start, scratch) {
-			subtract = false
-			rc.run(rows, len(out), body)
-		}
+		kernels.MatMul(out, xc, data[T](in[1]), in[0].Shape(), in[1].Shape(), false, false, scratch)
+		subtract = false
+		rc.run(rows, len(out), body)
 		out, x, xc, bias, c = nil, nil, nil, nil, nil
 		return nil
 	}

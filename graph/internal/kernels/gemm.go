@@ -26,16 +26,9 @@ func sgemm(c, a, b []float32, r, k, n int, scratch *Arena) {
 // just before the kernels add to it, on the core computing it, while it is
 // in cache.
 func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, zero bool, scratch *Arena) {
-	sgemmFrom(c, a, b, r, k, n, ars, acs, zero, nil, scratch)
-}
-
-// sgemmFrom is sgemmStrided; with zero and start set, every row of C starts
-// from start [n] instead of 0 (set block by block, as the clearing is), and
-// the kernels add their FMA chain to it.
-func sgemmFrom(c, a, b []float32, r, k, n, ars, acs int, zero bool, start []float32, scratch *Arena) {
 	if r == 0 || n == 0 || k == 0 {
 		if zero {
-			startRows(c[:r*n], n, start)
+			clear(c[:r*n])
 		}
 		return
 	}
@@ -66,7 +59,7 @@ func sgemmFrom(c, a, b []float32, r, k, n, ars, acs int, zero bool, start []floa
 			}
 		}
 	}
-	g := gemm{c: c, a: a, b: b, packed: packed, start: start, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
+	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
 	r4 := r &^ 3
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
 		// The workers take chunks of whole blocks of rows of C in turn, so
@@ -98,7 +91,7 @@ func sgemmFrom(c, a, b []float32, r, k, n, ars, acs int, zero bool, start []floa
 	}
 	if r4 < r { // the last 1–3 rows, 8 columns at a time
 		if zero {
-			startRows(c[r4*n:r*n], n, start)
+			clear(c[r4*n : r*n])
 		}
 		for j := 0; j < n; j += 8 {
 			sgemm4x8m(k, &a[r4*ars], ars, acs, &b[j], n, &c[r4*n+j], n, r-r4, &laneMasks[min(n-j, 8)][0])
@@ -110,21 +103,8 @@ func sgemmFrom(c, a, b []float32, r, k, n, ars, acs int, zero bool, start []floa
 // allocates nothing.
 type gemm struct {
 	c, a, b, packed       []float32
-	start                 []float32 // with zero: C's rows start from it, not 0
 	k, n, ars, acs, panel int
 	zero                  bool // clear C's rows first
-}
-
-// startRows sets every row of c (rows of n) to start, or to 0 when start
-// is nil.
-func startRows(c []float32, n int, start []float32) {
-	if start == nil {
-		clear(c)
-		return
-	}
-	for i := 0; i < len(c); i += n {
-		copy(c[i:i+n], start)
-	}
 }
 
 // rows computes the blocks of 4 rows in [from, to), panel by panel.
@@ -148,11 +128,7 @@ func (g gemm) block(i, j0, j1 int) {
 	j, w := 0, j1-j0
 	if g.zero { // in L1 just before the kernels add to it
 		for row := range 4 {
-			if g.start != nil {
-				copy(ci[row*n:row*n+w], g.start[j0:j1])
-			} else {
-				clear(ci[row*n : row*n+w])
-			}
+			clear(ci[row*n : row*n+w])
 		}
 	}
 	if hasAVX512 {

@@ -34,30 +34,6 @@ func MatMul[T Float](c, a, b []T, as, bs []int, ta, tb bool, scratch *Arena) {
 	matMulLoops(c, a, b, as, bs, ta, tb)
 }
 
-// MatMulBias writes A·B + bias into c for row-major A [r, k], B [k, n] and
-// bias [n] added to every row, with the bits of MatMul followed by
-// BiasAct(c, c, bias, false), and reports whether it added the bias. Where
-// MatMul takes the FMA kernels it is one pass over C: every block of C
-// starts from bias + 0 (the +0 turns a −0 bias into +0, as adding it to
-// MatMul's output would) and the kernels add their FMA chain to it once,
-// which is BiasAct's addition, commuted. Elsewhere it is MatMul alone, and
-// false: the caller adds the bias (on all cores, say). start is scratch of
-// n floats.
-func MatMulBias[T Float](c, a, b, bias []T, as, bs []int, start []T, scratch *Arena) bool {
-	n := bs[1]
-	if cf, ok := any(c).([]float32); ok && hasFMA && min(as[0], as[1], bs[0], bs[1]) >= fmaMin && !sparseWins(any(a).([]float32), n) {
-		s := any(start).([]float32)[:n]
-		for j, v := range any(bias).([]float32) {
-			s[j] = v + 0
-		}
-		scratch.reset()
-		sgemmFrom(cf, any(a).([]float32), any(b).([]float32), as[0], as[1], n, as[1], 1, true, s, scratch)
-		return true
-	}
-	MatMul(c, a, b, as, bs, false, false, scratch)
-	return false
-}
-
 func outRows(as []int, ta bool) int {
 	if ta {
 		return as[1]
