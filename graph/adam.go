@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/toymodels/superposition/graph/internal/kernels"
 	"gorgonia.org/tensor"
 )
 
@@ -164,14 +165,8 @@ type adamStep32 struct {
 }
 
 func (u adamStep32) run(lo, hi int) {
-	c, w, g, m, v := u.c, u.w, u.g, u.m, u.v
-	for j := lo; j < hi; j++ {
-		gj := float64(g[j])
-		m[j] = c.Beta1*m[j] + (1-c.Beta1)*gj
-		v[j] = c.Beta2*v[j] + (1-c.Beta2)*gj*gj
-		wj := float64(w[j]) * u.decay
-		w[j] = float32(wj - u.lr*(m[j]/u.bc1)/(math.Sqrt(v[j]/u.bc2)+c.Eps))
-	}
+	kernels.Adam32(u.w[lo:hi], u.g[lo:hi], u.m[lo:hi], u.v[lo:hi], kernels.AdamParams{
+		Beta1: u.c.Beta1, Beta2: u.c.Beta2, BC1: u.bc1, BC2: u.bc2, Eps: u.c.Eps, LR: u.lr, Decay: u.decay})
 }
 
 // parallelForMin is the length from which parallelFor splits its range

@@ -518,3 +518,37 @@ func TestWatchCode(t *testing.T) {
 		}
 	}
 }
+
+// TestEncoderIsBitIdentical: the Encoder gives AddRow(MatMul(SubRow(x, c),
+// W), bias) to the bit, on the FMA kernels and on the zero-skipping loops
+// (a sparse x and c = 0).
+func TestEncoderIsBitIdentical(t *testing.T) {
+	s := largeCode
+	dense := largeBatch()
+	sparse := make([]float64, len(dense))
+	for i := 0; i < len(sparse); i += 37 {
+		sparse[i] = 1
+	}
+	for _, tc := range []struct {
+		name string
+		x    []float64
+		cStd float64
+	}{{"dense", dense, 0.3}, {"sparse", sparse, 0}} {
+		eval := func(fused bool) []float64 {
+			return seqEval(t, tensor.Float32, func(b *Builder) *Node {
+				W, bias, c := b.Param("W", Normal(1), s.d, s.n), b.Param("bias", Normal(0.3), s.n), b.Param("c", Normal(tc.cStd), s.d)
+				x := b.Const(tc.x, s.rows, s.d)
+				if fused {
+					return b.Encoder(x, W, bias, c)
+				}
+				return b.AddRow(b.MatMul(b.SubRow(x, c), W), bias)
+			})
+		}
+		got, want := eval(true), eval(false)
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("%s: Encoder[%d] = %v; AddRow(MatMul(SubRow)) %v", tc.name, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -210,3 +210,59 @@ axpy8Loop:
 axpyDone:
 	VZEROUPPER
 	RET
+
+// func adam32(w, grad *float32, m, v *float64, n int, q *adamScalars)
+// One Adam update of the first n&^3 entries, four float64 lanes at a time,
+// each operation of Adam32's Go loop in its order (VMULPD and VADDPD, no
+// FMA; VDIVPD and VSQRTPD round as DIVSD and SQRTSD): the same bits.
+TEXT ·adam32(SB), NOSPLIT, $0-48
+	MOVQ         w+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), R8
+	MOVQ         v+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVQ         q+40(FP), AX
+	VBROADCASTSD 0(AX), Y8   // β₁
+	VBROADCASTSD 8(AX), Y9   // 1 − β₁
+	VBROADCASTSD 16(AX), Y10 // β₂
+	VBROADCASTSD 24(AX), Y11 // 1 − β₂
+	VBROADCASTSD 32(AX), Y12 // bc1
+	VBROADCASTSD 40(AX), Y13 // bc2
+	VBROADCASTSD 48(AX), Y14 // ε
+	VBROADCASTSD 56(AX), Y15 // lr
+	SHRQ         $2, CX
+	JZ           adamDone
+
+adamLoop:
+	VCVTPS2PD (SI), Y0        // g
+	VMULPD    (R8), Y8, Y1    // β₁m
+	VMULPD    Y0, Y9, Y2      // (1−β₁)g
+	VADDPD    Y2, Y1, Y1      // m
+	VMOVUPD   Y1, (R8)
+	VMULPD    (R9), Y10, Y3   // β₂v
+	VMULPD    Y0, Y11, Y4     // (1−β₂)g
+	VMULPD    Y0, Y4, Y4      // ·g
+	VADDPD    Y4, Y3, Y3      // v
+	VMOVUPD   Y3, (R9)
+	VDIVPD    Y12, Y1, Y5     // m/bc1
+	VMULPD    Y5, Y15, Y5     // lr·(m/bc1)
+	VDIVPD    Y13, Y3, Y6     // v/bc2
+	VSQRTPD   Y6, Y6
+	VADDPD    Y14, Y6, Y6     // √(v/bc2) + ε
+	VDIVPD    Y6, Y5, Y5
+	VCVTPS2PD (DI), Y7        // w
+	VBROADCASTSD 64(AX), Y2   // decay
+	VMULPD    Y2, Y7, Y7      // w·decay
+	VSUBPD    Y5, Y7, Y7
+	VCVTPD2PSY Y7, X7
+	VMOVUPS   X7, (DI)
+	ADDQ      $16, SI
+	ADDQ      $16, DI
+	ADDQ      $32, R8
+	ADDQ      $32, R9
+	DECQ      CX
+	JNZ       adamLoop
+
+adamDone:
+	VZEROUPPER
+	RET

@@ -28,6 +28,9 @@ func addTo32(dst, a *float32, n int)
 func axpy32(a float32, x, y *float32, n int)
 
 //go:noescape
+func adam32(w, grad *float32, m, v *float64, n int, q *adamScalars)
+
+//go:noescape
 func reluMask32(dst, out, grad *float32, n int)
 
 //go:noescape
