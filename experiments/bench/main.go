@@ -81,8 +81,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-k %d: must be in [1, latents=%d]", c.K, c.Latents)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
-	case c.Steps < 1:
-		return fmt.Errorf("-steps %d: must be at least 1", c.Steps)
+	case c.Steps < 2 || c.Steps > 100_000_000:
+		// The first step warms up and is not timed: a rate needs one more.
+		return fmt.Errorf("-steps %d: must be between 2 (one warm-up step, one timed) and 100000000", c.Steps)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
 		return fmt.Errorf("-lr %v: must be a positive number", c.LR)
 	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
@@ -217,7 +218,7 @@ func measure(cfg Config, trainers []*graph.Trainer, flopsPerStep float64) (Resul
 	if err != nil {
 		return Result{}, nil, err
 	}
-	steps := float64(max(timed, 1))
+	steps := float64(timed)
 	return Result{
 		Workload:      cfg.Workload,
 		Config:        cfg,

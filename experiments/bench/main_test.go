@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -67,6 +68,17 @@ func TestBadFlags(t *testing.T) {
 		}
 		if bytes.Count(errs.Bytes(), []byte("\n")) != 1 {
 			t.Errorf("exitCode(%q): stderr %q; want one line", args, errs.String())
+		}
+	}
+}
+
+// TestOneStepIsRefused: the first step is a warm-up, so -steps 1 would time
+// nothing; it is refused rather than reported as a rate (issue 19, item 10).
+func TestOneStepIsRefused(t *testing.T) {
+	for _, steps := range []string{"0", "1", "1000000000000"} {
+		var stderr bytes.Buffer
+		if got := exitCode([]string{"-steps", steps}, io.Discard, &stderr); got != 2 || !strings.Contains(stderr.String(), "-steps") {
+			t.Errorf("bench -steps %s: exit %d, %q; want 2 and an error naming -steps", steps, got, stderr.String())
 		}
 	}
 }
