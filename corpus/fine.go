@@ -186,19 +186,9 @@ func LabelFileFine(src []byte) (fine []Fine, parsed bool) {
 
 // FineFractions returns the fraction of bytes of each fine class.
 func (l *Labels) FineFractions() [NumFine]float64 {
-	var n [NumFine]int
-	for _, f := range l.Fine {
-		if f < NumFine {
-			n[f]++
-		}
-	}
-	var frac [NumFine]float64
-	for f := range n {
-		if len(l.Fine) > 0 {
-			frac[f] = float64(n[f]) / float64(len(l.Fine))
-		}
-	}
-	return frac
+	var f [NumFine]float64
+	fractions(l.Fine, f[:])
+	return f
 }
 
 // scanFine writes the lexical fine labels of one token, whose bytes are b,

@@ -328,17 +328,23 @@ func (c *Corpus) Labels(s Split) *Labels {
 
 // Fractions returns the fraction of bytes of each class.
 func (l *Labels) Fractions() [NumClasses]float64 {
-	var n [NumClasses]int
-	for _, c := range l.Classes {
-		if c < NumClasses {
-			n[c]++
-		}
-	}
 	var f [NumClasses]float64
-	for c := range n {
-		if len(l.Classes) > 0 {
-			f[c] = float64(n[c]) / float64(len(l.Classes))
+	fractions(l.Classes, f[:])
+	return f
+}
+
+// fractions sets out[v] to the share of labels equal to v (labels outside
+// out's range are counted in the total only).
+func fractions[L ~uint8](labels []L, out []float64) {
+	n := make([]int, len(out))
+	for _, v := range labels {
+		if int(v) < len(n) {
+			n[v]++
 		}
 	}
-	return f
+	for v := range n {
+		if len(labels) > 0 {
+			out[v] = float64(n[v]) / float64(len(labels))
+		}
+	}
 }

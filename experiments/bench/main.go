@@ -352,20 +352,7 @@ func benchSAE(cfg Config) (Result, error) {
 			dec[j*d+i] = enc[i*l+j]
 		}
 	}
-	for _, s := range []struct {
-		name  string
-		shape []int
-		vals  []float64
-	}{{sae.ParamWEnc, []int{d, l}, enc}, {sae.ParamWDec, []int{l, d}, dec}, {sae.ParamBEnc, []int{l}, make([]float64, l)}, {sae.ParamBDec, []int{d}, make([]float64, d)}} {
-		if err := p.Set(s.name, s.shape, s.vals); err != nil {
-			return Result{}, err
-		}
-	}
-	renorm := graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
-		sae.NormaliseDecoder(p)
-		return nil
-	}})
-	t, err := graph.NewTrainer(model.Objective(), graph.FromFeatures(src), p, model.Config().Train, renorm)
+	t, err := peerSAETrainer(model, src, p, enc, dec, d, l)
 	if err != nil {
 		return Result{}, err
 	}
@@ -377,4 +364,25 @@ func benchSAE(cfg Config) (Result, error) {
 	}
 	res.Loss = last[0][0] + last[0][1]
 	return res, nil
+}
+
+// peerSAETrainer sets the SAE parameters as the peer initialises them
+// (W_enc enc [d, l], W_dec dec [l, d], zero biases) and returns a trainer of
+// model's objective that renormalises the decoder rows after every step, as
+// the peer does.
+func peerSAETrainer(model *sae.Model, src graph.Features, p *graph.Params, enc, dec []float64, d, l int) (*graph.Trainer, error) {
+	for _, s := range []struct {
+		name  string
+		shape []int
+		vals  []float64
+	}{{sae.ParamWEnc, []int{d, l}, enc}, {sae.ParamWDec, []int{l, d}, dec}, {sae.ParamBEnc, []int{l}, make([]float64, l)}, {sae.ParamBDec, []int{d}, make([]float64, d)}} {
+		if err := p.Set(s.name, s.shape, s.vals); err != nil {
+			return nil, err
+		}
+	}
+	renorm := graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
+		sae.NormaliseDecoder(p)
+		return nil
+	}})
+	return graph.NewTrainer(model.Objective(), graph.FromFeatures(src), p, model.Config().Train, renorm)
 }

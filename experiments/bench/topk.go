@@ -45,20 +45,7 @@ func benchTopK(cfg Config) (Result, error) {
 			dec[j*d+i] = enc[i*l+j] / math.Sqrt(s)
 		}
 	}
-	for _, s := range []struct {
-		name  string
-		shape []int
-		vals  []float64
-	}{{sae.ParamWEnc, []int{d, l}, enc}, {sae.ParamWDec, []int{l, d}, dec}, {sae.ParamBEnc, []int{l}, make([]float64, l)}, {sae.ParamBDec, []int{d}, make([]float64, d)}} {
-		if err := p.Set(s.name, s.shape, s.vals); err != nil {
-			return Result{}, err
-		}
-	}
-	renorm := graph.WithHooks(graph.Hooks{AfterStep: func(_ int, p *graph.Params) error {
-		sae.NormaliseDecoder(p)
-		return nil
-	}})
-	t, err := graph.NewTrainer(model.Objective(), graph.FromFeatures(src), p, model.Config().Train, renorm)
+	t, err := peerSAETrainer(model, src, p, enc, dec, d, l)
 	if err != nil {
 		return Result{}, err
 	}
