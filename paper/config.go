@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/toymodels/superposition/models/tms"
 )
@@ -49,11 +50,25 @@ type Toy struct {
 	// Model is linear, relu, privileged, absval, or both (relu and linear).
 	Model string `json:"model"`
 	Training
-	// Checkpoint is a folder of training checkpoints (one per model, every
-	// CheckpointEvery steps); running the same configuration again resumes.
-	// "" means none. Neither is part of the results.
+	Checkpoints
+}
+
+// Checkpoints is where a toy sweep keeps its training checkpoints.
+type Checkpoints struct {
+	// Checkpoint is a folder of training checkpoints (one per model and
+	// restart, every CheckpointEvery steps); running the same configuration
+	// again resumes. "" means none. Neither is part of the results.
 	Checkpoint      string `json:"-"`
 	CheckpointEvery int    `json:"-"`
+}
+
+// sweepDir is the checkpoint folder of the sweep labelled label ("" when c
+// keeps none).
+func (c Checkpoints) sweepDir(label string) string {
+	if c.Checkpoint == "" {
+		return ""
+	}
+	return filepath.Join(c.Checkpoint, fileName(label))
 }
 
 // Kinds returns the model kinds selected by Model, relu first for "both".

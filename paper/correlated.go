@@ -20,6 +20,7 @@ type CorrelatedConfig struct {
 	// Probabilities are the feature probabilities, one instance each.
 	Probabilities []float64 `json:"probabilities"`
 	Training
+	Checkpoints
 }
 
 // DefaultCorrelatedConfig is the paper's setup.
@@ -100,17 +101,17 @@ func TrainCorrelated(ctx context.Context, run Run, label string, cfg CorrelatedC
 		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
 		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
 	}
-	prog := run.progress(label, len(specs)*cfg.Restarts*cfg.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
-	prog.Finish()
+	sc.CheckpointDir, sc.CheckpointEvery = cfg.sweepDir(label), cfg.CheckpointEvery
+	runs, err := sweepToy(ctx, run, label, specs, sc, func(i int, res tms.Result) CorrelatedRun {
+		return readCorrelated(setups[i/len(cfg.Probabilities)], res)
+	})
 	if err != nil {
 		return CorrelatedSummary{}, err
 	}
-	sum := CorrelatedSummary{Experiment: "correlated", Config: cfg, Setups: setups}
-	for i, res := range results {
-		setup := setups[i/len(cfg.Probabilities)]
-		sum.Runs = append(sum.Runs, readCorrelated(setup, res))
+	if err := run.shardDone(); err != nil {
+		return CorrelatedSummary{}, err
 	}
+	sum := CorrelatedSummary{Experiment: "correlated", Config: cfg, Setups: setups, Runs: runs}
 	return sum, nil
 }
 

@@ -257,8 +257,10 @@ func (a *Activations) ExportNPY(dir string) error {
 }
 
 // PrepareActivations trains the toy model of cfg (unless the source is
-// synthetic) and draws the samples every SAE shares.
+// synthetic) and draws the samples every SAE shares. It is never split
+// between shards: every process of a sharded run prepares them whole.
 func PrepareActivations(ctx context.Context, run Run, label string, cfg DecomposeConfig) (*Activations, error) {
+	run = run.Unsharded()
 	a := &Activations{cfg: cfg}
 	switch cfg.Source {
 	case SourceSynthetic:
@@ -457,8 +459,37 @@ func (a *Activations) TrainSAEs(ctx context.Context, run Run, label string, spec
 	return a.trainSAEs(ctx, run, label, prog, specs)
 }
 
+// sweepSAEs is TrainSAEs with specs as the units of a sweep of a sharded
+// run: a shard trains its own, a merge reads them all from the parts.
+func (a *Activations) sweepSAEs(ctx context.Context, run Run, label string, specs []SAESpec) ([]SAEResult, error) {
+	costs := make([]float64, len(specs))
+	for i, sp := range specs {
+		costs[i] = a.saeCost(sp)
+	}
+	return runUnits(ctx, run, label, costs, func(ctx context.Context, only []int) ([]SAEResult, error) {
+		prog := run.progress(label, len(only)*a.cfg.SAESteps)
+		defer prog.Finish()
+		return a.trainSAEsAt(ctx, run, label, prog, specs, only)
+	})
+}
+
+// saeCost estimates training the SAE of sp on a's activations.
+func (a *Activations) saeCost(sp SAESpec) float64 {
+	return saeCost(a.cfg.Hidden, sp.Latents, a.cfg.SAESteps, a.cfg.Batch)
+}
+
 // trainSAEs is TrainSAEs reporting progress on prog.
 func (a *Activations) trainSAEs(ctx context.Context, run Run, label string, prog *graph.Progress, specs []SAESpec) ([]SAEResult, error) {
+	all := make([]int, len(specs))
+	for i := range all {
+		all[i] = i
+	}
+	return a.trainSAEsAt(ctx, run, label, prog, specs, all)
+}
+
+// trainSAEsAt trains the SAEs of specs listed in only (each drawing from the
+// streams of its index in specs) and returns their results in that order.
+func (a *Activations) trainSAEsAt(ctx context.Context, run Run, label string, prog *graph.Progress, specs []SAESpec, only []int) ([]SAEResult, error) {
 	cfg := a.cfg
 	// SAE k draws from the hand-numbered streams 100+k … 600+k of the run's
 	// seed, kept so that published results stay reproducible; from 100 SAEs
@@ -467,7 +498,8 @@ func (a *Activations) trainSAEs(ctx context.Context, run Run, label string, prog
 	if len(specs) >= maxSAEs {
 		return nil, fmt.Errorf("paper: %d SAEs on one set of activations; at most %d (their random streams would collide)", len(specs), maxSAEs-1)
 	}
-	return graph.Sweep(ctx, len(specs), func(ctx context.Context, k int) (SAEResult, error) {
+	return graph.Sweep(ctx, len(only), func(ctx context.Context, j int) (SAEResult, error) {
+		k := only[j]
 		sp := specs[k]
 		sc, err := sp.Config(cfg)
 		if err != nil {

@@ -26,6 +26,7 @@ type PhaseConfig struct {
 	Training
 	// Three also draws the n = 3, m = 2 diagram.
 	Three bool `json:"three"`
+	Checkpoints
 }
 
 // DefaultPhaseConfig is the paper's grid at a size that runs in minutes.
@@ -107,14 +108,8 @@ func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (Ph
 		Train:    graph.Config{Steps: cfg.Steps, Batch: cfg.Batch, LR: cfg.LR, Schedule: graph.Constant},
 		Restarts: cfg.Restarts, Seed: cfg.Seed, EvalSamples: cfg.EvalSamples,
 	}
-	prog := run.progress(label, len(specs)*cfg.Restarts*cfg.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
-	prog.Finish()
-	if err != nil {
-		return PhaseSummary{}, err
-	}
-	sum := PhaseSummary{Experiment: "phase", Config: cfg}
-	for _, res := range results {
+	sc.CheckpointDir, sc.CheckpointEvery = cfg.sweepDir(label), cfg.CheckpointEvery
+	cells, err := sweepToy(ctx, run, label, specs, sc, func(_ int, res tms.Result) PhaseCell {
 		n := res.Model.Features
 		c := PhaseCell{
 			ImportanceRatio:    res.Model.Importance[n-1],
@@ -128,23 +123,36 @@ func TrainPhase(ctx context.Context, run Run, label string, cfg PhaseConfig) (Ph
 			c.Phase = interp.ClassifyPhase(c.W)
 			c.TheoryPhase = interp.TheoryPhase(c.ImportanceRatio, c.FeatureProbability)
 			c.FarFromBoundary = interp.FarFromBoundary(c.ImportanceRatio, c.FeatureProbability, 0.25)
-			a := &sum.Agreement
-			a.Cells++
-			agree := c.Phase == c.TheoryPhase
-			if agree {
-				a.Agree++
-			}
-			if c.FarFromBoundary {
-				a.FarCells++
-				if agree {
-					a.FarAgree++
-				}
-			}
-			sum.Cells = append(sum.Cells, c)
 		} else {
 			c.Phase = interp.ClassifyExtra(c.W)
-			sum.Cells3 = append(sum.Cells3, c)
 		}
+		return c
+	})
+	if err != nil {
+		return PhaseSummary{}, err
+	}
+	if err := run.shardDone(); err != nil {
+		return PhaseSummary{}, err
+	}
+	sum := PhaseSummary{Experiment: "phase", Config: cfg}
+	for i, c := range cells {
+		if specs[i].Model.Features != 2 {
+			sum.Cells3 = append(sum.Cells3, c)
+			continue
+		}
+		a := &sum.Agreement
+		a.Cells++
+		agree := c.Phase == c.TheoryPhase
+		if agree {
+			a.Agree++
+		}
+		if c.FarFromBoundary {
+			a.FarCells++
+			if agree {
+				a.FarAgree++
+			}
+		}
+		sum.Cells = append(sum.Cells, c)
 	}
 	a := &sum.Agreement
 	a.Fraction = float64(a.Agree) / float64(max(a.Cells, 1))

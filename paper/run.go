@@ -15,6 +15,10 @@ type Run struct {
 	// Progress returns a progress bar over total steps labelled label; nil
 	// (or a nil bar) shows none.
 	Progress func(label string, total int) *graph.Progress
+	// Shards, when set, splits the run's sweeps between processes: a shard
+	// runs its own units, a merge takes every unit's result from the parts
+	// (see [Sharding]); nil runs everything here.
+	Shards *Sharding
 }
 
 // discard is the logger of a Run without one.

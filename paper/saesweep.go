@@ -115,7 +115,7 @@ func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary
 		tk.K = min(tk.K, n)
 		specs = append(specs, cfg.Spec(sae.ReLUL1, n), tk)
 	}
-	res, err := a.TrainSAEs(ctx, run, "SAE sweeps", specs)
+	res, err := a.sweepSAEs(ctx, run, "SAE sweeps", specs)
 	if err != nil {
 		return sum, err
 	}
@@ -124,31 +124,59 @@ func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary
 	for i, r := range cfg.Ratios {
 		sum.Ratio = append(sum.Ratio, RatioPoint{Ratio: r, SAEs: res[nFrontier+2*i : nFrontier+2*i+2]})
 	}
+	// The breakdown grid: one unit per cell (its toy model and SAEs).
+	type gridCell struct {
+		s, p  float64
+		cfg   DecomposeConfig
+		label string
+		specs []SAESpec
+	}
+	var cells []gridCell
+	var costs []float64
 	for pi, p := range cfg.GridProbabilities {
 		for si, s := range cfg.Superposition {
 			cell := cfg.DecomposeConfig
 			cell.Probability = p
 			cell.Features = max(int(math.Round(s*float64(cfg.Hidden))), 1)
 			cell.Seed = graph.StreamSeed(cfg.Seed, "saesweep.cell", pi, si)
-			label := fmt.Sprintf("grid n/m=%g p=%g", s, p)
-			ca, err := PrepareActivations(ctx, run, label, cell)
-			if err != nil {
-				return sum, fmt.Errorf("%s: %w", label, err)
-			}
 			var cs []SAESpec
 			for _, v := range cfg.GridVariants {
 				cs = append(cs, cell.Spec(sae.Variant(v), max(3*cell.Features/2, 1)))
 			}
-			r, err := ca.TrainSAEs(ctx, run, label, cs)
-			if err != nil {
-				return sum, fmt.Errorf("%s: %w", label, err)
+			cost := toyCost(cell.Features, cell.Hidden, cell.ToySteps, cell.Batch, cell.ToyRestarts)
+			for _, sp := range cs {
+				cost += saeCost(cell.Hidden, sp.Latents, cell.SAESteps, cell.Batch)
 			}
-			sum.Grid = append(sum.Grid, GridCell{
-				Superposition: s, Probability: p, Features: cell.Features, Hidden: cell.Hidden,
+			cells = append(cells, gridCell{s: s, p: p, cfg: cell, label: fmt.Sprintf("grid n/m=%g p=%g", s, p), specs: cs})
+			costs = append(costs, cost)
+		}
+	}
+	sum.Grid, err = runUnits(ctx, run, "breakdown grid", costs, func(ctx context.Context, only []int) ([]GridCell, error) {
+		var out []GridCell
+		for _, i := range only {
+			c := cells[i]
+			// The cell's toy model and SAEs are one unit.
+			ca, err := PrepareActivations(ctx, run, c.label, c.cfg)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.label, err)
+			}
+			r, err := ca.TrainSAEs(ctx, run, c.label, c.specs)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.label, err)
+			}
+			out = append(out, GridCell{
+				Superposition: c.s, Probability: c.p, Features: c.cfg.Features, Hidden: c.cfg.Hidden,
 				Represented: len(ca.Toy.Truth), FeaturesPerNeuron: ca.Toy.FeaturesPerNeuron,
 				SAEs: r, Best: BestSAE(r),
 			})
 		}
+		return out, nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	if err := run.shardDone(); err != nil {
+		return sum, err
 	}
 	return sum, nil
 }

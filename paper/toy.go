@@ -13,7 +13,9 @@ import (
 )
 
 // RunToy trains one instance per (model kind, probability) of t, best of
-// t.Restarts, and returns their summary records, kinds outermost.
+// t.Restarts, and returns their summary records, kinds outermost. With
+// run.Shards, the instances are the units split between shards; a shard's
+// RunToy returns ErrShardDone.
 func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun, error) {
 	if t.Hidden >= t.Features {
 		run.log().Warnf("hidden m = %d ≥ features n = %d: every feature can get its own dimension, so expect no superposition", t.Hidden, t.Features)
@@ -38,26 +40,9 @@ func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun,
 		Seed:        t.Seed,
 		EvalSamples: t.EvalSamples,
 	}
-	if t.Checkpoint != "" {
-		sc.CheckpointDir = filepath.Join(t.Checkpoint, fileName(label))
-		sc.CheckpointEvery = t.CheckpointEvery
-	}
-	prog := run.progress(label, len(specs)*t.Restarts*t.Steps)
-	results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
-	prog.Finish()
-	if err != nil {
-		return nil, err
-	}
-	resumed := 0
-	for _, r := range results {
-		resumed += r.Resumed
-	}
-	if resumed > 0 {
-		run.log().Warnf("%s: resumed %d of %d models from the checkpoints in %s", label, resumed, len(specs)*t.Restarts, sc.CheckpointDir)
-	}
-	runs := make([]interp.ToyRun, len(results))
-	for i, r := range results {
-		runs[i] = interp.ToyRun{
+	sc.CheckpointDir, sc.CheckpointEvery = t.sweepDir(label), t.CheckpointEvery
+	runs, err := sweepToy(ctx, run, label, specs, sc, func(_ int, r tms.Result) interp.ToyRun {
+		tr := interp.ToyRun{
 			Model:              string(r.Model.Kind),
 			Features:           r.Model.Features,
 			Hidden:             r.Model.Hidden,
@@ -72,9 +57,43 @@ func RunToy(ctx context.Context, run Run, label string, t Toy) ([]interp.ToyRun,
 			W2:                 r.Params.Matrix(tms.ParamW2),
 			LossTrend:          interp.LossTrend(r.TrainLoss),
 		}
-		runs[i].Measure()
+		tr.Measure()
+		return tr
+	})
+	if err != nil {
+		return nil, err
 	}
-	return runs, nil
+	return runs, run.shardDone()
+}
+
+// sweepToy trains specs with sc (the units of a sharded run) and returns
+// read(i, result) for every instance i, in order.
+func sweepToy[T any](ctx context.Context, run Run, label string, specs []tms.Spec, sc tms.SweepConfig, read func(i int, r tms.Result) T) ([]T, error) {
+	tc := sc.Train
+	costs := make([]float64, len(specs))
+	for i, s := range specs {
+		costs[i] = toyCost(s.Model.Features, s.Model.Hidden, tc.Steps, tc.Batch, sc.Restarts)
+	}
+	return runUnits(ctx, run, label, costs, func(ctx context.Context, only []int) ([]T, error) {
+		prog := run.progress(label, len(only)*sc.Restarts*tc.Steps)
+		results, err := tms.SweepInstances(ctx, specs, only, sc, run.trainOptions(prog)...)
+		prog.Finish()
+		if err != nil {
+			return nil, err
+		}
+		resumed := 0
+		for _, r := range results {
+			resumed += r.Resumed
+		}
+		if resumed > 0 {
+			run.log().Warnf("%s: resumed %d of %d models from the checkpoints in %s", label, resumed, len(only)*sc.Restarts, sc.CheckpointDir)
+		}
+		out := make([]T, len(results))
+		for j, r := range results {
+			out[j] = read(only[j], r)
+		}
+		return out, nil
+	})
 }
 
 // ModelNames are the report names of the toy model kinds.

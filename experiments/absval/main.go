@@ -68,7 +68,7 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := Config{Toy: cli.Toy{Toy: paper.DefaultAbsValConfig()}, Small: true}
-	return cli.Command("absval", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg) })
+	return cli.Sweep("absval", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg) })
 }
 
 func run(ctx context.Context, r paper.Run, cfg Config) error {
@@ -78,7 +78,7 @@ func run(ctx context.Context, r paper.Run, cfg Config) error {
 		sc := paper.SmallAbsValConfig(min(cfg.Steps, 10000))
 		sc.Out, sc.Seed = cfg.Out, cfg.Seed
 		sc.Checkpoint, sc.CheckpointEvery = cfg.Checkpoint, cfg.CheckpointEvery
-		runs, err := paper.RunToy(ctx, r, "absval n=3", sc)
+		runs, err := paper.RunToy(ctx, r.Unsharded(), "absval n=3", sc)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := cli.Correlated{CorrelatedConfig: paper.DefaultCorrelatedConfig()}
-	return cli.Command("correlated", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.CorrelatedConfig) })
+	return cli.Sweep("correlated", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.CorrelatedConfig) })
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.CorrelatedConfig) error {

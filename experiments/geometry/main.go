@@ -42,7 +42,7 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := cli.Toy{Toy: DefaultConfig()}
-	return cli.Command("geometry", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
+	return cli.Sweep("geometry", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.Toy) })
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.Toy) error {

@@ -29,7 +29,7 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := cli.Phase{PhaseConfig: paper.DefaultPhaseConfig()}
-	return cli.Command("phase", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.PhaseConfig) })
+	return cli.Sweep("phase", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.PhaseConfig) })
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.PhaseConfig) error {

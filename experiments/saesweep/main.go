@@ -28,7 +28,7 @@ func main() { os.Exit(exitCode(os.Args[1:])) }
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {
 	cfg := cli.SAESweep{SAESweepConfig: paper.DefaultSAESweepConfig()}
-	return cli.Command("saesweep", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.SAESweepConfig) })
+	return cli.Sweep("saesweep", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.SAESweepConfig) })
 }
 
 func run(ctx context.Context, r paper.Run, cfg paper.SAESweepConfig) error {

@@ -116,6 +116,19 @@ const evalBatch = 1 << 14
 // each to the same bits as alone but pays Gorgonia's per-step costs once
 // per graph. Sweeps that keep checkpoints train every job alone.
 func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Option) ([]Result, error) {
+	all := make([]int, len(specs))
+	for i := range all {
+		all[i] = i
+	}
+	return SweepInstances(ctx, specs, all, cfg, opts...)
+}
+
+// SweepInstances is [Sweep] for the instances of specs listed in only
+// (indices into specs, each at most once), with their results in that
+// order: instance i is seeded and evaluated as in the whole sweep, so the
+// results are the ones Sweep gives for them. A sweep split between
+// processes (paper's shards) trains its parts with it.
+func SweepInstances(ctx context.Context, specs []Spec, only []int, cfg SweepConfig, opts ...graph.Option) ([]Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("tms: %w", err)
 	}
@@ -134,8 +147,15 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		samples = 1 << 20
 	}
 	k := cfg.Restarts
+	seen := make([]bool, len(specs))
+	for _, i := range only {
+		if i < 0 || i >= len(specs) || seen[i] {
+			return nil, fmt.Errorf("tms: instance %d: not in the sweep's %d or listed twice", i, len(specs))
+		}
+		seen[i] = true
+	}
 	fits := make([]fit, len(specs)*k)
-	units := planUnits(specs, k, cfg.CheckpointDir == "")
+	units := planUnits(specs, only, k, cfg.CheckpointDir == "")
 	_, err := graph.Sweep(ctx, len(units), func(ctx context.Context, u int) (struct{}, error) {
 		jobs := units[u]
 		var err error
@@ -171,8 +191,9 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Result, len(specs))
-	for i, s := range specs {
+	out := make([]Result, len(only))
+	for o, i := range only {
+		s := specs[i]
 		res := Result{Spec: s, Restart: -1, Loss: math.Inf(1), Objective: math.Inf(1)}
 		for r := 0; r < k; r++ {
 			f := fits[i*k+r]
@@ -187,7 +208,7 @@ func Sweep(ctx context.Context, specs []Spec, cfg SweepConfig, opts ...graph.Opt
 		if res.Restart < 0 {
 			return nil, fmt.Errorf("tms: instance %d: no restart has a finite loss", i)
 		}
-		out[i] = res
+		out[o] = res
 	}
 	return out, nil
 }
@@ -220,13 +241,13 @@ func termCurve(h graph.History, j int) []float64 {
 // training them one per job balances the cores better.
 const StackMaxSize = 1024
 
-// planUnits splits the jobs of a sweep into units, each trained by one
+// planUnits splits the jobs of a sweep's instances only into units, each trained by one
 // goroutine: a stack of small models of one kind and size (when stacking
 // is allowed), or a single job. Each stackable group is dealt round-robin
 // into as many stacks as there are cores, so that dense and sparse
 // instances mix. Stacked instances train to the same bits as alone, so
 // the plan (which depends on GOMAXPROCS) changes the speed, not the results.
-func planUnits(specs []Spec, k int, stack bool) [][]int {
+func planUnits(specs []Spec, only []int, k int, stack bool) [][]int {
 	type shape struct {
 		kind Kind
 		n, m int
@@ -234,7 +255,13 @@ func planUnits(specs []Spec, k int, stack bool) [][]int {
 	groups := map[shape][]int{}
 	var order []shape
 	var units [][]int
-	for job := 0; job < len(specs)*k; job++ {
+	var listed []int
+	for _, i := range only {
+		for r := range k {
+			listed = append(listed, i*k+r)
+		}
+	}
+	for _, job := range listed {
 		mc := specs[job/k].Model
 		if !stack || !mc.Kind.Stackable() || mc.Features*mc.Hidden > StackMaxSize {
 			units = append(units, []int{job})

@@ -3,6 +3,7 @@ package tms
 import (
 	"context"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -124,7 +125,7 @@ func TestSweepStackedMatchesAlone(t *testing.T) {
 			Spec{Model: Config{Kind: Privileged, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{p}}})
 	}
 	cfg := SweepConfig{Train: graph.Config{Steps: 60, Batch: 128, LR: 1e-2}, Restarts: 2, Seed: 3, EvalSamples: 2048}
-	if units := planUnits(specs, cfg.Restarts, true); len(units) >= len(specs)*cfg.Restarts {
+	if units := planUnits(specs, allInstances(len(specs)), cfg.Restarts, true); len(units) >= len(specs)*cfg.Restarts {
 		t.Fatalf("%d units for %d jobs: nothing stacked", len(units), len(specs)*cfg.Restarts)
 	}
 	stacked, err := Sweep(context.Background(), specs, cfg)
@@ -148,6 +149,47 @@ func TestSweepStackedMatchesAlone(t *testing.T) {
 			if a, s := single[i].Params.Float64s(name), stacked[i].Params.Float64s(name); !slices.Equal(a, s) {
 				t.Errorf("instance %d: %s differs stacked and alone", i, name)
 			}
+		}
+	}
+}
+
+// allInstances lists the instances 0 … n−1.
+func allInstances(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// TestSweepInstancesMatchesSweep: any subset of a sweep's instances, in
+// any order, trains to exactly the whole sweep's fits of those instances
+// (what lets a sweep be split between processes).
+func TestSweepInstancesMatchesSweep(t *testing.T) {
+	var specs []Spec
+	for _, p := range []float64{1, 0.3, 0.1, 0.03, 0.01} {
+		specs = append(specs, Spec{Model: Config{Kind: ReLUOutput, Features: 5, Hidden: 2, Importance: toy.Geometric(5, 0.9)}, Data: toy.Config{Features: 5, Probability: []float64{p}}})
+	}
+	cfg := SweepConfig{Train: graph.Config{Steps: 40, Batch: 64, LR: 1e-2}, Restarts: 2, Seed: 5, EvalSamples: 1024}
+	whole, err := Sweep(context.Background(), specs, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, only := range [][]int{{3}, {4, 0}, {1, 2, 3}} {
+		part, err := SweepInstances(context.Background(), specs, only, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for o, i := range only {
+			got, want := part[o], whole[i]
+			if got.Loss != want.Loss || got.Restart != want.Restart || !reflect.DeepEqual(got.W(), want.W()) || !reflect.DeepEqual(got.TrainLoss, want.TrainLoss) {
+				t.Errorf("SweepInstances(%v)[%d]: loss %v restart %d; want instance %d of Sweep: loss %v restart %d", only, o, got.Loss, got.Restart, i, want.Loss, want.Restart)
+			}
+		}
+	}
+	for _, bad := range [][]int{{5}, {-1}, {2, 2}} {
+		if _, err := SweepInstances(context.Background(), specs, bad, cfg); err == nil {
+			t.Errorf("SweepInstances(%v) = nil error; want one", bad)
 		}
 	}
 }

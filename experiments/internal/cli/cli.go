@@ -69,6 +69,8 @@ type Env struct {
 	// Main writes with the wall time after a successful run. Timings are
 	// kept out of summary.json, which must not depend on the machine.
 	Timing map[string]float64
+	// Shards is the sharding of a shard's run or a merge (nil otherwise).
+	Shards *paper.Sharding
 }
 
 // Progress returns a progress bar over total steps (nil, a no-op, when stderr
@@ -82,7 +84,7 @@ func (e Env) Progress(label string, total int) *graph.Progress {
 
 // Run returns the paper.Run of e: its logger and progress bars.
 func (e Env) Run() paper.Run {
-	return paper.Run{Log: e.Log, Progress: e.Progress}
+	return paper.Run{Log: e.Log, Progress: e.Progress, Shards: e.Shards}
 }
 
 // Main parses args into the flags registered on fs, validates cfg (a pointer
@@ -91,6 +93,11 @@ func (e Env) Run() paper.Run {
 // line "NAME: error"; the exit code is 2 for bad flags, 1 for a failed run, 0
 // otherwise. It also writes timing.json (wall time) into out on success.
 func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) (code int) {
+	return runMain(name, fs, args, cfg, out, nil, run)
+}
+
+// runMain is Main; sf, when set, holds the shard flags of a sweep.
+func runMain(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, sf *shardFlags, run func(ctx context.Context, env Env) error) (code int) {
 	fs.SetOutput(io.Discard)
 	var config configFlag
 	var cpuProfile string
@@ -133,11 +140,42 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		fmt.Fprintf(os.Stderr, "%s: -out %s: %v\n", name, *out, err)
 		return 2
 	}
+	var shard *paper.Shard
+	if sf != nil {
+		var from string
+		shard, from, err = sf.resolve(os.Getenv)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+			return 2
+		}
+		if shard != nil && from != "-shard" {
+			fmt.Fprintf(os.Stderr, "%s: shard %s (from %s)\n", name, shard, from)
+		}
+	}
+	merge := sf != nil && sf.merge
 	checkpoint := ""
 	if f := fs.Lookup("checkpoint"); f != nil {
 		checkpoint = f.Value.String()
+		if merge && checkpoint != "" {
+			fmt.Fprintf(os.Stderr, "%s: -checkpoint: a merge trains nothing; give it to the shards only\n", name)
+			return 2
+		}
+		if shard != nil && checkpoint != "" {
+			// Each shard resumes from its own folder, locked on its own.
+			checkpoint = filepath.Join(checkpoint, strings.TrimSuffix(shard.FileName(), ".part"))
+			if err := f.Value.Set(checkpoint); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: -checkpoint: %v\n", name, err)
+				return 2
+			}
+		}
 	}
-	dirs, err := prepareRun(*out, checkpoint, runKey(name, cfg))
+	key := runKey(name, cfg)
+	var dirs *runDirs
+	if shard != nil {
+		dirs, err = prepareShard(*out, checkpoint, key, *shard)
+	} else {
+		dirs, err = prepareRun(*out, checkpoint, key, merge)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		return 2
@@ -145,6 +183,21 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 	defer dirs.release()
 	final := *out
 	*out = dirs.stage // the run writes here; commit swaps it in
+	var sharding *paper.Sharding
+	switch {
+	case shard != nil:
+		sharding, err = paper.NewShard(*shard)
+	case merge:
+		var parts []paper.Part
+		parts, err = readParts(final, name, configJSON(cfg))
+		if err == nil {
+			sharding, err = paper.NewMerge(parts)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: -merge %s: %v\n", name, final, err)
+		return 2
+	}
 	log := logrus.New()
 	log.SetOutput(os.Stderr)
 	log.SetLevel(logrus.WarnLevel)
@@ -167,8 +220,22 @@ func Main(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate(
 		}()
 	}
 	start := time.Now()
-	env := Env{Log: log, Stderr: os.Stderr, Timing: map[string]float64{}}
-	if err := run(ctx, env); err != nil {
+	env := Env{Log: log, Stderr: os.Stderr, Timing: map[string]float64{}, Shards: sharding}
+	err = run(ctx, env)
+	if shard != nil && err == nil {
+		err = errors.New("internal error: the run did not split into shards")
+	}
+	if shard != nil && errors.Is(err, paper.ErrShardDone) {
+		return writeShardPart(name, final, cfg, sharding, time.Since(start).Seconds())
+	}
+	if err == nil && merge {
+		err = sharding.Done()
+		if err == nil {
+			mergeTiming(env.Timing, sharding)
+			err = linkParts(final, *out)
+		}
+	}
+	if err != nil {
 		if sig := stopped(); sig != nil {
 			fmt.Fprintf(os.Stderr, "%s: stopped by %v; %s is as it was before this run\n", name, sig, final)
 			return 128 + int(sig.(syscall.Signal))
@@ -416,6 +483,19 @@ func Command(name string, args []string, cfg Flags, out *string, run func(ctx co
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.Register(fs)
 	return Main(name, fs, args, cfg, out, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
+}
+
+// Sweep is Command for an experiment whose sweeps split between processes:
+// it adds -shard I/N (run one shard, write -out/shard-I-of-N.part),
+// -shard-count N (the index from JOB_COMPLETION_INDEX) and -merge (read every
+// part in -out and write what the unsharded run writes); a Slurm array task
+// is a shard by itself.
+func Sweep(name string, args []string, cfg Flags, out *string, run func(ctx context.Context, r paper.Run) error) int {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg.Register(fs)
+	var sf shardFlags
+	sf.register(fs)
+	return runMain(name, fs, args, cfg, out, &sf, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
 }
 
 // intList is a comma-separated list of integers as a flag.Value.

@@ -73,8 +73,23 @@ func (t *Toy) Register(fs *flag.FlagSet) {
 	fs.Var((*floatList)(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
 	fs.StringVar(&t.Model, "model", t.Model, "model: linear, relu, privileged, absval, or both (relu and linear)")
 	registerTraining(fs, &t.Training)
-	fs.StringVar(&t.Checkpoint, "checkpoint", t.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
-	fs.IntVar(&t.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
+	registerCheckpoints(fs, &t.Checkpoints)
+}
+
+// registerCheckpoints adds -checkpoint and -checkpoint-every.
+func registerCheckpoints(fs *flag.FlagSet, c *paper.Checkpoints) {
+	fs.StringVar(&c.Checkpoint, "checkpoint", c.Checkpoint, "folder of training checkpoints; the same command run again resumes from them")
+	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 1000, "steps between checkpoints")
+}
+
+// validateCheckpoints checks -checkpoint and -checkpoint-every.
+func validateCheckpoints(c paper.Checkpoints) error {
+	if c.Checkpoint != "" {
+		if err := IntIn("-checkpoint-every", c.CheckpointEvery, 1, MaxSteps); err != nil {
+			return err
+		}
+	}
+	return CheckpointFolder(c.Checkpoint)
 }
 
 // Validate names the first bad flag.
@@ -97,12 +112,7 @@ func (t Toy) Validate() error {
 	if err := validateTraining(t.Training); err != nil {
 		return err
 	}
-	if t.Checkpoint != "" {
-		if err := IntIn("-checkpoint-every", t.CheckpointEvery, 1, MaxSteps); err != nil {
-			return err
-		}
-	}
-	if err := CheckpointFolder(t.Checkpoint); err != nil {
+	if err := validateCheckpoints(t.Checkpoints); err != nil {
 		return err
 	}
 	if err := toyMemory(len(t.Probabilities), t.Restarts, t.Features, t.Hidden, t.Batch, t.EvalSamples); err != nil {
@@ -141,6 +151,7 @@ func (c *Phase) Register(fs *flag.FlagSet) {
 	fs.Float64Var(&c.PMax, "p-max", c.PMax, "largest feature probability")
 	registerTraining(fs, &c.Training)
 	fs.BoolVar(&c.Three, "three", c.Three, "also draw the n = 3, m = 2 diagram")
+	registerCheckpoints(fs, &c.Checkpoints)
 }
 
 // Validate names the first bad flag.
@@ -160,6 +171,9 @@ func (c Phase) Validate() error {
 	if err := validateTraining(c.Training); err != nil {
 		return err
 	}
+	if err := validateCheckpoints(c.Checkpoints); err != nil {
+		return err
+	}
 	return toyMemory(c.Grid*c.Grid, c.Restarts, 2, 1, c.Batch, c.EvalSamples)
 }
 
@@ -171,6 +185,7 @@ func (c *Correlated) Register(fs *flag.FlagSet) {
 	registerCommon(fs, &c.Common)
 	fs.Var(FloatList(&c.Probabilities), "probabilities", "comma-separated feature probabilities, each in (0, 0.5]")
 	registerTraining(fs, &c.Training)
+	registerCheckpoints(fs, &c.Checkpoints)
 }
 
 // Validate names the first bad flag.
@@ -188,6 +203,9 @@ func (c Correlated) Validate() error {
 	}
 	if len(c.Probabilities) > 1000 {
 		return fmt.Errorf("-probabilities: %d values, at most 1000", len(c.Probabilities))
+	}
+	if err := validateCheckpoints(c.Checkpoints); err != nil {
+		return err
 	}
 	return validateTraining(c.Training)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/toymodels/superposition/paper"
 	"golang.org/x/sys/unix"
 )
 
@@ -82,7 +83,7 @@ type runDirs struct {
 // the staging folder the run writes into. key identifies the run's
 // configuration: a checkpoint folder made by another configuration is
 // refused before any work.
-func prepareRun(out, checkpoint, key string) (*runDirs, error) {
+func prepareRun(out, checkpoint, key string, merge bool) (*runDirs, error) {
 	out = filepath.Clean(out)
 	if abs, err := filepath.Abs(out); err == nil && filepath.Dir(abs) == abs {
 		return nil, fmt.Errorf("-out %s: the root folder cannot be an output folder", out)
@@ -105,6 +106,13 @@ func prepareRun(out, checkpoint, key string) (*runDirs, error) {
 		if err != nil {
 			d.release()
 			return nil, fmt.Errorf("-out %s: %w", out, err)
+		}
+		switch parts := holdsParts(out); {
+		case parts && !merge:
+			d.release()
+			return nil, fmt.Errorf("-out %s: holds shard parts, which this run would replace; merge them with -merge, or give another folder", out)
+		case parts:
+			ok = true
 		}
 		if !ok {
 			d.release()
@@ -276,10 +284,48 @@ func syncDir(dir string) error {
 // hash of its configuration's JSON (which leaves out -out, -checkpoint and
 // -v).
 func runKey(name string, cfg any) string {
+	sum := sha256.Sum256([]byte(configJSON(cfg)))
+	return name + " " + hex.EncodeToString(sum[:16])
+}
+
+// configJSON is the JSON of a run's configuration: what its results depend
+// on (it leaves out -out, -checkpoint, -v and the shard flags).
+func configJSON(cfg any) string {
 	js, err := json.Marshal(cfg)
 	if err != nil {
-		return name
+		return fmt.Sprintf("unencodable configuration: %v", err)
 	}
-	sum := sha256.Sum256(js)
-	return name + " " + hex.EncodeToString(sum[:16])
+	return string(js)
+}
+
+// prepareShard locks shard's part of the folder out (other shards write
+// theirs beside it) and checkpoint, and makes a throwaway folder for
+// whatever the pipeline writes besides its part.
+func prepareShard(out, checkpoint, key string, shard paper.Shard) (*runDirs, error) {
+	out = filepath.Clean(out)
+	if abs, err := filepath.Abs(out); err == nil && filepath.Dir(abs) == abs {
+		return nil, fmt.Errorf("-out %s: the root folder cannot be an output folder", out)
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, fmt.Errorf("-out %s: %w", out, err)
+	}
+	d := &runDirs{out: out}
+	lock, err := lockFile(filepath.Join(out, "."+strings.TrimSuffix(shard.FileName(), ".part")+".lock"), fmt.Sprintf("shard %s of -out %s", shard, out))
+	if err != nil {
+		return nil, err
+	}
+	d.locks = append(d.locks, lock)
+	if checkpoint != "" {
+		if err := d.lockCheckpoint(filepath.Clean(checkpoint), key); err != nil {
+			d.release()
+			return nil, err
+		}
+	}
+	stage, err := os.MkdirTemp("", "superposition-shard-")
+	if err != nil {
+		d.release()
+		return nil, err
+	}
+	d.stage = stage
+	return d, nil
 }
