@@ -60,3 +60,12 @@ func TestBadFlags(t *testing.T) {
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "absval", exitCode, "-steps", "20", "-eval-samples", "1024", "-features", "10", "-hidden", "4", "-probabilities", "1,0.1")
 }
+
+// TestShards: split into 2 and 3 shards, run as separate processes and
+// merged, the sweep gives the unsharded summary.json byte for byte.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.ShardMerge(t, exitCode, []string{"-steps", "20", "-eval-samples", "1024", "-features", "10", "-hidden", "4", "-probabilities", "1,0.3,0.1"}, 2, 3)
+}

@@ -54,3 +54,12 @@ func TestBadFlags(t *testing.T) {
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "basic", exitCode, "-steps", "20", "-eval-samples", "1024", "-probabilities", "1,0.01")
 }
+
+// TestShards: split into 2 and 3 shards, run as separate processes and
+// merged, the sweep gives the unsharded summary.json byte for byte.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.ShardMerge(t, exitCode, []string{"-steps", "20", "-eval-samples", "1024", "-probabilities", "1,0.1,0.01"}, 2, 3)
+}

@@ -82,3 +82,12 @@ func TestGolden(t *testing.T) {
 func TestHostileFlags(t *testing.T) {
 	clitest.Hostile(t, []string{"-probabilities", "1,0.1", "-steps", "30", "-restarts", "1", "-eval-samples", "512", "-batch", "32", "-model", "relu"})
 }
+
+// TestShards: split into 2 and 3 shards, run as separate processes and
+// merged, the sweep gives the unsharded summary.json byte for byte.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.ShardMerge(t, exitCode, []string{"-steps", "30", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "1,0.2,0.05"}, 2, 3)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -109,4 +110,49 @@ func TestBadFlags(t *testing.T) {
 // results (go test -update records a deliberate change).
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "phase", exitCode, "-grid", "2", "-steps", "20", "-restarts", "1", "-eval-samples", "1024")
+}
+
+// shardArgs is a reduced grid for the sharding tests: both diagrams, 18
+// cells of two restarts.
+var shardArgs = []string{"-grid", "3", "-steps", "60", "-restarts", "2", "-eval-samples", "1024"}
+
+// TestShards: the grid split into 1, 3 and 7 shards, run as separate
+// processes in any order and merged, gives the unsharded summary.json byte
+// for byte; so does a split whose shard was killed (SIGKILL) and rerun.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as a dozen processes")
+	}
+	dir := clitest.ShardMerge(t, exitCode, shardArgs, 1, 3, 7)
+	if _, err := os.Stat(filepath.Join(dir, "report.html")); err != nil {
+		t.Errorf("the merge wrote no report: %v", err)
+	}
+	// Killed and resumed: long enough to be killed mid-way.
+	long := []string{"-grid", "3", "-steps", "3000", "-restarts", "1", "-eval-samples", "1024", "-three=false", "-checkpoint-every", "10"}
+	whole := t.TempDir()
+	if code := exitCode(append(append([]string(nil), long...), "-out", whole)); code != 0 {
+		t.Fatalf("unsharded run: exit code %d", code)
+	}
+	parts := filepath.Join(t.TempDir(), "parts")
+	clitest.KillShard(t, long, "0/2", parts, "*.ckpt")
+	if code := exitCode(append(append([]string(nil), long...), "-shard", "1/2", "-out", parts)); code != 0 {
+		t.Fatalf("shard 1/2: exit code %d", code)
+	}
+	if code := exitCode(append(append([]string(nil), long...), "-merge", "-out", parts)); code != 0 {
+		t.Fatalf("merge: exit code %d", code)
+	}
+	want, _ := os.ReadFile(filepath.Join(whole, "summary.json"))
+	got, _ := os.ReadFile(filepath.Join(parts, "summary.json"))
+	if !bytes.Equal(got, want) {
+		t.Error("merged summary.json with a killed and rerun shard differs from the unsharded run's")
+	}
+}
+
+// TestMergeRefuses: a missing, foreign, corrupted or doubled part is one
+// line and exit status 2, and the folder is left as it was.
+func TestMergeRefuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.MergeRefusals(t, exitCode, shardArgs, []string{"-seed", "2"})
 }

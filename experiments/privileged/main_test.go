@@ -78,3 +78,12 @@ func TestBadFlags(t *testing.T) {
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "privileged", exitCode, "-steps", "20", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "0.75,0.02")
 }
+
+// TestShards: split into 2 and 3 shards, run as separate processes and
+// merged, the sweep gives the unsharded summary.json byte for byte.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.ShardMerge(t, exitCode, []string{"-steps", "20", "-restarts", "1", "-eval-samples", "1024", "-probabilities", "0.75,0.1,0.02"}, 2, 3)
+}

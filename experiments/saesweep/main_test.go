@@ -80,3 +80,26 @@ func TestBadFlags(t *testing.T) {
 func TestGolden(t *testing.T) {
 	clitest.Golden(t, "saesweep", exitCode, "-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "200", "-sae-steps", "30", "-batch", "64", "-eval-samples", "1024", "-l1s", "0.1,1", "-ratios", "1,2", "-ks", "1,2", "-l0s", "0.1", "-superposition", "1,2", "-grid-probabilities", "0.1")
 }
+
+// shardArgs is a reduced sweep for the sharding tests: 9 SAEs on the base
+// toy model and a breakdown grid of 2 cells.
+var shardArgs = []string{"-features", "10", "-hidden", "4", "-probability", "0.1", "-toy-steps", "200", "-sae-steps", "30", "-batch", "64", "-eval-samples", "1024", "-l1s", "0.1,1", "-ratios", "1", "-ks", "1,2", "-l0s", "0.1", "-superposition", "1,2", "-grid-probabilities", "0.1"}
+
+// TestShards: the sweeps split into 1, 3 and 7 shards, run as separate
+// processes in any order and merged, give the unsharded summary.json byte
+// for byte.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as a dozen processes")
+	}
+	clitest.ShardMerge(t, exitCode, shardArgs, 1, 3, 7)
+}
+
+// TestMergeRefuses: a missing, foreign, corrupted or doubled part is one
+// line and exit status 2, and the folder is left as it was.
+func TestMergeRefuses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the experiment as processes")
+	}
+	clitest.MergeRefusals(t, exitCode, shardArgs, []string{"-l1s", "0.1,0.9"})
+}
