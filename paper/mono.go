@@ -1,10 +1,8 @@
 package paper
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +18,7 @@ import (
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
 	"github.com/toymodels/superposition/internal/safeio"
+	"github.com/toymodels/superposition/internal/record"
 	"github.com/toymodels/superposition/internal/sealed"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
@@ -369,7 +368,8 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	res.ZeroBits = round4(zero)
 	log.WithField("clean", res.CleanBits).WithField("zero_ablated", res.ZeroBits).Info("monosemanticity")
 
-	var decoders [][]float64
+	var jobs []*monoJob
+	var costs []float64
 	for vi, vname := range cfg.Variants {
 		variant, _ := sae.ParseVariant(vname)
 		for si, size := range cfg.Sizes {
@@ -377,15 +377,51 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows",
 				name: fmt.Sprintf("%s-%d", variant, size)}
 			job.key = monoKey(cfg, sum, job.name)
-			rec, dict, dec, err := trainMonoSAE(ctx, r, cfg, job)
-			if err != nil {
-				return MonoResult{}, interp.Browser{}, err
-			}
-			res.Scale = job.scale
-			res.SAEs = append(res.SAEs, rec)
-			browser.Dictionaries = append(browser.Dictionaries, dict)
-			decoders = append(decoders, dec)
+			jobs = append(jobs, job)
+			costs = append(costs, monoCost(cfg, mc, size))
 		}
+	}
+	// The SAEs are the units a sharded run splits; the passes above are
+	// every process's.
+	dones, err := runUnits(ctx, r, "saes", costs, func(ctx context.Context, only []int) ([]monoDone, error) {
+		var out []monoDone
+		for _, i := range only {
+			d, err := monoUnit(ctx, r, cfg, jobs[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		return out, nil
+	})
+	if err != nil {
+		return MonoResult{}, interp.Browser{}, err
+	}
+	if cfg.RandomBaseline {
+		variant, _ := sae.ParseVariant(cfg.Variants[0])
+		size := baselineSize(cfg.Sizes)
+		random, err := runUnits(ctx, r, "random baseline", []float64{monoCost(cfg, mc, size)}, func(ctx context.Context, _ []int) ([]*MonoRandom, error) {
+			rb, err := monoRandom(ctx, r, cfg, mc, c, val, classes, fines, variant, size, monoKey(cfg, sum, "random"))
+			return []*MonoRandom{rb}, err
+		})
+		if err != nil {
+			return MonoResult{}, interp.Browser{}, fmt.Errorf("random-model baseline (%s-%d): %w", variant, size, err)
+		}
+		res.Random = random[0]
+	}
+	if err := r.shardDone(); err != nil {
+		return MonoResult{}, interp.Browser{}, err
+	}
+	var decoders [][]float64
+	for i, job := range jobs {
+		rec, dict, dec, err := finishMono(cfg, job, dones[i])
+		if err != nil {
+			return MonoResult{}, interp.Browser{}, err
+		}
+		res.Scale = job.scale
+		res.SAEs = append(res.SAEs, rec)
+		browser.Dictionaries = append(browser.Dictionaries, dict)
+		decoders = append(decoders, dec)
 	}
 	// Feature splitting: each latent's nearest decoder direction in every
 	// other dictionary.
@@ -402,12 +438,6 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 		}
 	}
 	res.Splits = splitFamilies(res.SAEs, browser, decoders)
-	if cfg.RandomBaseline {
-		variant, _ := sae.ParseVariant(cfg.Variants[0])
-		if res.Random, err = monoRandom(ctx, r, cfg, mc, c, val, classes, fines, variant, baselineSize(cfg.Sizes), monoKey(cfg, sum, "random")); err != nil {
-			return MonoResult{}, interp.Browser{}, fmt.Errorf("random-model baseline: %w", err)
-		}
-	}
 	return res, browser, nil
 }
 
@@ -656,8 +686,10 @@ type monoDone struct {
 }
 
 const (
-	monoDoneMagic   = "SPOSMONO"
-	monoDoneVersion = 1
+	monoDoneMagic = "SPOSMONO"
+	// monoDoneVersion 2 is encoded by internal/record (1 was gob, which
+	// turned empty lists into null).
+	monoDoneVersion = 2
 )
 
 // loadDone returns the finished job's results from the checkpoint folder,
@@ -670,7 +702,7 @@ func loadDone(path, key string) (d monoDone, ok bool, err error) {
 	if err != nil {
 		return d, false, err
 	}
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&d); err != nil {
+	if err := record.Unmarshal(data, &d); err != nil {
 		return d, false, fmt.Errorf("%s: %w", path, err)
 	}
 	if d.Key != key {
@@ -680,6 +712,43 @@ func loadDone(path, key string) (d monoDone, ok bool, err error) {
 }
 
 func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (MonoSAE, interp.BrowserDict, []float64, error) {
+	d, err := monoUnit(ctx, r, cfg, job)
+	if err != nil {
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	return finishMono(cfg, job, d)
+}
+
+// finishMono rebuilds job's SAE from its results d, exports it, and returns
+// its record, browser pages and decoder.
+func finishMono(cfg MonoConfig, job *monoJob, d monoDone) (MonoSAE, interp.BrowserDict, []float64, error) {
+	job.scale = d.Scale
+	sp := graph.NewParamsOf(tensor.Float32, 0)
+	for i, n := range d.Names {
+		if err := sp.Set(n, d.Shapes[i], d.Values[i]); err != nil {
+			return MonoSAE{}, interp.BrowserDict{}, nil, fmt.Errorf("sae %s: %w", job.name, err)
+		}
+	}
+	sm, err := sae.New(monoSAEConfig(cfg, job.variant, job.m.Config().DMLP, job.size, job.index))
+	if err != nil {
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	rec := d.Rec
+	if err := exportMono(cfg, job, sm, sp, float32(d.Scale), &rec); err != nil {
+		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	}
+	return rec, d.Dict, sp.Float64s(sae.ParamWDec), nil
+}
+
+// monoCost estimates training and measuring an SAE of size latents.
+func monoCost(cfg MonoConfig, mc transformer.Config, size int) float64 {
+	return saeCost(mc.DMLP, size, cfg.SAESteps, cfg.Batch)
+}
+
+// monoUnit returns job's trained and measured SAE: from its .done file when
+// an earlier run finished it, else trained and measured now (and saved to
+// the .done file when the run keeps checkpoints).
+func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDone, error) {
 	m, p, c, val, classes, variant, size, index, logits := job.m, job.p, job.c, job.val, job.classes, job.variant, job.size, job.index, job.logits
 	measures := newUnitMeasures(size, val, classes, job.fines)
 	mc := m.Config()
@@ -689,50 +758,35 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 		donePath = filepath.Join(cfg.Checkpoint, job.name+".done")
 		d, ok, err := loadDone(donePath, job.key)
 		if err != nil {
-			return MonoSAE{}, interp.BrowserDict{}, nil, err
+			return monoDone{}, err
 		}
 		if ok {
 			r.log().WithField("sae", job.name).Warn("monosemanticity: measured before, resumed from the checkpoint folder")
-			job.scale = d.Scale
-			sp := graph.NewParamsOf(tensor.Float32, 0)
-			for i, n := range d.Names {
-				if err := sp.Set(n, d.Shapes[i], d.Values[i]); err != nil {
-					return MonoSAE{}, interp.BrowserDict{}, nil, fmt.Errorf("%s: %w", donePath, err)
-				}
-			}
-			sm, err := sae.New(monoSAEConfig(cfg, variant, mc.DMLP, size, index))
-			if err != nil {
-				return MonoSAE{}, interp.BrowserDict{}, nil, err
-			}
-			rec := d.Rec
-			if err := exportMono(cfg, job, sm, sp, float32(d.Scale), &rec); err != nil {
-				return MonoSAE{}, interp.BrowserDict{}, nil, err
-			}
-			return rec, d.Dict, sp.Float64s(sae.ParamWDec), nil
+			return d, nil
 		}
 	}
 	// Every SAE sees the same activations: the same windows, the same
 	// shuffle.
 	win, err := corpus.NewWindows(c.Train, mc.Ctx, graph.StreamSeed(cfg.Seed, job.windowsStream))
 	if err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	stream, err := transformer.NewActivationStream(m, p, win, transformer.HookMLPPost, cfg.PassWindows, cfg.BufferRows, graph.StreamSeed(cfg.Seed, "mono/shuffle"))
 	if err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	defer stream.Close()
 	job.scale = float64(stream.Scale)
 	sm, err := sae.New(monoSAEConfig(cfg, variant, mc.DMLP, size, index))
 	if err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	if cfg.Checkpoint != "" {
 		sm.SetCheckpoint(filepath.Join(cfg.Checkpoint, job.name+".ckpt"), cfg.CheckpointEvery, job.key)
 	}
 	sp := graph.NewParams(graph.StreamSeed(cfg.Seed, "mono/sae/params", index))
 	if err := sae.Init(sp, sm, graph.Stream(cfg.Seed, "mono/sae/init", index), stream.Sample(4096)); err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	bar := r.progress("sae "+name, cfg.SAESteps)
 	hist, _, err := sae.Train(ctx, sm, stream, sp, graph.StreamSeed(cfg.Seed, "mono/sae/train", index), r.trainOptions(bar)...)
@@ -744,7 +798,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 		err = stream.Err()
 	}
 	if err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, fmt.Errorf("sae %s: %w", name, err)
+		return monoDone{}, fmt.Errorf("sae %s: %w", name, err)
 	}
 	rec := MonoSAE{Variant: string(variant), Latents: size, K: sm.Config().K, Activations: cfg.SAESteps * cfg.Batch}
 
@@ -793,7 +847,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 			return nil
 		}})
 	if err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	var ms float64
 	for _, v := range mean {
@@ -837,7 +891,7 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 			next += n
 			return err
 		}}); err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+		return monoDone{}, err
 	}
 	rec.Coverage, rec.FineCoverage = measures.coverage()
 	// A latent's output direction in the model's units is its decoder row
@@ -853,27 +907,23 @@ func trainMonoSAE(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (Mon
 	r.log().WithField("sae", name).WithField("l0", rec.L0).WithField("fvu", rec.FVU).
 		WithField("loss_recovered", rec.LossRecovered).WithField("label_specific", rec.LabelSpecific).Info("monosemanticity")
 
-	if err := exportMono(cfg, job, sm, sp, scale, &rec); err != nil {
-		return MonoSAE{}, interp.BrowserDict{}, nil, err
+	d := monoDone{Key: job.key, Rec: rec, Dict: dict, Scale: job.scale}
+	for _, n := range sp.Names() {
+		d.Names = append(d.Names, n)
+		d.Shapes = append(d.Shapes, sp.Shape(n))
+		d.Values = append(d.Values, sp.Float64s(n))
 	}
 	if donePath != "" {
-		d := monoDone{Key: job.key, Rec: rec, Dict: dict, Scale: job.scale}
-		for _, n := range sp.Names() {
-			d.Names = append(d.Names, n)
-			d.Shapes = append(d.Shapes, sp.Shape(n))
-			d.Values = append(d.Values, sp.Float64s(n))
+		buf, err := record.Marshal(d)
+		if err != nil {
+			return monoDone{}, err
 		}
-		d.Rec.Export = "" // set again by exportMono on resume
-		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(d); err != nil {
-			return MonoSAE{}, interp.BrowserDict{}, nil, err
-		}
-		if err := sealed.WriteFile(donePath, monoDoneMagic, monoDoneVersion, buf.Bytes()); err != nil {
-			return MonoSAE{}, interp.BrowserDict{}, nil, err
+		if err := sealed.WriteFile(donePath, monoDoneMagic, monoDoneVersion, buf); err != nil {
+			return monoDone{}, err
 		}
 		os.Remove(filepath.Join(cfg.Checkpoint, job.name+".ckpt")) // the results supersede it
 	}
-	return rec, dict, dec, nil
+	return d, nil
 }
 
 // MonoReport returns the report's sections, every sentence computed from

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/toymodels/superposition/experiments/internal/clitest"
@@ -32,4 +34,23 @@ func TestKilledRunResumes(t *testing.T) {
 		"-buffer", "1024", "-eval-windows", "40", "-seed", "3", "-checkpoint-every", "20"}
 	clitest.KillAndResume(t, exitCode, args, "*.ckpt", 1)
 	clitest.KillAndResume(t, exitCode, args, "*.done", 1)
+}
+
+// TestShards: the SAEs (two sizes and the random-model baseline) split
+// into 2 and 3 shards, run as separate processes and merged, give the
+// unsharded summary.json byte for byte, and the merge writes the browser and
+// the SAELens exports.
+func TestShards(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the SAEs several times")
+	}
+	root, lm := tinyLM(t)
+	args := []string{"-lm", lm, "-goroot-src", root, "-sizes", "32,64", "-k", "4", "-sae-steps", "40", "-sae-batch", "128",
+		"-buffer", "1024", "-eval-windows", "40", "-seed", "3", "-random-baseline"}
+	dir := clitest.ShardMerge(t, exitCode, args, 2, 3)
+	for _, f := range []string{"browser/index.html", "saelens/topk-64/cfg.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("the merge wrote no %s: %v", f, err)
+		}
+	}
 }

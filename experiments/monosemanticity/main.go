@@ -136,7 +136,7 @@ func exitCode(args []string) int {
 	cfg := &config{paper.DefaultMonoConfig()}
 	fs := flag.NewFlagSet("monosemanticity", flag.ContinueOnError)
 	cfg.Register(fs)
-	return cli.Main("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
+	return cli.MainSweep("monosemanticity", fs, args, cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
 		res, browser, err := paper.Monosemanticity(ctx, env.Run(), cfg.MonoConfig)
 		if err != nil {
 			return err

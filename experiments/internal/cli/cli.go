@@ -485,6 +485,14 @@ func Command(name string, args []string, cfg Flags, out *string, run func(ctx co
 	return Main(name, fs, args, cfg, out, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
 }
 
+// MainSweep is Main for an experiment whose sweeps split between processes
+// (see [Sweep]): it adds the shard flags to fs.
+func MainSweep(name string, fs *flag.FlagSet, args []string, cfg interface{ Validate() error }, out *string, run func(ctx context.Context, env Env) error) int {
+	var sf shardFlags
+	sf.register(fs)
+	return runMain(name, fs, args, cfg, out, &sf, run)
+}
+
 // Sweep is Command for an experiment whose sweeps split between processes:
 // it adds -shard I/N (run one shard, write -out/shard-I-of-N.part),
 // -shard-count N (the index from JOB_COMPLETION_INDEX) and -merge (read every
@@ -493,9 +501,7 @@ func Command(name string, args []string, cfg Flags, out *string, run func(ctx co
 func Sweep(name string, args []string, cfg Flags, out *string, run func(ctx context.Context, r paper.Run) error) int {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	cfg.Register(fs)
-	var sf shardFlags
-	sf.register(fs)
-	return runMain(name, fs, args, cfg, out, &sf, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
+	return MainSweep(name, fs, args, cfg, out, func(ctx context.Context, env Env) error { return run(ctx, env.Run()) })
 }
 
 // intList is a comma-separated list of integers as a flag.Value.
