@@ -17,8 +17,8 @@ import (
 
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
-	"github.com/toymodels/superposition/internal/safeio"
 	"github.com/toymodels/superposition/internal/record"
+	"github.com/toymodels/superposition/internal/safeio"
 	"github.com/toymodels/superposition/internal/sealed"
 	"github.com/toymodels/superposition/interp"
 	"github.com/toymodels/superposition/models/sae"
