@@ -225,8 +225,7 @@ type SplitItem struct {
 type saeEval struct{ m *sae.Model }
 
 func (e saeEval) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
-	_, f := e.m.Encode(b, in.X(), true)
-	xh := e.m.Decode(b, f)
+	f, xh := e.m.Infer(b, in.X())
 	b.Watch("f", f)
 	b.Watch("xhat", xh)
 	return []graph.Term{{Name: "none", Node: b.Scale(b.Sum(xh), 0)}}

@@ -99,3 +99,45 @@ func BenchmarkTopKStep(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInfer measures inference (latents and reconstruction) of a TopK
+// SAE on the transformer's MLP width, decoding densely (Encode, Decode) and
+// from the sparse code (Infer) side by side; compare within one run.
+func BenchmarkInfer(b *testing.B) {
+	const d, l, k, rows = 512, 4096, 32, 1024
+	m, err := New(Config{Variant: TopK, Inputs: d, Latents: l, K: k, Train: graph.Config{Steps: 1, Batch: rows, LR: 1e-3}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := graph.NewParams(1)
+	if err := Init(p, m, graph.NewRand(1, 1), nil); err != nil {
+		b.Fatal(err)
+	}
+	x := make([]float32, rows*d)
+	rng := graph.NewRand(2, 0)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, tc := range []struct {
+		name string
+		f    func(b *graph.Builder, x *graph.Node) []*graph.Node
+	}{
+		{"dense", func(b *graph.Builder, x *graph.Node) []*graph.Node {
+			_, f := m.Encode(b, x, true)
+			return []*graph.Node{f, m.Decode(b, f)}
+		}},
+		{"sparse", func(b *graph.Builder, x *graph.Node) []*graph.Node {
+			f, xh := m.Infer(b, x)
+			return []*graph.Node{f, xh}
+		}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := graph.Forward(p, x, d, rows, tc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}

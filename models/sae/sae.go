@@ -309,6 +309,19 @@ func (m *Model) threshold(b *graph.Builder) *graph.Node {
 	return b.Param(ParamThreshold, m.fallbackInit(graph.Full(m.cfg.InitThreshold)), m.cfg.Latents)
 }
 
+// Infer returns the latents [batch, latents] and the reconstruction
+// [batch, d_in] of x in inference, decoding as training does: TopK's
+// sparse path from the code of the latents (B·k·d_in multiply-adds instead
+// of the dense B·latents·d_in), every other variant by [Model.Decode].
+func (m *Model) Infer(b *graph.Builder, x *graph.Node) (f, xh *graph.Node) {
+	_, f, code := m.encode(b, x, true)
+	if code == nil {
+		return f, m.Decode(b, f)
+	}
+	_, _, wDec, bDec := m.params(b)
+	return b.Dense(code), b.AddRow(b.CodeMatMul(code, wDec), bDec)
+}
+
 // Decode returns the reconstruction [batch, d_in] of latents f.
 func (m *Model) Decode(b *graph.Builder, f *graph.Node) *graph.Node {
 	_, _, wDec, bDec := m.params(b)

@@ -186,3 +186,50 @@ func TestTopKBitIdenticalAcrossGOMAXPROCS(t *testing.T) {
 		}
 	}
 }
+
+// TestInferMatchesEncodeDecode: inference decodes TopK from its sparse
+// code and every other variant densely; either way the latents are
+// Encode's and the reconstruction is Decode's up to the rounding of a sum
+// taken in another order.
+func TestInferMatchesEncodeDecode(t *testing.T) {
+	const d, n, rows = 6, 20, 37
+	x := make([]float32, rows*d)
+	rng := graph.NewRand(4, 0)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for _, v := range []Variant{TopK, ReLUL1, JumpReLU} {
+		t.Run(string(v), func(t *testing.T) {
+			m, err := New(Config{Variant: v, Inputs: d, Latents: n, K: 3, Train: graph.Config{Steps: 1, Batch: rows, LR: 1e-3}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := graph.NewParams(5)
+			if err := Init(p, m, graph.NewRand(5, 1), nil); err != nil {
+				t.Fatal(err)
+			}
+			ref, err := graph.Forward(p, x, d, rows, func(b *graph.Builder, x *graph.Node) []*graph.Node {
+				_, f := m.Encode(b, x, true)
+				return []*graph.Node{f, m.Decode(b, f)}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := graph.Forward(p, x, d, rows, func(b *graph.Builder, x *graph.Node) []*graph.Node {
+				f, xh := m.Infer(b, x)
+				return []*graph.Node{f, xh}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got[0], ref[0]) {
+				t.Errorf("Infer's latents differ from Encode's")
+			}
+			for i := range ref[1] {
+				if diff := math.Abs(float64(got[1][i] - ref[1][i])); diff > 1e-5 {
+					t.Fatalf("reconstruction[%d] = %v; want %v (Decode's)", i, got[1][i], ref[1][i])
+				}
+			}
+		})
+	}
+}
