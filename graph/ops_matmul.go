@@ -258,3 +258,15 @@ func tiedGrad[T float](out, dh, second, h, x, w, g []T, xs, ws tensor.Shape, wrt
 		out[i] += v
 	}
 }
+
+// MatMul32 computes c = a·b for a [m, k], b [k, n] and c [m, n] (row-major
+// float32) with the kernel every float32 MatMul node runs: AVX-512 or
+// AVX2+FMA where the CPU has them, Go loops otherwise (and for an a mostly
+// of zeros, whose zeros the loops skip). It is exported for benchmarks
+// against other BLAS libraries (experiments/bench -workload sgemm).
+func MatMul32(c, a, b []float32, m, k, n int) {
+	if m < 0 || k < 0 || n < 0 || len(a) != m*k || len(b) != k*n || len(c) != m*n {
+		panic(fmt.Sprintf("graph: MatMul32 of [%d, %d]·[%d, %d] into %d values with %d and %d given", m, k, k, n, len(c), len(a), len(b)))
+	}
+	kernels.MatMul(c, a, b, []int{m, k}, []int{k, n}, false, false, nil)
+}

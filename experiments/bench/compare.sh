@@ -1,9 +1,12 @@
 #!/bin/sh
 # Runs the five BENCHMARKS.md workloads with experiments/bench and with the
 # PyTorch peer, one after the other in the same session, and prints the
-# markdown rows. Needs Debian's PyTorch: apt-get install -y python3-torch.
+# markdown rows. Needs Debian's PyTorch on OpenBLAS (blas_check.sh refuses
+# anything else): apt-get install -y python3-torch libopenblas0-pthread
+# python3-threadpoolctl.
 #   sh experiments/bench/compare.sh [path/to/torch_peer.py]
 set -eu
+. "$(dirname "$0")/blas_check.sh"
 peer=${1:-../shared/peers/torch_peer.py}
 go build -o /tmp/bench.$$ ./experiments/bench
 trap 'rm -f /tmp/bench.$$' EXIT

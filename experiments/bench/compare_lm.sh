@@ -5,6 +5,7 @@
 # run on OpenBLAS: apt-get install -y python3-torch libopenblas0-pthread.
 #   sh experiments/bench/compare_lm.sh [steps] [rounds] [path/to/lm_peer.py]
 set -eu
+. "$(dirname "$0")/blas_check.sh"
 steps=${1:-100}
 rounds=${2:-2}
 peer=${3:-../shared/peers/lm_peer.py}

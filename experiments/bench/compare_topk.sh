@@ -11,6 +11,7 @@
 #   sh experiments/bench/compare_topk.sh [sparse steps] [rounds] [path/to/lm_peer.py]
 # The dense path and the peer run a quarter of the sparse steps (at least 3).
 set -eu
+. "$(dirname "$0")/blas_check.sh"
 steps=${1:-40}
 rounds=${2:-2}
 peer=${3:-../shared/peers/lm_peer.py}

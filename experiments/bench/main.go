@@ -39,6 +39,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/toymodels/superposition/graph"
@@ -49,35 +51,40 @@ import (
 
 // Config holds the flags, named as the peer's.
 type Config struct {
-	Workload  string  `json:"workload"`
-	Instances int     `json:"instances"`
-	Features  int     `json:"features"`
-	Hidden    int     `json:"hidden"`
-	DIn       int     `json:"d_in"`
-	Latents   int     `json:"latents"`
-	K         int     `json:"k,omitempty"`
-	Dense     bool    `json:"dense,omitempty"`
-	Batch     int     `json:"batch"`
-	Steps     int     `json:"steps"`
-	LR        float64 `json:"lr"`
-	L1        float64 `json:"l1"`
-	Seed      uint64  `json:"seed"`
-	Threads   int     `json:"threads"`
-	Graphs    int     `json:"graphs"`
+	Workload  string `json:"workload"`
+	Instances int    `json:"instances"`
+	Features  int    `json:"features"`
+	Hidden    int    `json:"hidden"`
+	DIn       int    `json:"d_in"`
+	Latents   int    `json:"latents"`
+	K         int    `json:"k,omitempty"`
+	// M and N are sgemm's outer sizes (K its inner one).
+	M       int     `json:"m,omitempty"`
+	N       int     `json:"n,omitempty"`
+	Dense   bool    `json:"dense,omitempty"`
+	Batch   int     `json:"batch"`
+	Steps   int     `json:"steps"`
+	LR      float64 `json:"lr"`
+	L1      float64 `json:"l1"`
+	Seed    uint64  `json:"seed"`
+	Threads int     `json:"threads"`
+	Graphs  int     `json:"graphs"`
 }
 
 // Validate names the first bad flag.
 func (c Config) Validate() error {
 	switch {
-	case c.Workload != "toy" && c.Workload != "sae" && c.Workload != "lm" && c.Workload != "topk":
-		return fmt.Errorf("-workload %q: want toy, sae, lm or topk", c.Workload)
+	case !slices.Contains(workloads, c.Workload):
+		return fmt.Errorf("-workload %q: want one of %s", c.Workload, strings.Join(workloads, ", "))
+	case c.Workload == "sgemm" && (c.M < 1 || c.K < 1 || c.N < 1 || c.M > 1<<16 || c.K > 1<<16 || c.N > 1<<16 || float64(c.M)*float64(c.K)+float64(c.K)*float64(c.N)+float64(c.M)*float64(c.N) > 1<<30):
+		return fmt.Errorf("-m %d, -k %d, -n %d: sgemm's sizes must be in [1, 65536], its three matrices at most 2³⁰ values", c.M, c.K, c.N)
 	case c.Instances < 1:
 		return fmt.Errorf("-instances %d: must be at least 1", c.Instances)
 	case c.Features < 1 || c.Hidden < 1:
 		return fmt.Errorf("-features %d, -hidden %d: must be at least 1", c.Features, c.Hidden)
 	case c.DIn < 1 || c.Latents < 1:
 		return fmt.Errorf("-d-in %d, -latents %d: must be at least 1", c.DIn, c.Latents)
-	case c.Workload == "topk" && (c.K < 1 || c.K > c.Latents):
+	case (c.Workload == "topk" || c.Workload == "topk-sae") && (c.K < 1 || c.K > c.Latents):
 		return fmt.Errorf("-k %d: must be in [1, latents=%d]", c.K, c.Latents)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
@@ -96,6 +103,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// workloads are the -workload names; topk is the old name of topk-sae.
+var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm"}
+
 // Result is the JSON line bench prints.
 type Result struct {
 	Workload      string  `json:"workload"`
@@ -111,6 +121,8 @@ type Result struct {
 	TokensPerS float64 `json:"tokens_per_s,omitempty"`
 	// ActivationsPerS is the topk workload's activations (rows) per second.
 	ActivationsPerS float64 `json:"activations_per_s,omitempty"`
+	// GFLOPS is the sgemm workload's rate (2·m·k·n per product).
+	GFLOPS float64 `json:"gflops,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -119,13 +131,15 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, K: 32, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm or topk")
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm, topk-sae (or topk) or sgemm")
 	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
 	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
 	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
 	fs.IntVar(&cfg.DIn, "d-in", cfg.DIn, "sae: activation width")
 	fs.IntVar(&cfg.Latents, "latents", cfg.Latents, "sae: dictionary size (and true features)")
-	fs.IntVar(&cfg.K, "k", cfg.K, "topk: active latents per activation")
+	fs.IntVar(&cfg.K, "k", cfg.K, "topk-sae: active latents per activation; sgemm: the inner size")
+	fs.IntVar(&cfg.M, "m", cfg.M, "sgemm: rows of A and C")
+	fs.IntVar(&cfg.N, "n", cfg.N, "sgemm: columns of B and C")
 	fs.BoolVar(&cfg.Dense, "dense", cfg.Dense, "topk: the dense reference path (sae.Config.DenseTopK)")
 	fs.IntVar(&cfg.Batch, "batch", cfg.Batch, "batch size")
 	fs.IntVar(&cfg.Steps, "steps", cfg.Steps, "timed steps")
@@ -171,8 +185,10 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 		res, err = benchToy(cfg)
 	case "lm":
 		res, err = benchLM(cfg)
-	case "topk":
+	case "topk", "topk-sae":
 		res, err = benchTopK(cfg)
+	case "sgemm":
+		res, err = benchSgemm(cfg)
 	default:
 		res, err = benchSAE(cfg)
 	}
@@ -385,4 +401,28 @@ func peerSAETrainer(model *sae.Model, src graph.Features, p *graph.Params, enc, 
 		return nil
 	}})
 	return graph.NewTrainer(model.Objective(), graph.FromFeatures(src), p, model.Config().Train, renorm)
+}
+
+// benchSgemm times cfg.Steps products [m, k]·[k, n] of our float32 GEMM
+// (graph.MatMul32) on dense random data, after one untimed product.
+func benchSgemm(cfg Config) (Result, error) {
+	rng := graph.Stream(cfg.Seed, "bench.sgemm")
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	a, b, c := fill(cfg.M*cfg.K), fill(cfg.K*cfg.N), make([]float32, cfg.M*cfg.N)
+	graph.MatMul32(c, a, b, cfg.M, cfg.K, cfg.N)
+	start := time.Now()
+	for range cfg.Steps - 1 {
+		graph.MatMul32(c, a, b, cfg.M, cfg.K, cfg.N)
+	}
+	secs := time.Since(start).Seconds()
+	rate := float64(cfg.Steps-1) / secs
+	flops := 2 * float64(cfg.M) * float64(cfg.K) * float64(cfg.N)
+	return Result{Workload: cfg.Workload, Config: cfg, Threads: runtime.GOMAXPROCS(0), Seconds: secs, StepsPerS: rate,
+		GFLOPs: rate * flops / 1e9, GFLOPS: rate * flops / 1e9}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/toymodels/superposition/graph"
 	"io"
 	"strings"
 	"testing"
@@ -14,6 +15,8 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 		{"-workload", "sae", "-d-in", "8", "-latents", "16", "-steps", "5", "-batch", "64"},
 		{"-workload", "topk", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64"},
 		{"-workload", "topk", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64", "-dense"},
+		{"-workload", "topk-sae", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64"},
+		{"-workload", "sgemm", "-m", "64", "-k", "32", "-n", "48", "-steps", "3"},
 	} {
 		var out bytes.Buffer
 		if code := exitCode(args, &out, io.Discard); code != 0 {
@@ -23,8 +26,9 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			t.Fatalf("%q: output %q is not one JSON object: %v", args, out.String(), err)
 		}
-		if r.Workload != args[1] || !(r.StepsPerS > 0) || !(r.Loss > 0) || !(r.GFLOPs > 0) {
-			t.Errorf("%q: result %+v; want the workload, positive steps/s, loss and GFLOP/s", args, r)
+		trains := args[1] != "sgemm" // a product has no loss
+		if r.Workload != args[1] || !(r.StepsPerS > 0) || trains && !(r.Loss > 0) || !(r.GFLOPs > 0) {
+			t.Errorf("%q: result %+v; want the workload, positive steps/s, loss (when it trains) and GFLOP/s", args, r)
 		}
 	}
 }
@@ -61,6 +65,8 @@ func TestBadFlags(t *testing.T) {
 		{"-batch", "x"},
 		{"-graphs", "-1"},
 		{"-workload", "topk", "-latents", "16", "-k", "17"},
+		{"-workload", "sgemm", "-m", "0", "-k", "4", "-n", "4"},
+		{"-workload", "sgemm", "-m", "65536", "-k", "65536", "-n", "65536"},
 	} {
 		var out, errs bytes.Buffer
 		if code := exitCode(args, &out, &errs); code != 2 || out.Len() != 0 {
@@ -80,5 +86,31 @@ func TestOneStepIsRefused(t *testing.T) {
 		if got := exitCode([]string{"-steps", steps}, io.Discard, &stderr); got != 2 || !strings.Contains(stderr.String(), "-steps") {
 			t.Errorf("bench -steps %s: exit %d, %q; want 2 and an error naming -steps", steps, got, stderr.String())
 		}
+	}
+}
+
+// TestSgemmIsOurMatMul: the sgemm workload times graph.MatMul32, which
+// computes the product of its inputs.
+func TestSgemmIsOurMatMul(t *testing.T) {
+	a := []float32{1, 2, 3, 4, 5, 6}          // [2, 3]
+	b := []float32{1, 0, 0, 1, 1, 1, 2, 0, 1} // [3, 3]
+	c := make([]float32, 6)
+	graph.MatMul32(c, a, b, 2, 3, 3)
+	want := []float32{9, 2, 5, 21, 5, 11}
+	for i := range want {
+		if c[i] != want[i] {
+			t.Fatalf("MatMul32 = %v; want %v", c, want)
+		}
+	}
+	var out bytes.Buffer
+	if code := exitCode([]string{"-workload", "sgemm", "-m", "128", "-k", "64", "-n", "96", "-steps", "4"}, &out, io.Discard); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var r Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !(r.GFLOPS > 0) || r.GFLOPS != r.GFLOPs {
+		t.Errorf("sgemm gflops = %v, gflop_per_s = %v; want one positive rate in both", r.GFLOPS, r.GFLOPs)
 	}
 }
