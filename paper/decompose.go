@@ -560,13 +560,7 @@ func (a *Activations) trainSAEsAt(ctx context.Context, run Run, label string, pr
 		for i, name := range hist.Terms {
 			r.FinalTerms[name] = hist.Last()[i]
 		}
-		total := make([]float64, len(hist.Records))
-		for j, rec := range hist.Records {
-			for _, v := range rec.Terms {
-				total[j] += v
-			}
-		}
-		r.LossTrend = interp.LossTrend(total)
+		r.LossTrend = totalTrend(hist)
 		return r, nil
 	})
 }
@@ -761,4 +755,15 @@ func sortedResponses(r [][]float64) (rows [][]float64, order []int) {
 		rows[j], order[j] = r[rw.index], rw.index
 	}
 	return rows, order
+}
+
+// totalTrend reads the trend of a training's summed loss terms.
+func totalTrend(h graph.History) interp.Trend {
+	total := make([]float64, len(h.Records))
+	for j, rec := range h.Records {
+		for _, v := range rec.Terms {
+			total[j] += v
+		}
+	}
+	return interp.LossTrend(total)
 }

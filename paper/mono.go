@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -150,6 +151,9 @@ type MonoSAE struct {
 	FineCoverage []interp.LabelCoverage `json:"fine_coverage"`
 	// Export is the SAELens folder, relative to Out.
 	Export string `json:"export"`
+	// LossTrend reads the training loss (the sum of its terms): whether it
+	// was still falling when training stopped.
+	LossTrend interp.Trend `json:"loss_trend"`
 }
 
 // MonoResult is the content of the monosemanticity experiment's
@@ -799,7 +803,7 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	if err != nil {
 		return monoDone{}, fmt.Errorf("sae %s: %w", name, err)
 	}
-	rec := MonoSAE{Variant: string(variant), Latents: size, K: sm.Config().K, Activations: cfg.SAESteps * cfg.Batch}
+	rec := MonoSAE{Variant: string(variant), Latents: size, K: sm.Config().K, Activations: cfg.SAESteps * cfg.Batch, LossTrend: totalTrend(hist)}
 
 	// Splice: hook_post is replaced by the reconstruction (in the model's
 	// units), and the latents are scored on the bytes they fire on.
@@ -956,7 +960,21 @@ func MonoReport(res MonoResult) []interp.Section {
 		paras = append(paras, fmt.Sprintf("Feature splitting: latent %s (%s) is the nearest decoder direction, at cosine ≥ 0.5, of %d latents of %s; the nearest: %s.",
 			f.Parent, f.ParentLabel, f.Count, f.Child, strings.Join(kids, ", ")))
 	}
-	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table}}}
+	saes := res.SAEs
+	if rb := res.Random; rb != nil {
+		saes = append(slices.Clone(saes), rb.SAE)
+	}
+	names := make([]string, len(saes))
+	trends := make([]interp.Trend, len(saes))
+	spliced := make([]float64, len(saes))
+	for i, s := range saes {
+		names[i], trends[i], spliced[i] = fmt.Sprintf("%s-%d", s.Variant, s.Latents), s.LossTrend, s.SplicedBits
+	}
+	if res.Random != nil {
+		names[len(names)-1] = "the random model's " + names[len(names)-1]
+	}
+	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table},
+		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarning("SAEs", names, trends))}}
 }
 
 // randomBaselineSentence compares the random model's SAE with the trained

@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -45,6 +46,7 @@ var fixedSentences = []string{
 	"Importances (1, 1, r).",
 	"Ignored: the extra feature is dropped; dedicated: it is represented and another feature is dropped; superposition: all three share the plane.",
 	"1/2 for a digon, 2/3 for a triangle",
+	"F1 of \"the unit is active\" as a classifier of each label",
 }
 
 // toyRun is a measured run of kind at p with weights W [m, n] and bias b.
@@ -258,6 +260,47 @@ func lmResult(o outcome) LMResult {
 	return res
 }
 
+// monoResult is a monosemanticity summary whose every number moves with o:
+// an under-trained run's SAE is worse everywhere and its loss still falls.
+func monoResult(o outcome) MonoResult {
+	f, trend := 1.0, flat
+	if o != good {
+		f, trend = 0.6, fallingTrend
+	}
+	n := func(x int) int { return int(math.Round(float64(x) * f)) }
+	summary := func(units, alive, specific int, median float64) interp.ScoreSummary {
+		return interp.ScoreSummary{Units: units, Alive: n(alive), LabelSpecific: n(specific), ByteDetectors: n(9), MedianSpecificity: median * f,
+			SpecificityQuartiles: [3]float64{0.3 * f, median * f, 0.85 * f}, Pure: n(4), MedianDensity: 0.02 * f}
+	}
+	coverage := func(unit, union int, f1 float64) []interp.LabelCoverage {
+		return []interp.LabelCoverage{{Label: "comment", Unit: n(unit), F1: f1 * f, Union: n(union), UnionF1: (f1 + 0.05) * f}}
+	}
+	sae := func(latents int) MonoSAE {
+		s := MonoSAE{Variant: "topk", Latents: latents, K: 32, Activations: n(3 << 20), L0: 32 * f, FVU: 0.07 / f, SplicedBits: 2.2 + 0.1/f,
+			LossRecovered: 0.99 * f, KLBits: 0.15 / f, DeadFraction: 0.001 / f, DenseFraction: 0.01 * f,
+			ScoreSummary: summary(latents, latents-7, latents/4, 0.6), Coverage: coverage(11, 40, 0.8),
+			Fine: summary(latents, latents-7, latents/8, 0.5), LossTrend: trend}
+		if o == failed {
+			s.SplicedBits, s.FVU = nan, nan
+		}
+		return s
+	}
+	res := MonoResult{CleanBits: 2.2 + 0.1*(1-f), ZeroBits: 11.8 * f, EvalWindows: n(200), Labels: labelNames(), FineLabels: fineNames(),
+		Neurons: summary(512, 500, 12, 0.4), NeuronsFine: summary(512, 500, 6, 0.35), NeuronCoverage: coverage(7, 0, 0.7),
+		SAEs: []MonoSAE{sae(512), sae(4096)}}
+	res.Random = &MonoRandom{CleanBits: 7.9 * f, ZeroBits: 8.1 * f, Neurons: summary(512, 400, 1, 0.2), NeuronsFine: summary(512, 400, 1, 0.2), SAE: sae(4096)}
+	res.Random.SAE.LabelSpecific, res.Random.SAE.MedianSpecificity, res.Random.SAE.Alive = 20, 0.3, 3000
+	if o != good {
+		// Under-trained: the best neuron beats every latent, and the random
+		// model's SAE is as specific as the trained one's.
+		res.NeuronCoverage[0].F1 = 0.95
+		res.Random.SAE.LabelSpecific, res.Random.SAE.MedianSpecificity = 2000, 0.7
+	}
+	res.Splits = []SplitFamily{{Parent: fmt.Sprintf("topk-512/%d", n(3)), ParentLabel: "comment", Child: "topk-4096", Count: n(5),
+		Children: []SplitItem{{Index: n(17), Cosine: 0.7 * f, Label: "comment", Specificity: 0.9 * f}}}}
+	return res
+}
+
 // reports renders every report of o's results and returns, per report, its
 // headings, warnings and paragraphs.
 func reports(t *testing.T, o outcome) map[string][]interp.Section {
@@ -299,6 +342,7 @@ func reports(t *testing.T, o outcome) map[string][]interp.Section {
 	add("saesweep", secs, err)
 	secs, err = LMReport(dir, lmResult(o))
 	add("lm", secs, err)
+	add("monosemanticity", MonoReport(monoResult(o)), nil)
 	return out
 }
 
@@ -389,6 +433,7 @@ func TestReportsFollowTheResults(t *testing.T) {
 		{"phase", "the learned phases match the theory"},
 		{"correlated", "correlated pairs orthogonal"},
 		{"lm", "It beats zlib"},
+		{"monosemanticity", "its features come from training, not from the measure"},
 	} {
 		text := func(o outcome) string { return strings.Join(sentences(byOutcome[o][tt.report]), " ") }
 		if !strings.Contains(text(good), tt.claim) {
