@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"io/fs"
 	"math"
@@ -154,6 +155,23 @@ type MonoSAE struct {
 	// LossTrend reads the training loss (the sum of its terms): whether it
 	// was still falling when training stopped.
 	LossTrend interp.Trend `json:"loss_trend"`
+	// Densities are every latent's firing density on the validation bytes,
+	// Specificities the alive latents' specificity: the report's histograms
+	// (not in summary.json).
+	Densities     []float64 `json:"-"`
+	Specificities []float64 `json:"-"`
+}
+
+// unitDistributions returns every unit's firing density and the alive
+// units' specificities.
+func unitDistributions(scores []interp.UnitScore) (density, specificity []float64) {
+	for _, u := range scores {
+		density = append(density, u.Density)
+		if u.Fired >= interp.AliveMin {
+			specificity = append(specificity, u.Specificity)
+		}
+	}
+	return density, specificity
 }
 
 // MonoResult is the content of the monosemanticity experiment's
@@ -185,7 +203,11 @@ type MonoResult struct {
 	Neurons interp.ScoreSummary `json:"neurons"`
 	// NeuronCoverage is Coverage for the neurons.
 	NeuronCoverage []interp.LabelCoverage `json:"neuron_coverage"`
-	SAEs           []MonoSAE              `json:"saes"`
+	// NeuronDensities and NeuronSpecificities are the neurons' as in
+	// MonoSAE (not in summary.json).
+	NeuronDensities     []float64 `json:"-"`
+	NeuronSpecificities []float64 `json:"-"`
+	SAEs                []MonoSAE `json:"saes"`
 	// Splits are feature-splitting families: for each smaller dictionary,
 	// its latent with the most children (latents of a larger dictionary
 	// whose nearest decoder direction it is, at cosine ≥ 0.5).
@@ -343,6 +365,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 	res.CleanBits = round4(clean)
 	nscores, nfine := neurons.scores()
 	res.Neurons, res.NeuronsFine = interp.Summarise(nscores), interp.Summarise(nfine)
+	res.NeuronDensities, res.NeuronSpecificities = unitDistributions(nscores)
 	npages.prepare()
 	next = 0
 	if _, err := transformer.BitsPerByte(ctx, m, p, val, cfg.EvalBatch, cfg.EvalWindows, graph.HookPoints{
@@ -875,6 +898,7 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	rec.DenseFraction = round4(float64(dense) / float64(size))
 	scores, fineScores := measures.scores()
 	rec.ScoreSummary, rec.Fine = interp.Summarise(scores), interp.Summarise(fineScores)
+	rec.Densities, rec.Specificities = unitDistributions(scores)
 	// The browser's second pass: the latents again, around their peaks.
 	pages.prepare()
 	next = 0
@@ -929,9 +953,11 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	return d, nil
 }
 
-// MonoReport returns the report's sections, every sentence computed from
+// MonoReport draws the report's figures into out (the latents' and neurons'
+// density histograms, L0 against loss recovered, specificity of neurons
+// against latents) and returns its sections, every sentence computed from
 // res.
-func MonoReport(res MonoResult) []interp.Section {
+func MonoReport(out string, res MonoResult) ([]interp.Section, error) {
 	n := res.Neurons
 	paras := []string{fmt.Sprintf("The transformer makes %s bits per byte on %d validation windows; with its MLP output zeroed, %s.",
 		sig4(res.CleanBits), res.EvalWindows, sig4(res.ZeroBits)),
@@ -973,8 +999,68 @@ func MonoReport(res MonoResult) []interp.Section {
 	if res.Random != nil {
 		names[len(names)-1] = "the random model's " + names[len(names)-1]
 	}
-	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table},
-		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarning("SAEs", names, trends))}}
+	figs, err := monoFigures(out, res)
+	if err != nil {
+		return nil, err
+	}
+	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table}, Figures: figs,
+		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarning("SAEs", names, trends))}}, nil
+}
+
+// monoFigures draws the report's figures into out.
+func monoFigures(out string, res MonoResult) ([]interp.Figure, error) {
+	var figs []interp.Figure
+	panels := []interp.DensityPanel{{Title: fmt.Sprintf("%d neurons", len(res.NeuronDensities)), Freq: res.NeuronDensities}}
+	for _, s := range res.SAEs {
+		panels = append(panels, interp.DensityPanel{Title: fmt.Sprintf("%s-%d", s.Variant, s.Latents), Freq: s.Densities})
+	}
+	path := filepath.Join(out, "mono_density.png")
+	if err := interp.SaveDensityHistograms(path, min(len(panels), 4), panels); err != nil {
+		return nil, err
+	}
+	figs = append(figs, interp.Figure{Path: path, Caption: "How often each unit fires on the validation bytes (log scale): the neurons, then every dictionary. " +
+		"Towards Monosemanticity's dictionaries put most latents between 10⁻⁵ and 10⁻³, with a separate ultralow-density cluster; dead units are counted in the titles."})
+	var points []interp.Series
+	for i, s := range res.SAEs {
+		points = append(points, interp.Series{Name: fmt.Sprintf("%s-%d", s.Variant, s.Latents), Points: true, Radius: 5, Color: interp.Color(i + 1),
+			X: []float64{s.L0}, Y: []float64{s.LossRecovered}})
+	}
+	path = filepath.Join(out, "mono_l0_loss_recovered.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "Sparsity against fidelity", XLabel: "L0 (active latents per byte)", YLabel: "loss recovered",
+		LogX: true, HLines: []interp.Guide{{Y: 1, Label: "clean model"}}, Width: 5.5, Height: 4}, points...); err != nil {
+		return nil, err
+	}
+	figs = append(figs, interp.Figure{Path: path, Caption: "Each SAE's L0 against the loss it recovers when spliced in for the MLP's output (1: the clean model, 0: the MLP zeroed)."})
+	spec := []interp.Series{specificityCurve(fmt.Sprintf("%d neurons", len(res.NeuronDensities)), res.NeuronSpecificities, interp.Color(0))}
+	for i, s := range res.SAEs {
+		spec = append(spec, specificityCurve(fmt.Sprintf("%s-%d", s.Variant, s.Latents), s.Specificities, interp.Color(i+1)))
+	}
+	path = filepath.Join(out, "mono_specificity.png")
+	if err := interp.SaveChart(path, interp.Chart{Title: "Specificity of neurons and latents", XLabel: "specificity (share of activation on the top label)",
+		YLabel: "fraction of alive units", XMin: 0, XMax: 1, Width: 6, Height: 4}, spec...); err != nil {
+		return nil, err
+	}
+	figs = append(figs, interp.Figure{Path: path, Caption: "The distribution of specificity over alive units, in bins of 0.05: " +
+		"units to the right put their activation on one go/scanner label. Neurons against every dictionary."})
+	return figs, nil
+}
+
+// specificityCurve is the histogram of specificities (20 bins over [0, 1],
+// as fractions) as a line at the bins' centres.
+func specificityCurve(name string, spec []float64, c color.Color) interp.Series {
+	const bins = 20
+	s := interp.Series{Name: name, Line: true, Points: true, Color: c}
+	counts := make([]float64, bins)
+	for _, v := range spec {
+		if v >= 0 && v <= 1 {
+			counts[min(int(v*bins), bins-1)]++
+		}
+	}
+	for i, c := range counts {
+		s.X = append(s.X, (float64(i)+0.5)/bins)
+		s.Y = append(s.Y, c/float64(max(len(spec), 1)))
+	}
+	return s
 }
 
 // randomBaselineSentence compares the random model's SAE with the trained

@@ -342,7 +342,8 @@ func reports(t *testing.T, o outcome) map[string][]interp.Section {
 	add("saesweep", secs, err)
 	secs, err = LMReport(dir, lmResult(o))
 	add("lm", secs, err)
-	add("monosemanticity", MonoReport(monoResult(o)), nil)
+	secs, err = MonoReport(dir, monoResult(o))
+	add("monosemanticity", secs, err)
 	return out
 }
 

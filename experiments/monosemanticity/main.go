@@ -149,6 +149,6 @@ func exitCode(args []string) int {
 			Intro: "Sparse autoencoders trained on the MLP activations of the one-layer transformer of experiments/lm, " +
 				"measured by splicing them into the model and against go/scanner's label of every byte.",
 			Config: res.Config,
-		}, func(string) ([]interp.Section, error) { return paper.MonoReport(res), nil })
+		}, func(out string) ([]interp.Section, error) { return paper.MonoReport(out, res) })
 	})
 }

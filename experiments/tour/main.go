@@ -364,7 +364,10 @@ func tourMono(ctx context.Context, r paper.Run, cfg Config, sum *Summary) ([]int
 	if err := interp.WriteBrowser(filepath.Join(cfg.Mono.Out, "browser"), browser); err != nil {
 		return nil, err
 	}
-	secs := paper.MonoReport(mono)
+	secs, err := paper.MonoReport(cfg.Mono.Out, mono)
+	if err != nil {
+		return nil, err
+	}
 	secs[0].Heading = "8. Towards Monosemanticity in miniature: a sparse autoencoder on the transformer's MLP"
 	secs[0].Paragraphs = append(secs[0].Paragraphs, "Browse its features: monosemanticity/browser/index.html. Full scale (three dictionary sizes, the random-model baseline): go run ./experiments/monosemanticity.")
 	return secs, nil
