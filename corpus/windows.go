@@ -62,10 +62,8 @@ func (w *Windows) Inputs() []graph.Input {
 // moves to the next step.
 func (w *Windows) Fill(b *graph.Batch) {
 	tokens, targets := b.Ints(Tokens), b.Ints(Targets) // [rows, ctx] each
-	rng := graph.NewRand(w.seed, uint64(w.step))
-	starts := len(w.data) - w.ctx - 1
-	for r := range b.Rows {
-		win := w.data[rng.IntN(starts):]
+	for r, start := range w.Starts(w.step, b.Rows) {
+		win := w.data[start:]
 		row := r * w.ctx
 		for j := range w.ctx {
 			tokens[row+j] = int(win[j])
@@ -73,6 +71,17 @@ func (w *Windows) Fill(b *graph.Batch) {
 		}
 	}
 	w.step++
+}
+
+// Starts returns the offsets in the data of the rows windows of step: where
+// every token of a batch came from (window r's token j is data[start+j]).
+func (w *Windows) Starts(step, rows int) []int {
+	rng := graph.NewRand(w.seed, uint64(step))
+	out := make([]int, rows)
+	for r := range out {
+		out[r] = rng.IntN(len(w.data) - w.ctx - 1)
+	}
+	return out
 }
 
 // Step returns the step the next Fill writes.

@@ -73,6 +73,13 @@ type MonoConfig struct {
 	// ends as an uninterrupted run. Neither is part of the results.
 	Checkpoint      string `json:"-"`
 	CheckpointEvery int    `json:"-"`
+	// Cache is a folder of activation caches (transformer.WriteCache): the
+	// first SAE on a model harvests its activations into it, and every SAE
+	// then trains from the cache instead of running the model, on the same
+	// rows (float32: the same bits as the stream). "" streams them. Not part
+	// of the results; CacheFloat16 (binary16 values, half the disk) is.
+	Cache        string `json:"-"`
+	CacheFloat16 bool   `json:"cache_float16,omitempty"`
 	// Verbose asks for per-step debug logging; not part of the results.
 	Verbose bool `json:"-"`
 }
@@ -103,6 +110,8 @@ func (c MonoConfig) Validate() error {
 		return fmt.Errorf("l1 %v: must be a finite number ≥ 0", c.L1)
 	case c.Checkpoint != "" && c.CheckpointEvery < 1:
 		return fmt.Errorf("checkpoint_every %d: must be at least 1", c.CheckpointEvery)
+	case c.CacheFloat16 && c.Cache == "":
+		return errors.New("cache_float16: needs a cache folder")
 	case c.PassWindows < 1 || c.EvalBatch < 1 || c.EvalWindows < 0:
 		return fmt.Errorf("pass_windows %d, eval_batch %d, eval_windows %d: want ≥ 1, ≥ 1, ≥ 0", c.PassWindows, c.EvalBatch, c.EvalWindows)
 	}
@@ -402,7 +411,7 @@ func Monosemanticity(ctx context.Context, r Run, cfg MonoConfig) (MonoResult, in
 			job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, fines: fines, variant: variant, size: size, index: vi*len(cfg.Sizes) + si,
 				clean: res.CleanBits, zero: res.ZeroBits, logits: logits, export: true, windowsStream: "mono/windows",
 				name: fmt.Sprintf("%s-%d", variant, size)}
-			job.key = monoKey(cfg, sum, job.name)
+			job.key, job.model = monoKey(cfg, sum, job.name), sum
 			jobs = append(jobs, job)
 			costs = append(costs, monoCost(cfg, mc, size))
 		}
@@ -574,7 +583,7 @@ func monoRandom(ctx context.Context, r Run, cfg MonoConfig, mc transformer.Confi
 	logits := directLogits(p.Float64s("blocks.0.mlp.W_out"), p.Float64s("ln_final.w"), p.Float64s("unembed.W_U"), mc.DMLP, mc.DModel, mc.Vocab)
 	job := &monoJob{m: m, p: p, c: c, val: val, classes: classes, fines: fines, variant: variant, size: size, index: 1 << 20,
 		clean: out.CleanBits, zero: out.ZeroBits, logits: logits, windowsStream: "mono/windows",
-		name: fmt.Sprintf("random-%s-%d", variant, size), key: key}
+		name: fmt.Sprintf("random-%s-%d", variant, size), key: key, model: "random"}
 	if out.SAE, _, _, err = trainMonoSAE(ctx, r, cfg, job); err != nil {
 		return nil, err
 	}
@@ -694,6 +703,7 @@ type monoJob struct {
 	export        bool    // write the SAELens export (not for baselines)
 	scale         float64 // set by the job: the activation scale
 	windowsStream string  // the stream name of the harvested windows
+	model         string  // the model's SHA-256 ("random" for the baseline's)
 	// name names the job's files in the checkpoint folder; key identifies
 	// its run (the configuration, the model).
 	name, key string
@@ -766,6 +776,73 @@ func finishMono(cfg MonoConfig, job *monoJob, d monoDone) (MonoSAE, interp.Brows
 	return rec, d.Dict, sp.Float64s(sae.ParamWDec), nil
 }
 
+// activations is where an SAE's training rows come from: the model's
+// stream, or a cache of it.
+type activations interface {
+	graph.Features
+	Sample(rows int) []float32
+	Err() error
+	Close() error
+	scale() float32
+}
+
+type streamed struct{ *transformer.ActivationStream }
+
+func (s streamed) scale() float32 { return s.Scale }
+
+type cached struct{ *transformer.Cache }
+
+func (c cached) scale() float32 { return c.Info().Scale }
+func (cached) Close() error     { return nil }
+
+// monoSampleRows is the number of rows an SAE's initialisation samples.
+const monoSampleRows = 4096
+
+// monoActivations returns job's training activations: the model's stream
+// over win, or, with cfg.Cache, the cache of that stream (harvested first
+// when the cache folder holds none for this model and configuration).
+func monoActivations(cfg MonoConfig, job *monoJob, win *corpus.Windows) (activations, error) {
+	open := func() (*transformer.ActivationStream, error) {
+		return transformer.NewActivationStream(job.m, job.p, win, transformer.HookMLPPost, cfg.PassWindows, cfg.BufferRows, graph.StreamSeed(cfg.Seed, "mono/shuffle"))
+	}
+	if cfg.Cache == "" {
+		s, err := open()
+		return streamed{s}, err
+	}
+	source := map[string]string{"model": job.model, "hook": transformer.HookMLPPost, "seed": strconv.FormatUint(cfg.Seed, 10),
+		"windows": job.windowsStream, "pass_windows": strconv.Itoa(cfg.PassWindows), "buffer_rows": strconv.Itoa(cfg.BufferRows),
+		"rows": strconv.Itoa(cfg.SAESteps * cfg.Batch), "float16": strconv.FormatBool(cfg.CacheFloat16)}
+	id := sha256.Sum256([]byte(fmt.Sprint(source)))
+	dir := filepath.Join(cfg.Cache, hex.EncodeToString(id[:8]))
+	if err := os.MkdirAll(cfg.Cache, 0o755); err != nil {
+		return nil, err
+	}
+	if !transformer.HasCache(dir) {
+		// Harvest into a folder of this process, then rename it into
+		// place: a killed harvest leaves no cache, and of two processes
+		// harvesting the same activations the second keeps the first's.
+		tmp, err := os.MkdirTemp(cfg.Cache, ".harvest-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		s, err := open()
+		if err != nil {
+			return nil, err
+		}
+		_, err = transformer.WriteCache(tmp, s, cfg.SAESteps*cfg.Batch, 1<<16, monoSampleRows, cfg.CacheFloat16, source)
+		s.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Rename(tmp, dir); err != nil && !transformer.HasCache(dir) {
+			return nil, err
+		}
+	}
+	c, err := transformer.OpenCache(dir, source)
+	return cached{c}, err
+}
+
 // monoCost estimates training and measuring an SAE of size latents.
 func monoCost(cfg MonoConfig, mc transformer.Config, size int) float64 {
 	return saeCost(mc.DMLP, size, cfg.SAESteps, cfg.Batch)
@@ -797,12 +874,12 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	if err != nil {
 		return monoDone{}, err
 	}
-	stream, err := transformer.NewActivationStream(m, p, win, transformer.HookMLPPost, cfg.PassWindows, cfg.BufferRows, graph.StreamSeed(cfg.Seed, "mono/shuffle"))
+	stream, err := monoActivations(cfg, job, win)
 	if err != nil {
 		return monoDone{}, err
 	}
 	defer stream.Close()
-	job.scale = float64(stream.Scale)
+	job.scale = float64(stream.scale())
 	sm, err := sae.New(monoSAEConfig(cfg, variant, mc.DMLP, size, index))
 	if err != nil {
 		return monoDone{}, err
@@ -811,7 +888,7 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 		sm.SetCheckpoint(filepath.Join(cfg.Checkpoint, job.name+".ckpt"), cfg.CheckpointEvery, job.key)
 	}
 	sp := graph.NewParams(graph.StreamSeed(cfg.Seed, "mono/sae/params", index))
-	if err := sae.Init(sp, sm, graph.Stream(cfg.Seed, "mono/sae/init", index), stream.Sample(4096)); err != nil {
+	if err := sae.Init(sp, sm, graph.Stream(cfg.Seed, "mono/sae/init", index), stream.Sample(monoSampleRows)); err != nil {
 		return monoDone{}, err
 	}
 	bar := r.progress("sae "+name, cfg.SAESteps)
@@ -834,7 +911,7 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	defer runners.close()
 	pages := newUnitPages(size, int(corpus.NumClasses))
 	fired := make([]int, size)
-	scale := stream.Scale
+	scale := stream.scale()
 	var l0, sse, sumsq float64
 	mean := make([]float64, mc.DMLP)
 	next, rows := 0, 0

@@ -72,6 +72,8 @@ func (c *config) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RandomBaseline, "random-baseline", c.RandomBaseline, "also train an SAE (first variant, size nearest 4096) on a randomly initialised transformer, as a baseline")
 	fs.StringVar(&c.Checkpoint, "checkpoint", c.Checkpoint, "folder of SAE checkpoints and finished results: the same command run again after a kill resumes")
 	fs.IntVar(&c.CheckpointEvery, "checkpoint-every", 50, "SAE steps between checkpoints")
+	fs.StringVar(&c.Cache, "cache", c.Cache, "folder of activation caches: harvest the MLP activations once (sae-steps × sae-batch rows of d_mlp values, 4 bytes each) and train every SAE from them, with the same results as streaming")
+	fs.BoolVar(&c.CacheFloat16, "cache-float16", c.CacheFloat16, "store the cached activations as float16 (half the disk; the results change a little)")
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
@@ -117,6 +119,15 @@ func (c *config) Validate() error {
 	}
 	if err := cli.CheckpointFolder(c.Checkpoint); err != nil {
 		return err
+	}
+	if c.Cache != "" {
+		// Made now, so that a folder that cannot be is refused before any work.
+		if err := os.MkdirAll(c.Cache, 0o755); err != nil {
+			return fmt.Errorf("-cache %s: %w", c.Cache, err)
+		}
+	}
+	if c.CacheFloat16 && c.Cache == "" {
+		return errors.New("-cache-float16: needs -cache DIR")
 	}
 	if c.BufferRows < 1 {
 		return fmt.Errorf("-buffer %d: must be positive", c.BufferRows)

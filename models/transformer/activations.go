@@ -26,6 +26,19 @@ type ActivationStream struct {
 	Scale  float32
 	passes int
 	err    error
+	// Where rows came from, when the source says (windowStarts): the byte
+	// offset in its data of the token each row is the activation at, for
+	// the buffer, the fresh rows and the rows of the last Fill; else −1.
+	src                    windowStarts
+	ctx, windows           int
+	bufOrig, freshOrig, at []int64
+}
+
+// windowStarts is a source of windows that can say where each came from,
+// such as corpus.Windows.
+type windowStarts interface {
+	Step() int
+	Starts(step, rows int) []int
 }
 
 // Err returns the first error of a forward pass run by Fill.
@@ -54,7 +67,8 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 	if windows < 1 || bufferRows < windows*m.cfg.Ctx {
 		return nil, fmt.Errorf("transformer: %d windows per pass, buffer of %d rows: want ≥ 1 window and a buffer of at least one pass (%d rows)", windows, bufferRows, windows*m.cfg.Ctx)
 	}
-	s := &ActivationStream{hook: hook, width: width, rng: rand.New(rand.NewPCG(seed, 0xac7)), Scale: 1}
+	s := &ActivationStream{hook: hook, width: width, rng: rand.New(rand.NewPCG(seed, 0xac7)), Scale: 1, ctx: m.cfg.Ctx, windows: windows}
+	s.src, _ = src.(windowStarts)
 	// Logits watches HookMLPPost itself; other hook points are read through
 	// a hook function that copies them.
 	hooks := graph.HookPoints{}
@@ -77,6 +91,8 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 		n := min(len(s.fresh), bufferRows*width-len(s.buf))
 		s.buf = append(s.buf, s.fresh[:n]...)
 		s.fresh = s.fresh[n:]
+		s.bufOrig = append(s.bufOrig, s.freshOrig[:n/width]...)
+		s.freshOrig = s.freshOrig[n/width:]
 	}
 	// Scale so that the mean squared norm is the width.
 	var ss float64
@@ -97,6 +113,18 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 
 // pass runs one forward pass and leaves its rows in s.fresh, unscaled.
 func (s *ActivationStream) pass() error {
+	s.freshOrig = s.freshOrig[:0]
+	if s.src != nil {
+		for _, start := range s.src.Starts(s.src.Step(), s.windows) {
+			for j := range s.ctx {
+				s.freshOrig = append(s.freshOrig, int64(start+j))
+			}
+		}
+	} else {
+		for range s.windows * s.ctx {
+			s.freshOrig = append(s.freshOrig, -1)
+		}
+	}
 	if _, err := s.r.Run(); err != nil {
 		return err
 	}
@@ -124,6 +152,7 @@ func (s *ActivationStream) Fill(x []float32) {
 		clear(x)
 		return
 	}
+	s.at = s.at[:0]
 	for r := 0; r < len(x)/w; r++ {
 		if len(s.fresh) == 0 {
 			if err := s.pass(); err != nil {
@@ -139,8 +168,16 @@ func (s *ActivationStream) Fill(x []float32) {
 		copy(x[r*w:(r+1)*w], s.buf[i*w:(i+1)*w])
 		copy(s.buf[i*w:(i+1)*w], s.fresh[:w])
 		s.fresh = s.fresh[w:]
+		s.at = append(s.at, s.bufOrig[i])
+		s.bufOrig[i], s.freshOrig = s.freshOrig[0], s.freshOrig[1:]
 	}
 }
+
+// Origins returns, for each row of the last Fill, the byte offset in the
+// source's data (corpus.Windows: the training stream) of the token the row
+// is the activation at, or −1 where the source cannot say. The slice is
+// reused by the next Fill.
+func (s *ActivationStream) Origins() []int64 { return s.at }
 
 // Sample returns a copy of the buffer's first rows (for initialising an
 // SAE's b_dec), scaled.
