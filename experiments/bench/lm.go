@@ -9,7 +9,7 @@ import (
 
 // benchLM times training steps of the one-layer byte transformer of
 // experiments/lm (the peer's `lm_peer.py lm`): the default model, -batch
-// sequences of 128 bytes of the Go corpus a step, AdamW as the peer
+// sequences of 128 bytes (-ctx) of the Go corpus a step, AdamW as the peer
 // (betas 0.9/0.99, warmup × cosine, clip 1) at -lr. It reports tokens per
 // second in the loss-free fields' place: steps_per_s × batch × 128 is
 // tokens_per_s, which the result also carries.
@@ -23,6 +23,9 @@ func benchLM(cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	lm := paper.DefaultLMConfig()
+	if cfg.Ctx > 0 {
+		lm.Model.Ctx = cfg.Ctx
+	}
 	m, err := transformer.New(lm.Model)
 	if err != nil {
 		return Result{}, err

@@ -58,6 +58,8 @@ type Config struct {
 	DIn       int    `json:"d_in"`
 	Latents   int    `json:"latents"`
 	K         int    `json:"k,omitempty"`
+	// Ctx is the lm workload's context length (0: the lm default, 128).
+	Ctx int `json:"ctx,omitempty"`
 	// M and N are sgemm's outer sizes (K its inner one).
 	M       int     `json:"m,omitempty"`
 	N       int     `json:"n,omitempty"`
@@ -86,6 +88,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-d-in %d, -latents %d: must be at least 1", c.DIn, c.Latents)
 	case (c.Workload == "topk" || c.Workload == "topk-sae") && (c.K < 1 || c.K > c.Latents):
 		return fmt.Errorf("-k %d: must be in [1, latents=%d]", c.K, c.Latents)
+	case c.Ctx < 0 || c.Ctx > 4096:
+		return fmt.Errorf("-ctx %d: must be in [0, 4096] (0: the lm default)", c.Ctx)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
 	case c.Steps < 2 || c.Steps > 100_000_000:
@@ -138,6 +142,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.DIn, "d-in", cfg.DIn, "sae: activation width")
 	fs.IntVar(&cfg.Latents, "latents", cfg.Latents, "sae: dictionary size (and true features)")
 	fs.IntVar(&cfg.K, "k", cfg.K, "topk-sae: active latents per activation; sgemm: the inner size")
+	fs.IntVar(&cfg.Ctx, "ctx", cfg.Ctx, "lm: context length (0: the lm default)")
 	fs.IntVar(&cfg.M, "m", cfg.M, "sgemm: rows of A and C")
 	fs.IntVar(&cfg.N, "n", cfg.N, "sgemm: columns of B and C")
 	fs.BoolVar(&cfg.Dense, "dense", cfg.Dense, "topk: the dense reference path (sae.Config.DenseTopK)")
