@@ -47,9 +47,9 @@ type Flag struct {
 }
 
 // usageLine matches a flag's line in flag.PrintDefaults' output: the name,
-// the type word (none for a boolean), and for one-letter flags the usage on
+// the type word (none for a boolean; a usage's `quoted` name, as I/N), and for one-letter flags the usage on
 // the same line after a tab.
-var usageLine = regexp.MustCompile(`^  -([a-z0-9-]+)(?: ([a-z]+))?(?:\t.*)?$`)
+var usageLine = regexp.MustCompile(`^  -([a-z0-9-]+)(?: ([A-Za-z/]+))?(?:\t.*)?$`)
 
 // Flags runs the experiment under test with -h and returns its flags.
 func Flags(t *testing.T) []Flag {
