@@ -1081,7 +1081,7 @@ func MonoReport(out string, res MonoResult) ([]interp.Section, error) {
 		return nil, err
 	}
 	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table}, Figures: figs,
-		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarning("SAEs", names, trends))}}, nil
+		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarningFlag("SAEs", names, trends, "-sae-steps"))}}, nil
 }
 
 // monoFigures draws the report's figures into out.

@@ -91,6 +91,12 @@ func pct(f float64) string { return sig(100*f) + "%" }
 // training loss was still falling when training stopped, or "" when none was.
 // what names the runs ("models", "SAEs", "cells").
 func convergenceWarning(what string, names []string, trends []interp.Trend) string {
+	return convergenceWarningFlag(what, names, trends, "-steps")
+}
+
+// convergenceWarningFlag is convergenceWarning naming flag as the one that
+// sets the steps.
+func convergenceWarningFlag(what string, names []string, trends []interp.Trend, flag string) string {
 	var falling []string
 	worst := 0.0
 	for i, t := range trends {
@@ -104,14 +110,14 @@ func convergenceWarning(what string, names []string, trends []interp.Trend) stri
 	}
 	if len(trends) == 1 {
 		return fmt.Sprintf("Not converged: the loss (%s) was still falling when training stopped, by %s over the last tenth of the steps. "+
-			"The results below may change with more steps (-steps).", falling[0], pct(worst))
+			"The results below may change with more steps (%s).", falling[0], pct(worst), flag)
 	}
 	list := strings.Join(falling, "; ")
 	if len(falling) > 6 {
 		list = strings.Join(falling[:6], "; ") + "; …"
 	}
 	return fmt.Sprintf("Not converged: the training loss of %d of %d %s (%s) was still falling when training stopped, by up to %s over the last tenth of the steps. "+
-		"The results below may change with more steps (-steps).", len(falling), len(trends), what, list, pct(worst))
+		"The results below may change with more steps (%s).", len(falling), len(trends), what, list, pct(worst), flag)
 }
 
 // failureWarning is a warning naming the runs whose loss is not a finite
