@@ -292,6 +292,17 @@ func LMSections(out string, recs []LMStrategy) ([]interp.Section, error) {
 		}
 	}
 	sec.Paragraphs = append(sec.Paragraphs, LMSoLUConclusion(recs), LMHybridConclusion(recs))
+	var names []string
+	var trends []interp.Trend
+	for _, r := range []*LMStrategy{relu, solu} {
+		if r == nil {
+			continue
+		}
+		for _, s := range r.SAEs {
+			names, trends = append(names, fmt.Sprintf("%s-%d on %s", s.Variant, s.Latents, actName(r.Act))), append(trends, s.LossTrend)
+		}
+	}
+	sec.Warnings = nonEmpty(convergenceWarningFlag("SAEs", names, trends, "-lm-sae-steps"))
 	path := filepath.Join(out, "strategies_lm_tradeoff.png")
 	if err := interp.SaveChart(path, interp.Chart{Title: "language-model scale: bits per byte against label-specific units",
 		XLabel: "share of alive units that are label-specific", YLabel: "validation bits per byte (SAEs spliced in)", Width: 7, Height: 4.5}, points...); err != nil {

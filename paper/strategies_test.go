@@ -306,3 +306,25 @@ func TestLMConclusionsFollowData(t *testing.T) {
 		})
 	}
 }
+
+// TestLMSectionsWarnOfFallingSAEs: the language-model section warns when an
+// SAE's loss was still falling, and only then.
+func TestLMSectionsWarnOfFallingSAEs(t *testing.T) {
+	rec := func(act string, trend interp.Trend) LMStrategy {
+		return LMStrategy{Act: act, CleanBits: 2.4, Neurons: interp.ScoreSummary{Units: 512, Alive: 512},
+			SAEs: []MonoSAE{{Variant: "topk", Latents: 512, SplicedBits: 2.6, LossTrend: trend}}, SAECoverage: []int{0}}
+	}
+	for _, tt := range []struct {
+		trend interp.Trend
+		warns bool
+	}{{interp.Trend{Records: 100}, false}, {interp.Trend{Previous: 1, Last: 0.9, Drop: 0.1, StillFalling: true, Records: 100}, true}} {
+		secs, err := LMSections(t.TempDir(), []LMStrategy{rec("relu", tt.trend), rec("solu", interp.Trend{Records: 100})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := strings.Join(secs[0].Warnings, " ")
+		if got := strings.Contains(w, "topk-512 on ReLU") && strings.Contains(w, "-lm-sae-steps"); got != tt.warns {
+			t.Errorf("still falling %v: warnings %q; want a warning naming the SAE and -lm-sae-steps: %v", tt.trend.StillFalling, w, tt.warns)
+		}
+	}
+}
