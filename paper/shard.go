@@ -136,13 +136,17 @@ func NewMerge(parts []Part) (*Sharding, error) {
 		byIndex[p.Shard.Index] = p
 	}
 	var missing []string
+	first := -1
 	for i, p := range byIndex {
 		if p == nil {
 			missing = append(missing, strconv.Itoa(i))
+			if first < 0 {
+				first = i
+			}
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("shard %s of %d missing: no %s", strings.Join(missing, ", "), n, Shard{Index: mustAtoi(missing[0]), Count: n}.FileName())
+		return nil, fmt.Errorf("shard %s of %d missing: no %s", strings.Join(missing, ", "), n, Shard{Index: first, Count: n}.FileName())
 	}
 	s := &Sharding{shard: Shard{Index: -1, Count: n}, loads: make([]float64, n)}
 	for _, p := range byIndex {
@@ -150,8 +154,6 @@ func NewMerge(parts []Part) (*Sharding, error) {
 	}
 	return s, nil
 }
-
-func mustAtoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // ShardSeconds returns a merge's parts' wall times, by shard.
 func (s *Sharding) ShardSeconds() []float64 {

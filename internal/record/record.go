@@ -94,6 +94,22 @@ func (e *encoder) value(v reflect.Value, depth int) error {
 			return nil
 		}
 		e.buf = append(e.buf, 1)
+		// Float slices (weights, activations) without a reflect call per
+		// element: the same bytes as the general path.
+		switch x := v.Interface().(type) {
+		case []float64:
+			e.uvarint(uint64(len(x)))
+			for _, f := range x {
+				e.buf = binary.LittleEndian.AppendUint64(e.buf, math.Float64bits(f))
+			}
+			return nil
+		case []float32:
+			e.uvarint(uint64(len(x)))
+			for _, f := range x {
+				e.buf = binary.LittleEndian.AppendUint32(e.buf, math.Float32bits(f))
+			}
+			return nil
+		}
 		fallthrough
 	case reflect.Array:
 		e.uvarint(uint64(v.Len()))
@@ -263,6 +279,30 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 		n, err := d.length(v.Type().Elem())
 		if err != nil {
 			return err
+		}
+		switch v.Type() {
+		case reflect.TypeFor[[]float64]():
+			b, err := d.take(8 * n)
+			if err != nil {
+				return err
+			}
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+			v.Set(reflect.ValueOf(x))
+			return nil
+		case reflect.TypeFor[[]float32]():
+			b, err := d.take(4 * n)
+			if err != nil {
+				return err
+			}
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+			}
+			v.Set(reflect.ValueOf(x))
+			return nil
 		}
 		s := reflect.MakeSlice(v.Type(), n, n)
 		for i := range n {

@@ -33,6 +33,8 @@ type sample struct {
 	Inner   inner
 	Inners  []inner
 	Pointed *inner
+	F32     []float32
+	NilF32  []float32
 }
 
 func zero() *float64 { z := 0.0; return &z }
@@ -43,6 +45,7 @@ func full() sample {
 		Empty: []float64{}, Grid: [][]float64{{}, nil, {math.Copysign(0, -1), math.MaxFloat64}},
 		Arr: [2]int8{-128, 127}, Ptr: zero(), M: map[string]float64{"b": math.Inf(1), "a": 0, "": -1},
 		Hidden: []float64{1, 2}, Inner: inner{"x", zero()}, Inners: []inner{{}, {"y", nil}}, Pointed: &inner{},
+		F32: []float32{float32(math.Inf(1)), -0.5, 3},
 	}
 }
 

@@ -63,8 +63,11 @@ const (
 	cacheMagic   = "SPOSACTS"
 	cacheVersion = 1
 	cacheInfo    = "cache.json"
-	// maxCacheShard bounds a shard file a reader loads.
+	// maxCacheShard bounds a shard file a reader loads; maxCacheRows and
+	// maxCacheWidth a manifest's shard and row sizes.
 	maxCacheShard = 1 << 31
+	maxCacheRows  = 1 << 26
+	maxCacheWidth = 1 << 20
 )
 
 // WriteCache draws rows activations from s (in the order Fill hands them
@@ -163,19 +166,19 @@ func OpenCache(dir string, source map[string]string) (*Cache, error) {
 	}
 	rows := 0
 	for _, sh := range info.Shards {
-		rows += sh.Rows
-		if filepath.Base(sh.File) != sh.File {
-			return nil, fmt.Errorf("transformer: cache %s: shard %q is not a file name", dir, sh.File)
+		if filepath.Base(sh.File) != sh.File || sh.Rows < 1 || sh.Rows > maxCacheRows {
+			return nil, fmt.Errorf("transformer: cache %s: shard %q of %d rows: want a file name and 1 to %d rows", dir, sh.File, sh.Rows, maxCacheRows)
 		}
+		rows += sh.Rows
 	}
-	if info.Width < 1 || rows != info.Rows || rows < 1 {
+	if info.Width < 1 || info.Width > maxCacheWidth || info.SampleRows < 0 || info.SampleRows > maxCacheRows || rows != info.Rows {
 		return nil, fmt.Errorf("transformer: cache %s: width %d, %d rows in shards summing to %d", dir, info.Width, info.Rows, rows)
 	}
 	if source != nil && !sameSource(info.Source, source) {
 		return nil, fmt.Errorf("transformer: cache %s was harvested from another model or configuration", dir)
 	}
 	c := &Cache{dir: dir, info: info, shard: -1}
-	if c.sample, _, err = c.read("sample.act", "", info.SampleRows); err != nil {
+	if c.sample, _, err = c.read("sample.act", "", info.SampleRows, false); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -193,9 +196,9 @@ func sameSource(a, b map[string]string) bool {
 	return true
 }
 
-// read loads a shard file of rows rows, checking its seal (and its SHA-256
-// against sum, when given).
-func (c *Cache) read(name, sum string, rows int) ([]float32, []int64, error) {
+// read loads a shard file of rows rows (and their origins when withOrigins),
+// checking its seal and, when sum is given, its SHA-256 against it.
+func (c *Cache) read(name, sum string, rows int, withOrigins bool) ([]float32, []int64, error) {
 	path := filepath.Join(c.dir, name)
 	data, err := safeio.ReadFile(path, maxCacheShard)
 	if err != nil {
@@ -213,7 +216,6 @@ func (c *Cache) read(name, sum string, rows int) ([]float32, []int64, error) {
 		size = 2
 	}
 	n := rows * c.info.Width
-	withOrigins := sum != ""
 	want := n * size
 	if withOrigins {
 		want += 8 * rows
@@ -264,7 +266,7 @@ func (c *Cache) Fill(x []float32) {
 		if c.next*w >= len(c.vals) {
 			k := (c.shard + 1) % len(c.info.Shards)
 			sh := c.info.Shards[k]
-			vals, origs, err := c.read(sh.File, sh.SHA256, sh.Rows)
+			vals, origs, err := c.read(sh.File, sh.SHA256, sh.Rows, true)
 			if err != nil {
 				c.err = err
 				clear(x)

@@ -121,6 +121,26 @@ func TestCacheRefuses(t *testing.T) {
 	if _, err := OpenCache(dir, map[string]string{"model": "other"}); err == nil || !strings.Contains(err.Error(), "another model") {
 		t.Errorf("OpenCache with another source = %v; want a refusal", err)
 	}
+	manifest := filepath.Join(dir, "cache.json")
+	good, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, forged := range []string{`"rows": -5`, `"width": 1099511627776`} {
+		bad := strings.Replace(string(good), `"rows": 40`, forged, 1)
+		if forged[1] == 'w' {
+			bad = strings.Replace(string(good), `"width": 32`, forged, 1)
+		}
+		if err := os.WriteFile(manifest, []byte(bad), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := OpenCache(dir, source); err == nil {
+			t.Errorf("a manifest with %s: OpenCache = nil error", forged)
+		}
+	}
+	if err := os.WriteFile(manifest, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	path := filepath.Join(dir, "shard-00001.act")
 	b, err := os.ReadFile(path)
 	if err != nil {
