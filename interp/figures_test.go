@@ -260,17 +260,22 @@ func TestSpan(t *testing.T) {
 }
 
 // TestLogTicksLabels checks which values logTicks labels: the powers of ten
-// in range, or the ends when there is none.
+// in range (and the 2s and 5s on two decades or less), or the ends when none
+// of these is.
 func TestLogTicksLabels(t *testing.T) {
 	tests := []struct {
 		min, max float64
 		want     []float64
 	}{
-		{min: 0.1, max: 1, want: []float64{0.1, 1}},
-		{min: 1, max: 100, want: []float64{1, 10, 100}},
-		{min: 0.03, max: 1, want: []float64{0.1, 1}},
-		{min: 1e-5, max: 1e-4, want: []float64{1e-5, 1e-4}},
-		{min: 0.15, max: 0.6, want: []float64{0.15, 0.6}},
+		{min: 0.1, max: 1, want: []float64{0.1, 0.2, 0.5, 1}},
+		{min: 1, max: 100, want: []float64{1, 2, 5, 10, 20, 50, 100}},
+		{min: 1, max: 1000, want: []float64{1, 10, 100, 1000}},
+		{min: 0.9, max: 22, want: []float64{1, 2, 5, 10, 20}},
+		{min: 0.03, max: 1, want: []float64{0.05, 0.1, 0.2, 0.5, 1}},
+		{min: 1e-5, max: 1e-4, want: []float64{1e-5, 2e-5, 5e-5, 1e-4}},
+		{min: 1e-6, max: 1e-3, want: []float64{1e-6, 1e-5, 1e-4, 1e-3}},
+		{min: 0.15, max: 0.6, want: []float64{0.2, 0.5}},
+		{min: 0.21, max: 0.45, want: []float64{0.21, 0.45}},
 		{min: 0, max: 1},
 		{min: 1, max: inf},
 	}

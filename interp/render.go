@@ -115,10 +115,12 @@ func setScale(ax *plot.Axis, log bool) {
 }
 
 // logTicks labels the powers of ten in a log axis' range and marks their
-// multiples. gonum's LogTicks truncates log₁₀ min toward zero, so below 1 it
-// starts a decade late (no 0.1 on [0.1, 1]; nothing on [0.15, 0.6]). When no
-// power of ten falls inside, which only a fixed range can cause, the ends are
-// labelled instead.
+// multiples; on a range of at most two decades, where two labels would leave
+// the reader guessing, it labels the 2s and 5s too (1, 2, 5, 10, 20). gonum's
+// LogTicks truncates log₁₀ min toward zero, so below 1 it starts a decade
+// late (no 0.1 on [0.1, 1]; nothing on [0.15, 0.6]). When nothing labelled
+// falls inside, which only a fixed range can cause, the ends are labelled
+// instead.
 type logTicks struct{}
 
 func (logTicks) Ticks(min, max float64) []plot.Tick {
@@ -127,6 +129,7 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	var ticks []plot.Tick
 	labelled := false
+	short := max/min <= 100*(1+1e-9)
 	for k := int(math.Round(math.Log10(decadeBelow(min)))); math.Pow10(k) <= max; k++ {
 		for i := 1; i < 10; i++ {
 			v := float64(i) * math.Pow10(k)
@@ -134,8 +137,11 @@ func (logTicks) Ticks(min, max float64) []plot.Tick {
 				continue
 			}
 			t := plot.Tick{Value: v}
-			if i == 1 {
+			switch {
+			case i == 1:
 				t.Label, labelled = powerLabel(k), true
+			case short && (i == 2 || i == 5):
+				t.Label, labelled = multipleLabel(i, k), true
 			}
 			ticks = append(ticks, t)
 		}
@@ -155,6 +161,14 @@ func powerLabel(k int) string {
 		return strconv.FormatFloat(math.Pow10(k), 'f', -1, 64)
 	}
 	return strings.Replace("1e"+strconv.Itoa(k), "-", "−", 1)
+}
+
+// multipleLabel writes i·10^k as powerLabel writes 10^k.
+func multipleLabel(i, k int) string {
+	if k >= -4 && k <= 4 {
+		return strconv.FormatFloat(float64(i)*math.Pow10(k), 'f', -1, 64)
+	}
+	return strings.Replace(strconv.Itoa(i)+"e"+strconv.Itoa(k), "-", "−", 1)
 }
 
 // markNoData writes "no data" at (x, y) in p's data coordinates, so that an
