@@ -165,13 +165,49 @@ func (b *Builder) Mul(a, c *Node) *Node {
 	return b.wrap("mul", n, err, a, c)
 }
 
-// Scale returns s·a for a constant s.
+// Scale returns s·a for a constant s (for a matrix, this package's op, which
+// allocates nothing per run; the product is the same to the bit).
 func (b *Builder) Scale(a *Node, s float64) *Node {
 	if !b.ok("scale", a) {
 		return nil
 	}
+	if a.Dims() == 2 {
+		return b.apply("scale", scaleOp(s), a)
+	}
 	n, err := G.HadamardProd(a, b.Scalar(s))
 	return b.wrap("scale", n, err, a)
+}
+
+// scaleOp returns s·a for a matrix a; its gradient is s·g.
+func scaleOp(s float64) *kernelOp {
+	o := &kernelOp{
+		name:  fmt.Sprintf("Scale(%v)", s),
+		arity: 1,
+		typ:   hm.NewFnType(matType, matType),
+		diffs: []bool{true},
+	}
+	o.shape = func(in []tensor.Shape) (tensor.Shape, error) {
+		if len(in[0]) != 2 {
+			return nil, fmt.Errorf("Scale: shape %v: want a matrix", in[0])
+		}
+		return in[0].Clone(), nil
+	}
+	o.run = byDtype(parallelUnary(scaleBy(float32(s))), parallelUnary(scaleBy(s)))
+	o.diff = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
+		d, err := apply(scaleOp(s), g)
+		return G.Nodes{d}, err
+	}
+	return o
+}
+
+// scaleBy returns the kernel out = s·a.
+func scaleBy[T float](s T) func(out, a []T) {
+	return func(out, a []T) {
+		out = out[:len(a)]
+		for i, x := range a {
+			out[i] = x * s
+		}
+	}
 }
 
 // ReLU returns max(a, 0) elementwise for a matrix a (this package's op:

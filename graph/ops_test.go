@@ -74,6 +74,9 @@ func (o opModel) Loss(b *Builder, in Inputs) []Term {
 	case "tanh":
 		A := b.Param("A", Normal(1), r, n)
 		out = pick(b, o.fused, func() *Node { return b.Tanh(A) }, func() (*Node, error) { return G.Tanh(A) })
+	case "scale":
+		A := b.Param("A", Normal(1), r, n)
+		out = pick(b, o.fused, func() *Node { return b.Scale(A, -0.7) }, func() (*Node, error) { return G.HadamardProd(A, b.Scalar(-0.7)) })
 	case "abs":
 		A := b.Param("A", Normal(1), r, n)
 		out = pick(b, o.fused, func() *Node { return b.Abs(A) }, func() (*Node, error) { return G.Abs(A) })
@@ -206,7 +209,7 @@ func pick(b *Builder, fused bool, f func() *Node, g func() (*Node, error)) *Node
 	return b.wrap("unfused", n, err)
 }
 
-var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "tanh", "abs", "add", "sub", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error", "stacked tied product", "stacked add row relu", "stacked add row", "stacked weighted squared error"}
+var opNames = []string{"matmul NN", "matmul NT", "matmul TN", "matmul TT", "matmul NN wide", "matmul NT wide", "matmul TN wide", "matmul sparse NT", "matmul sparse TN", "relu", "scale", "tanh", "abs", "add", "sub", "add row", "sub row", "add row relu", "tied product", "tied product wide", "weighted squared error", "stacked tied product", "stacked add row relu", "stacked add row", "stacked weighted squared error"}
 
 // sparseBatch is a [6, 5] batch with most entries zero.
 func sparseBatch() []float64 {

@@ -7,6 +7,7 @@
 //	go run ./experiments/bench -workload sae -d-in 64 -latents 512 -batch 1024 -steps 500
 //	go run ./experiments/bench -workload lm -batch 32 -steps 50
 //	go run ./experiments/bench -workload topk -d-in 512 -latents 4096 -k 32 -batch 4096 -steps 20
+//	go run ./experiments/bench -workload harvest -batch 32 -steps 20
 //
 // toy: K ReLU-output models x′ = ReLU(WᵀW x + b), instance k with feature
 // probability 50^(−k/(K−1)), importance 0.9ⁱ, W drawn as the peer's
@@ -58,7 +59,8 @@ type Config struct {
 	DIn       int    `json:"d_in"`
 	Latents   int    `json:"latents"`
 	K         int    `json:"k,omitempty"`
-	// Ctx is the lm workload's context length (0: the lm default, 128).
+	// Ctx is the lm and harvest workloads' context length (0: the lm
+	// default, 128).
 	Ctx int `json:"ctx,omitempty"`
 	// M and N are sgemm's outer sizes (K its inner one).
 	M       int     `json:"m,omitempty"`
@@ -108,7 +110,7 @@ func (c Config) Validate() error {
 }
 
 // workloads are the -workload names; topk is the old name of topk-sae.
-var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm"}
+var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm", "harvest"}
 
 // Result is the JSON line bench prints.
 type Result struct {
@@ -121,7 +123,8 @@ type Result struct {
 	BytesPerStep  float64 `json:"bytes_per_step"`
 	AllocsPerStep float64 `json:"allocs_per_step"`
 	GFLOPs        float64 `json:"gflop_per_s"`
-	// TokensPerS is the lm workload's training tokens per second.
+	// TokensPerS is the lm workload's training tokens per second, and the
+	// harvest workload's rows (tokens) through the model per second.
 	TokensPerS float64 `json:"tokens_per_s,omitempty"`
 	// ActivationsPerS is the topk workload's activations (rows) per second.
 	ActivationsPerS float64 `json:"activations_per_s,omitempty"`
@@ -135,14 +138,14 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, K: 32, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm, topk-sae (or topk) or sgemm")
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm, topk-sae (or topk), sgemm or harvest")
 	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
 	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
 	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
 	fs.IntVar(&cfg.DIn, "d-in", cfg.DIn, "sae: activation width")
 	fs.IntVar(&cfg.Latents, "latents", cfg.Latents, "sae: dictionary size (and true features)")
 	fs.IntVar(&cfg.K, "k", cfg.K, "topk-sae: active latents per activation; sgemm: the inner size")
-	fs.IntVar(&cfg.Ctx, "ctx", cfg.Ctx, "lm: context length (0: the lm default)")
+	fs.IntVar(&cfg.Ctx, "ctx", cfg.Ctx, "lm and harvest: context length (0: the lm default)")
 	fs.IntVar(&cfg.M, "m", cfg.M, "sgemm: rows of A and C")
 	fs.IntVar(&cfg.N, "n", cfg.N, "sgemm: columns of B and C")
 	fs.BoolVar(&cfg.Dense, "dense", cfg.Dense, "topk: the dense reference path (sae.Config.DenseTopK)")
@@ -194,6 +197,8 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 		res, err = benchTopK(cfg)
 	case "sgemm":
 		res, err = benchSgemm(cfg)
+	case "harvest":
+		res, err = benchHarvest(cfg)
 	default:
 		res, err = benchSAE(cfg)
 	}

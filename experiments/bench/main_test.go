@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"github.com/toymodels/superposition/graph"
 	"io"
+	"math"
 	"strings"
 	"testing"
 )
@@ -17,6 +18,7 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 		{"-workload", "topk", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64", "-dense"},
 		{"-workload", "topk-sae", "-d-in", "8", "-latents", "32", "-k", "4", "-steps", "5", "-batch", "64"},
 		{"-workload", "sgemm", "-m", "64", "-k", "32", "-n", "48", "-steps", "3"},
+		{"-workload", "harvest", "-batch", "2", "-ctx", "16", "-steps", "3"},
 	} {
 		var out bytes.Buffer
 		if code := exitCode(args, &out, io.Discard); code != 0 {
@@ -26,9 +28,12 @@ func TestBenchPrintsOneJSONLine(t *testing.T) {
 		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 			t.Fatalf("%q: output %q is not one JSON object: %v", args, out.String(), err)
 		}
-		trains := args[1] != "sgemm" // a product has no loss
+		trains := args[1] != "sgemm" && args[1] != "harvest" // a product and a forward pass have no loss
 		if r.Workload != args[1] || !(r.StepsPerS > 0) || trains && !(r.Loss > 0) || !(r.GFLOPs > 0) {
 			t.Errorf("%q: result %+v; want the workload, positive steps/s, loss (when it trains) and GFLOP/s", args, r)
+		}
+		if args[1] == "harvest" && r.TokensPerS != math.Round(r.StepsPerS*2*16) && math.Abs(r.TokensPerS-r.StepsPerS*2*16) > 0.01*r.TokensPerS {
+			t.Errorf("%q: %v tokens/s at %v steps/s of 2 × 16 rows; want their product", args, r.TokensPerS, r.StepsPerS)
 		}
 	}
 }

@@ -17,15 +17,19 @@ import (
 // that their mean squared norm is their width (SAELens' convention); fold
 // 1/Scale back into exported weights. Deterministic for a seed.
 type ActivationStream struct {
-	r      *graph.Runner
-	hook   string
-	width  int
-	buf    []float32 // rows of the shuffle buffer
-	fresh  []float32 // the last forward pass's rows not yet used
-	rng    *rand.Rand
-	Scale  float32
-	passes int
-	err    error
+	r     *graph.Runner
+	hook  string
+	width int
+	buf   []float32 // rows of the shuffle buffer
+	fresh []float32 // the last forward pass's rows not yet used
+	// freshBuf and origBuf back fresh and freshOrig, which are consumed
+	// from the front, so that a pass reuses their memory.
+	freshBuf []float32
+	origBuf  []int64
+	rng      *rand.Rand
+	Scale    float32
+	passes   int
+	err      error
 	// Where rows came from, when the source says (windowStarts): the byte
 	// offset in its data of the token each row is the activation at, for
 	// the buffer, the fresh rows and the rows of the last Fill; else −1.
@@ -74,7 +78,8 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 	hooks := graph.HookPoints{}
 	if hook != HookMLPPost {
 		hooks[hook] = func(x []float32, _, _ int) error {
-			s.fresh = append(s.fresh[:0], x...)
+			s.freshBuf = append(s.freshBuf[:0], x...)
+			s.fresh = s.freshBuf
 			return nil
 		}
 	}
@@ -113,23 +118,25 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 
 // pass runs one forward pass and leaves its rows in s.fresh, unscaled.
 func (s *ActivationStream) pass() error {
-	s.freshOrig = s.freshOrig[:0]
+	s.origBuf = s.origBuf[:0]
 	if s.src != nil {
 		for _, start := range s.src.Starts(s.src.Step(), s.windows) {
 			for j := range s.ctx {
-				s.freshOrig = append(s.freshOrig, int64(start+j))
+				s.origBuf = append(s.origBuf, int64(start+j))
 			}
 		}
 	} else {
 		for range s.windows * s.ctx {
-			s.freshOrig = append(s.freshOrig, -1)
+			s.origBuf = append(s.origBuf, -1)
 		}
 	}
+	s.freshOrig = s.origBuf
 	if _, err := s.r.Run(); err != nil {
 		return err
 	}
 	if s.hook == HookMLPPost {
-		s.fresh = append(s.fresh[:0], s.r.Watched(HookMLPPost).Float32s()...)
+		s.freshBuf = append(s.freshBuf[:0], s.r.Watched(HookMLPPost).Float32s()...)
+		s.fresh = s.freshBuf
 	}
 	s.passes++
 	return nil
