@@ -22,8 +22,9 @@ type ActivationStream struct {
 	width int
 	buf   []float32 // rows of the shuffle buffer
 	fresh []float32 // the last forward pass's rows not yet used
-	// freshBuf and origBuf back fresh and freshOrig, which are consumed
-	// from the front, so that a pass reuses their memory.
+	// freshBuf (for hook points read through a hook function) and origBuf
+	// back fresh and freshOrig, which are consumed from the front, so that
+	// a pass reuses their memory.
 	freshBuf []float32
 	origBuf  []int64
 	rng      *rand.Rand
@@ -83,7 +84,12 @@ func NewActivationStream(m *Model, p *graph.Params, src graph.Source, hook strin
 			return nil
 		}
 	}
-	r, err := graph.NewRunner(m, src, p, windows, hooks)
+	// The MLP's input and output are read from a program that ends there.
+	var prog graph.Model = m
+	if hook == HookMLPPre || hook == HookMLPPost {
+		prog = mlpModel{m}
+	}
+	r, err := graph.NewRunner(prog, src, p, windows, hooks)
 	if err != nil {
 		return nil, err
 	}
@@ -135,8 +141,9 @@ func (s *ActivationStream) pass() error {
 		return err
 	}
 	if s.hook == HookMLPPost {
-		s.freshBuf = append(s.freshBuf[:0], s.r.Watched(HookMLPPost).Float32s()...)
-		s.fresh = s.freshBuf
+		// The graph's own buffer, which the next pass overwrites: a pass
+		// runs only once every fresh row has been used.
+		s.fresh = s.r.Watched(HookMLPPost).Float32s()
 	}
 	s.passes++
 	return nil

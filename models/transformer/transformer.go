@@ -202,6 +202,12 @@ func (m *Model) Params(b *graph.Builder) map[string]*graph.Node {
 // Attention is causal, so the logits of position t depend on tokens 0…t
 // only: shorter texts are padded at the end.
 func (m *Model) Logits(b *graph.Builder, tokens *graph.Node) *graph.Node {
+	return m.forward(b, tokens, false)
+}
+
+// forward builds Logits, or with toMLP only the pass up to the MLP's output
+// (watched under HookMLPPost), which it returns.
+func (m *Model) forward(b *graph.Builder, tokens *graph.Node, toMLP bool) *graph.Node {
 	if b.Err() != nil || tokens == nil {
 		return nil
 	}
@@ -243,9 +249,22 @@ func (m *Model) Logits(b *graph.Builder, tokens *graph.Node) *graph.Node {
 	}
 	post = b.Hook(HookMLPPost, post)
 	b.Watch(HookMLPPost, post)
+	if toMLP {
+		return post
+	}
 	mlpOut := b.Hook(HookMLPOut, b.AddRow(b.MatMul(post, w["blocks.0.mlp.W_out"]), w["blocks.0.mlp.b_out"]))
 	resid = b.Hook(HookResidPost, b.Add(resid, mlpOut))
 
 	x = b.LayerNorm(resid, w["ln_final.w"], w["ln_final.b"], c.LNEps)
 	return b.MatMul(x, w["unembed.W_U"])
+}
+
+// mlpModel is a Model's forward pass up to the MLP's output and no further:
+// the activation stream's program, which builds neither the MLP's output
+// product, the unembedding nor the loss. Its one term is 0·ΣHookMLPPost.
+type mlpModel struct{ m *Model }
+
+func (h mlpModel) Loss(b *graph.Builder, in graph.Inputs) []graph.Term {
+	post := h.m.forward(b, in.Node(Tokens), true)
+	return []graph.Term{{Name: "none", Node: b.Scale(b.Sum(post), 0)}}
 }
