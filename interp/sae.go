@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"sort"
@@ -256,6 +257,8 @@ func LossRecovered(clean, patched, ablated float64) float64 {
 type DensityPanel struct {
 	Title string
 	Freq  []float64
+	// Units names what is counted on the vertical axis (default "latents").
+	Units string
 }
 
 // SaveDensityHistograms draws, for each panel, the histogram of log₁₀ firing
@@ -290,8 +293,8 @@ func SaveDensityHistograms(path string, cols int, panels []DensityPanel) error {
 		if len(counts) > 0 {
 			p.Title.Text += " (" + strings.Join(counts, ", ") + ")"
 		}
-		p.X.Label.Text, p.Y.Label.Text = "firing frequency (log scale)", "latents"
-		p.X.Tick.Marker = powerTicks{}
+		p.X.Label.Text, p.Y.Label.Text = "firing frequency (log scale)", cmp.Or(dp.Units, "latents")
+		p.X.Tick.Marker, p.Y.Tick.Marker = powerTicks{}, indexTicks{}
 		if len(vals) == 0 {
 			p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, 1, 0, 1
 			markNoData(p, 0.5, 0.5)

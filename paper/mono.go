@@ -1054,7 +1054,10 @@ func MonoReport(out string, res MonoResult) ([]interp.Section, error) {
 		paras = append(paras, randomBaselineSentence(res, *rb))
 	}
 	paras = append(paras, fineSentence(res))
-	paras = append(paras, coverageSentences(res)...)
+	cover, coverNote := coverageTable(res)
+	if coverNote != "" {
+		paras = append(paras, coverNote)
+	}
 	for _, f := range res.Splits {
 		kids := make([]string, len(f.Children))
 		for i, k := range f.Children {
@@ -1080,14 +1083,18 @@ func MonoReport(out string, res MonoResult) ([]interp.Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: []interp.Table{table}, Figures: figs,
+	tables := []interp.Table{monoHeadline(res), table}
+	if len(cover.Rows) > 0 {
+		tables = append(tables, cover)
+	}
+	return []interp.Section{{Heading: "Sparse autoencoders on the MLP", Paragraphs: paras, Tables: tables, Figures: figs,
 		Warnings: nonEmpty(failureWarning("SAEs", names, spliced), convergenceWarningFlag("SAEs", names, trends, "-sae-steps"))}}, nil
 }
 
 // monoFigures draws the report's figures into out.
 func monoFigures(out string, res MonoResult) ([]interp.Figure, error) {
 	var figs []interp.Figure
-	panels := []interp.DensityPanel{{Title: fmt.Sprintf("%d neurons", len(res.NeuronDensities)), Freq: res.NeuronDensities}}
+	panels := []interp.DensityPanel{{Title: fmt.Sprintf("%d neurons", len(res.NeuronDensities)), Freq: res.NeuronDensities, Units: "neurons"}}
 	for _, s := range res.SAEs {
 		panels = append(panels, interp.DensityPanel{Title: fmt.Sprintf("%s-%d", s.Variant, s.Latents), Freq: s.Densities})
 	}
@@ -1160,43 +1167,78 @@ func randomBaselineSentence(res MonoResult, rb MonoRandom) string {
 	return head
 }
 
-// coverageSentences states, per label, the best single neuron's F1, the
-// best single latent's of each dictionary, and the union of that
-// dictionary's label-specific latents, and who wins, from res.
-func coverageSentences(res MonoResult) []string {
+// coverageTable is, per label, the best single neuron's F1, the best single
+// latent's of each dictionary and the union of that dictionary's
+// label-specific latents, with the sentence that says who wins, from res.
+func coverageTable(res MonoResult) (interp.Table, string) {
 	if len(res.NeuronCoverage) == 0 {
-		return nil
+		return interp.Table{}, ""
 	}
-	out := []string{"F1 of \"the unit is active\" as a classifier of each label (best threshold), the best single unit of each kind, and the union of a dictionary's label-specific latents for that label:"}
+	t := interp.Table{Caption: "F1 of \"the unit is active\" as a classifier of each go/scanner label (best threshold): the best single neuron, " +
+		"the best single latent of each dictionary, and the union of the dictionary's label-specific latents for that label (their count in brackets).",
+		Header: []string{"label", "best neuron"}}
+	for _, s := range res.SAEs {
+		t.Header = append(t.Header, fmt.Sprintf("best %s-%d latent", s.Variant, s.Latents), fmt.Sprintf("%s-%d union", s.Variant, s.Latents))
+	}
 	neuronWins := 0
 	for l, nc := range res.NeuronCoverage {
-		parts := []string{fmt.Sprintf("neuron %d: %.3f", nc.Unit, nc.F1)}
+		row := []string{nc.Label, fmt.Sprintf("%.3f (#%d)", nc.F1, nc.Unit)}
 		bestLatent := 0.0
 		for _, s := range res.SAEs {
 			if l >= len(s.Coverage) {
+				row = append(row, "—", "—")
 				continue
 			}
 			c := s.Coverage[l]
-			parts = append(parts, fmt.Sprintf("%s-%d latent %d: %.3f, union of %d: %.3f", s.Variant, s.Latents, c.Unit, c.F1, c.Union, c.UnionF1))
+			row = append(row, fmt.Sprintf("%.3f (#%d)", c.F1, c.Unit), fmt.Sprintf("%.3f (%d)", c.UnionF1, c.Union))
 			bestLatent = max(bestLatent, c.F1, c.UnionF1)
 		}
 		if nc.F1 > bestLatent {
 			neuronWins++
 		}
-		out = append(out, fmt.Sprintf("%s — %s.", nc.Label, strings.Join(parts, "; ")))
+		t.Rows = append(t.Rows, row)
 	}
-	switch {
-	case neuronWins == 0:
-		out = append(out, "On every label some latent or union of latents classifies better than the best single neuron.")
-	default:
-		dens := make([]string, len(res.SAEs))
-		for i, s := range res.SAEs {
-			dens[i] = fmt.Sprintf("%s-%d's %.2f%%", s.Variant, s.Latents, 100*s.MedianDensity)
-		}
-		out = append(out, fmt.Sprintf("On %d of %d labels the best single neuron classifies better than any latent or union of latents (the median neuron fires on %.1f%% of bytes, the median latent on %s).",
-			neuronWins, len(res.NeuronCoverage), 100*res.Neurons.MedianDensity, strings.Join(dens, ", ")))
+	if neuronWins == 0 {
+		return t, "On every label some latent or union of latents classifies better than the best single neuron (table below)."
 	}
-	return out
+	dens := make([]string, len(res.SAEs))
+	for i, s := range res.SAEs {
+		dens[i] = fmt.Sprintf("%s-%d's %.2f%%", s.Variant, s.Latents, 100*s.MedianDensity)
+	}
+	return t, fmt.Sprintf("On %d of %d labels the best single neuron classifies better than any latent or union of latents (table below; the median neuron fires on %.1f%% of bytes, the median latent on %s).",
+		neuronWins, len(res.NeuronCoverage), 100*res.Neurons.MedianDensity, strings.Join(dens, ", "))
+}
+
+// monoHeadline is the headline table: units, activations trained on, alive,
+// label-specific, byte detectors and median specificity for the neurons,
+// every dictionary and the random-model baseline, computed from res, beside
+// the figures of Towards Monosemanticity and of the PyTorch prototype of
+// these measures (../shared/TARGETS.md), which are quoted, not measured here.
+func monoHeadline(res MonoResult) interp.Table {
+	t := interp.Table{Caption: "The headline: how many units are specific to one go/scanner label through context (label-specific), " +
+		"for the neurons and every dictionary; the last rows are quoted from the paper (human ratings on a 0–14 rubric, not this measure) and from a PyTorch prototype of these measures.",
+		Header: []string{"units", "count", "activations trained on", "alive", "label-specific (coarse / refined)", "byte detectors", "median specificity", "loss recovered"}}
+	n, nf := res.Neurons, res.NeuronsFine
+	t.Rows = append(t.Rows, []string{"neurons", thousands(n.Units), "—", thousands(n.Alive), fmt.Sprintf("%d / %d", n.LabelSpecific, nf.LabelSpecific),
+		thousands(n.ByteDetectors), sig0(n.MedianSpecificity), "—"})
+	saeRow := func(name string, s MonoSAE) []string {
+		return []string{name, thousands(s.Latents), thousands(s.Activations), thousands(s.Alive), fmt.Sprintf("%d / %d", s.LabelSpecific, s.Fine.LabelSpecific),
+			thousands(s.ByteDetectors), sig0(s.MedianSpecificity), sig0(s.LossRecovered)}
+	}
+	for _, s := range res.SAEs {
+		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("%s latents", s.Variant), s))
+	}
+	if rb := res.Random; rb != nil {
+		rn, rf := rb.Neurons, rb.NeuronsFine
+		t.Rows = append(t.Rows, []string{"random model's neurons", thousands(rn.Units), "—", thousands(rn.Alive), fmt.Sprintf("%d / %d", rn.LabelSpecific, rf.LabelSpecific),
+			thousands(rn.ByteDetectors), sig0(rn.MedianSpecificity), "—"})
+		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("random model's %s latents", rb.SAE.Variant), rb.SAE))
+	}
+	t.Rows = append(t.Rows,
+		[]string{"paper: neurons", "512", "—", "—", "median rating 0 of 14", "—", "—", "—"},
+		[]string{"paper: A/1 latents (ReLU + L1)", "4,096", "8 billion", "3,928", "median rating 12 of 14", "—", "—", "0.79"},
+		[]string{"PyTorch prototype: TopK latents", "4,096", "3.3 million", "4,073", "206 / —", "68% (top activations on one byte)", "0.60", "0.982"})
+	return t
 }
 
 // fineSentence states the scores against the refined labels, from res.

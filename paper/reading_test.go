@@ -46,7 +46,11 @@ var fixedSentences = []string{
 	"Importances (1, 1, r).",
 	"Ignored: the extra feature is dropped; dedicated: it is represented and another feature is dropped; superposition: all three share the plane.",
 	"1/2 for a digon, 2/3 for a triangle",
-	"F1 of \"the unit is active\" as a classifier of each label",
+	// The quoted rows of the monosemanticity headline table: the paper's
+	// and the PyTorch prototype's figures.
+	"paper: neurons |",
+	"paper: A/1 latents",
+	"PyTorch prototype: TopK latents |",
 }
 
 // toyRun is a measured run of kind at p with weights W [m, n] and bias b.
