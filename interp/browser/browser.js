@@ -377,26 +377,35 @@
     })));
   }
 
-  // histogram draws counts over (0, maxAct] as bars, heights ∝ log(1+count).
+  // histogram draws counts over (0, maxAct] as bars, heights ∝ log(1+count),
+  // with the activation axis labelled at 0, its middle and its end, and the
+  // tallest bar's count written above it.
   function histogram(h, maxAct) {
-    var W = 360, H = 100, axis = 14, top = 1;
-    h.forEach(function (c) { top = Math.max(top, c); });
+    var W = 360, H = 112, axis = 14, head = 12, top = 0, at = 0;
+    h.forEach(function (c, i) { if (c > top) { top = c; at = i; } });
     var s = svg("svg", {width: W, height: H, viewBox: "0 0 " + W + " " + H, class: "hist", role: "img",
       "aria-label": "histogram of positive activations"});
     var bw = W / h.length;
     h.forEach(function (c, i) {
-      var bh = c > 0 ? Math.max(1, (H - axis) * Math.log1p(c) / Math.log1p(top)) : 0;
+      var bh = c > 0 ? Math.max(1, (H - axis - head) * Math.log1p(c) / Math.log1p(top)) : 0; // c > 0: top ≥ 1
       var r = svg("rect", {x: i * bw, y: H - axis - bh, width: Math.max(bw - 1, 0.5), height: bh});
       var t = svg("title", {});
       t.textContent = "(" + num(i * maxAct / h.length) + ", " + num((i + 1) * maxAct / h.length) + "]: " + c;
       r.appendChild(t);
       s.appendChild(r);
     });
-    var lo = svg("text", {x: 0, y: H - 2}), hi = svg("text", {x: W, y: H - 2, "text-anchor": "end"});
-    lo.textContent = "0";
-    hi.textContent = num(maxAct);
-    s.appendChild(lo);
-    s.appendChild(hi);
+    var ticks = [[0, "start", "0"], [W / 2, "middle", num(maxAct / 2)], [W, "end", num(maxAct) + " (activation)"]];
+    ticks.forEach(function (t) {
+      var e = svg("text", {x: t[0], y: H - 2, "text-anchor": t[1]});
+      e.textContent = t[2];
+      s.appendChild(e);
+    });
+    var peak = svg("text", {x: Math.min(Math.max((at + 0.5) * bw, 4), W - 4), y: head - 2,
+      "text-anchor": at < h.length / 4 ? "start" : at > 3 * h.length / 4 ? "end" : "middle"});
+    peak.textContent = top + (top === 1 ? " activation" : " activations");
+    if (top > 0) {
+      s.appendChild(peak);
+    }
     return s;
   }
 
