@@ -139,6 +139,21 @@ func readCorrelated(s CorrelatedSetup, res tms.Result) CorrelatedRun {
 	return r
 }
 
+// CorrelatedExperiment trains every one of CorrelatedSetups at the
+// probabilities of cfg (TrainCorrelated) and writes into cfg.Out
+// summary.json, the figures of CorrelatedFigures and report.html.
+func CorrelatedExperiment(ctx context.Context, run Run, cfg CorrelatedConfig) error {
+	sum, err := TrainCorrelated(ctx, run, "correlated", cfg, CorrelatedSetups)
+	if err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title:  "Toy Models of Superposition: correlated and anticorrelated features",
+		Intro:  "Four or six features of equal importance in two dimensions, grouped in sets that are active together (correlated) or never together (anticorrelated).",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return CorrelatedFigures(out, "correlated", sum) })
+}
+
 // CorrelatedFigures draws the feature directions of every setup and returns the report
 // sections reading them.
 func CorrelatedFigures(out, prefix string, sum CorrelatedSummary) ([]interp.Section, error) {

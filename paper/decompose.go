@@ -613,6 +613,29 @@ func norm(v []float64) float64 {
 	return math.Sqrt(s)
 }
 
+// DecomposeExperiment runs Decompose on cfg, with the exports ex, and writes
+// into cfg.Out summary.json, the figures of DecomposeFigures, the toy
+// model's neurons (unless the source is synthetic) and report.html.
+func DecomposeExperiment(ctx context.Context, run Run, cfg DecomposeConfig, ex DecomposeExports) error {
+	sum, err := Decompose(ctx, run, cfg, ex)
+	if err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title: "Towards Monosemanticity on a toy model: SAE latents against polysemantic neurons",
+		Intro: "A toy model packs more features than it has neurons, so its neurons are polysemantic. " +
+			"Sparse autoencoders trained on its hidden layer find one latent per feature. Every variant is reported, including the ones that do worse.",
+		Config: sum.Config,
+	}, func(out string) ([]interp.Section, error) {
+		sections, err := DecomposeFigures(out, "decompose", sum)
+		if err != nil || sum.Toy == nil {
+			return sections, err
+		}
+		neurons, err := NeuronSections(out, "decompose", "The toy model's neurons", []NeuronRun{sum.Toy.NeuronRun}, false)
+		return append(sections, neurons...), err
+	})
+}
+
 // DecomposeFigures draws the neuron × feature and latent × feature heat maps
 // (best variant), the density histograms and the L0–FVU chart into out and
 // returns the report sections.

@@ -11,9 +11,11 @@
 // tags: the config block of summary.json) and a Run, which carries the
 // logger and the progress bars; the zero Run is quiet. Each returns its
 // summary record, and a companion Figures or Sections function draws the
-// figures and returns the report sections reading them. The programs under
-// experiments/ only parse flags into these configurations and write the
-// outputs.
+// figures and returns the report sections reading them. An Experiment
+// function per result (IntroExperiment, PhaseExperiment, …) runs its
+// pipeline end to end and writes the outputs into the configuration's Out
+// folder: summary.json, the figures and report.html. The programs under
+// experiments/ only parse flags into these configurations and call them.
 //
 // Seeds: every random draw derives from the configuration's Seed through
 // fixed stream numbers, so the same configuration gives the same summary.

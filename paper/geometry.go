@@ -1,11 +1,13 @@
 package paper
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
 
 	"github.com/toymodels/superposition/interp"
+	"github.com/toymodels/superposition/toy"
 )
 
 // GeometryPoint is the per-p summary of a geometry run.
@@ -42,6 +44,41 @@ func MeasureGeometry(r interp.ToyRun) GeometryPoint {
 		Clusters:           interp.ClusterCounts(r.Dimensionality, clusterTol),
 		LossTrend:          r.LossTrend,
 	}
+}
+
+// DefaultGeometryConfig is the geometry of superposition in the paper:
+// n = 200 features of equal importance in m = 20 dimensions, one
+// ReLU-output model per feature probability p = 20^(−linspace(0, 1, 20)).
+func DefaultGeometryConfig() Toy {
+	return Toy{
+		Common:        Common{Out: "out/geometry", Seed: 1, Steps: 10000, Restarts: 1},
+		Features:      200,
+		Hidden:        20,
+		Importance:    1,
+		Probabilities: toy.Powers(20, 0, 1, 20),
+		Model:         "relu",
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 18},
+	}
+}
+
+// GeometryExperiment trains the sweep of cfg (see DefaultGeometryConfig)
+// and writes into cfg.Out its GeometrySummary as summary.json, the figures
+// of GeometryFigures and report.html.
+func GeometryExperiment(ctx context.Context, run Run, cfg Toy) error {
+	runs, err := RunToy(ctx, run, "geometry", cfg)
+	if err != nil {
+		return err
+	}
+	sum := GeometrySummary{Experiment: "geometry", Config: cfg, Runs: runs}
+	for _, r := range runs {
+		sum.Points = append(sum.Points, MeasureGeometry(r))
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title: "Toy Models of Superposition: the geometry of superposition",
+		Intro: fmt.Sprintf("%d features of equal importance in %d dimensions, one ReLU-output model per feature probability (%d steps).",
+			cfg.Features, cfg.Hidden, cfg.Steps),
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return GeometryFigures(out, "geometry", runs) })
 }
 
 // GeometryFigures draws the D* and Dᵢ figures of runs (one ReLU-output model per

@@ -292,6 +292,22 @@ func lmCheckpointKey(cfg LMConfig, s corpus.Stats) (string, error) {
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 
+// LMExperiment trains the transformer of cfg (TrainLM) and writes into
+// cfg.Out, beside the model, summary.json, the loss curve of LMReport and
+// report.html. It returns the tokens per second of the training steps.
+func LMExperiment(ctx context.Context, run Run, cfg LMConfig) (tokensPerS float64, err error) {
+	res, tps, err := TrainLM(ctx, run, "lm", cfg)
+	if err != nil {
+		return 0, err
+	}
+	return tps, WriteOutputs(cfg.Out, res, interp.Report{
+		Title: "A one-layer byte transformer trained on Go's standard library",
+		Intro: "The network of Towards Monosemanticity in miniature, trained on real text (Go's own source), " +
+			"whose MLP neurons the next experiments decompose with sparse autoencoders.",
+		Config: res.Config,
+	}, func(out string) ([]interp.Section, error) { return LMReport(out, res) })
+}
+
 // LMReport writes the lm experiment's loss curve (lm_curve.png) into out and
 // returns the report's sections, every sentence computed from res.
 func LMReport(out string, res LMResult) ([]interp.Section, error) {

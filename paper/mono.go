@@ -1030,6 +1030,26 @@ func monoUnit(ctx context.Context, r Run, cfg MonoConfig, job *monoJob) (monoDon
 	return d, nil
 }
 
+// MonoExperiment trains and measures the SAEs of cfg (Monosemanticity) and
+// writes into cfg.Out, beside their SAELens exports, the feature browser
+// (browser/index.html), summary.json, the figures of MonoReport and
+// report.html.
+func MonoExperiment(ctx context.Context, run Run, cfg MonoConfig) error {
+	res, browser, err := Monosemanticity(ctx, run, cfg)
+	if err != nil {
+		return err
+	}
+	if err := interp.WriteBrowser(filepath.Join(cfg.Out, "browser"), browser); err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, res, interp.Report{
+		Title: "Towards Monosemanticity in miniature: sparse autoencoders on a byte transformer's MLP",
+		Intro: "Sparse autoencoders trained on the MLP activations of the one-layer transformer of experiments/lm, " +
+			"measured by splicing them into the model and against go/scanner's label of every byte.",
+		Config: res.Config,
+	}, func(out string) ([]interp.Section, error) { return MonoReport(out, res) })
+}
+
 // MonoReport draws the report's figures into out (the latents' and neurons'
 // density histograms, L0 against loss recovered, specificity of neurons
 // against latents) and returns its sections, every sentence computed from

@@ -232,6 +232,20 @@ func phaseWarnings(cells []PhaseCell) []string {
 	return nonEmpty(failureWarning("cells", names, losses), convergenceWarning("cells", names, trends))
 }
 
+// PhaseExperiment trains the phase diagrams of cfg (TrainPhase) and writes
+// into cfg.Out summary.json, the diagrams of PhaseFigures and report.html.
+func PhaseExperiment(ctx context.Context, run Run, cfg PhaseConfig) error {
+	sum, err := TrainPhase(ctx, run, "phase", cfg)
+	if err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title:  "Toy Models of Superposition: superposition as a phase change",
+		Intro:  "Two features, one dimension: is the extra feature ignored, given the dimension, or stored in superposition with the first?",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return PhaseFigures(out, "phase", sum) })
+}
+
 // PhaseFigures draws the diagrams of sum into out and returns the report section.
 func PhaseFigures(out, prefix string, sum PhaseSummary) ([]interp.Section, error) {
 	a := sum.Agreement

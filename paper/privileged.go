@@ -1,6 +1,7 @@
 package paper
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -102,60 +103,30 @@ func Top5Monosemantic(r NeuronRun) bool {
 	return true
 }
 
-// DefaultAbsValConfig is the large |x| experiment: n = 100, m = 40,
-// Iᵢ = 0.8ⁱ, inputs U[−1, 1], 30,000 steps, best of 3: about one run in three
-// stalls in a poor minimum (loss ten times higher, the most important
-// features sharing neurons), so a single run is not enough.
-func DefaultAbsValConfig() Toy {
-	return Toy{
-		Common:        Common{Out: "out/absval", Seed: 1, Steps: 30000, Restarts: 3},
-		Features:      100,
-		Hidden:        40,
-		Importance:    0.8,
-		Probabilities: []float64{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001},
-		Model:         "absval",
-		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 16},
+// PrivilegedExperiment trains the privileged-basis sweep of cfg (see
+// DefaultPrivilegedConfig), reads every model neuron by neuron and writes
+// into cfg.Out summary.json (one NeuronRun per model), the neuron and WᵀW
+// figures and report.html.
+func PrivilegedExperiment(ctx context.Context, run Run, cfg Toy) error {
+	toyRuns, err := RunToy(ctx, run, "privileged", cfg)
+	if err != nil {
+		return err
 	}
-}
-
-// SmallAbsValConfig is the n = 3, m = 6 |x| model: every feature should get
-// a ReLU(x) and a ReLU(−x) neuron.
-func SmallAbsValConfig(steps int) Toy {
-	c := DefaultAbsValConfig()
-	c.Features, c.Hidden, c.Importance, c.Probabilities, c.Steps, c.Restarts = 3, 6, 1, []float64{1}, steps, 3
-	c.EvalSamples = 1 << 18
-	return c
-}
-
-// PlusMinus reports, for the n = 3, m = 6 |x| model, whether every feature
-// has one neuron with a positive and one with a negative input weight, every
-// neuron's input weights being one-hot within tol (the other weights at most
-// tol of the largest).
-func PlusMinus(W [][]float64, tol float64) (ok bool, why string) {
-	n := len(W[0])
-	pos, neg := make([]int, n), make([]int, n)
-	for j, row := range W {
-		big := 0
-		for i := range row {
-			if math.Abs(row[i]) > math.Abs(row[big]) {
-				big = i
-			}
-		}
-		for i, w := range row {
-			if i != big && math.Abs(w) > tol*math.Abs(row[big]) {
-				return false, fmt.Sprintf("neuron %d is not one-hot: weights %.3f", j, row)
-			}
-		}
-		if row[big] > 0 {
-			pos[big]++
-		} else {
-			neg[big]++
-		}
+	runs := make([]NeuronRun, len(toyRuns))
+	for i, r := range toyRuns {
+		runs[i] = ReadNeurons(r, false)
 	}
-	for i := 0; i < n; i++ {
-		if pos[i] != 1 || neg[i] != 1 {
-			return false, fmt.Sprintf("feature %d has %d positive and %d negative neurons", i, pos[i], neg[i])
+	return WriteOutputs(cfg.Out, interp.Summary{Experiment: "privileged", Config: cfg, Runs: runs}, interp.Report{
+		Title: "Toy Models of Superposition: superposition in a privileged basis",
+		Intro: "A ReLU on the hidden layer gives its neurons meaning. In the paper dense features get one neuron each, and " +
+			"sparse features are packed into superposition, so the neurons become polysemantic. Here: " + PrivilegedReading(runs),
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) {
+		sections, err := NeuronSections(out, "privileged", "Neurons of the privileged-basis model", runs, false)
+		if err != nil {
+			return nil, err
 		}
-	}
-	return true, "every feature has one ReLU(x) and one ReLU(−x) neuron"
+		gram, err := ToySections(out, "privileged", toyRuns)
+		return append(sections, gram...), err
+	})
 }

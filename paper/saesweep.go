@@ -181,6 +181,21 @@ func SAESweep(ctx context.Context, run Run, cfg SAESweepConfig) (SAESweepSummary
 	return sum, nil
 }
 
+// SAESweepExperiment runs the sweeps of cfg (SAESweep) and writes into
+// cfg.Out summary.json, the charts of SAESweepFigures and report.html.
+func SAESweepExperiment(ctx context.Context, run Run, cfg SAESweepConfig) error {
+	sum, err := SAESweep(ctx, run, cfg)
+	if err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title: "Sparse autoencoders on a toy model: sweeps",
+		Intro: "How the L1 coefficient, the dictionary size and the sparsity setting of each variant change what an SAE finds " +
+			"in a toy model's activations, and how much superposition it can undo.",
+		Config: sum.Config,
+	}, func(out string) ([]interp.Section, error) { return SAESweepFigures(out, sum) })
+}
+
 // SAESweepFigures draws the sweeps' charts into out and returns the report
 // sections.
 func SAESweepFigures(out string, s SAESweepSummary) ([]interp.Section, error) {

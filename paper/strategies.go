@@ -428,6 +428,24 @@ func Strategies(ctx context.Context, run Run, cfg StrategiesConfig) (StrategiesS
 	return sum, err
 }
 
+// StrategiesExperiment runs the strategies of cfg (Strategies) and writes
+// into cfg.Out summary.json, the figures of StrategiesSections and
+// report.html.
+func StrategiesExperiment(ctx context.Context, run Run, cfg StrategiesConfig) error {
+	sum, err := Strategies(ctx, run, cfg)
+	if err != nil {
+		return err
+	}
+	return WriteOutputs(cfg.Out, sum, interp.Report{
+		Title: "Roads against polysemantic neurons: models without superposition, dictionary learning, and both",
+		Intro: "Toy Models of Superposition names three strategies against polysemantic neurons: build models without superposition, " +
+			"find an overcomplete basis of features with dictionary learning, or mix the two. Each strategy below is a set of " +
+			"privileged-basis toy models (or sparse autoencoders on their hidden layers) trained at the same sparsities, read unit by unit " +
+			"with the neuron rule and priced in loss against the plain model.",
+		Config: cfg,
+	}, func(out string) ([]interp.Section, error) { return StrategiesSections(out, sum) })
+}
+
 // StrategiesToyScale trains every toy model of cfg (each setting of each
 // strategy at every probability, best of cfg.Restarts), reads their neurons,
 // and trains the hybrid's SAE on each one's hidden layer. Setting s of a

@@ -161,6 +161,64 @@ func ToyExperiment(ctx context.Context, run Run, name string, cfg Toy, title str
 		func(out string) ([]interp.Section, error) { return ToySections(out, name, runs) })
 }
 
+// DefaultIntroConfig is the intro figure of the paper: n = 5 features with
+// importance 0.9ⁱ in m = 2 hidden dimensions, at ten feature probabilities
+// from 1 to 0.05, for the ReLU-output and the linear model, best of 3
+// restarts.
+func DefaultIntroConfig() Toy {
+	return Toy{
+		Common:        Common{Out: "out/intro", Seed: 1, Steps: 10000, Restarts: 3},
+		Features:      5,
+		Hidden:        2,
+		Importance:    0.9,
+		Probabilities: toy.Powers(20, 0, 1, 10),
+		Model:         "both",
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
+	}
+}
+
+// IntroExperiment reproduces the intro figure with cfg (see
+// DefaultIntroConfig): the ToyExperiment named intro, whose report reads
+// how the models pack features as they get sparser.
+func IntroExperiment(ctx context.Context, run Run, cfg Toy) error {
+	return ToyExperiment(ctx, run, "intro", cfg, "Toy Models of Superposition: the intro figure", func(runs []interp.ToyRun) string {
+		return fmt.Sprintf("%d features of decreasing importance (Iᵢ = %.2gⁱ) squeezed into %d hidden dimensions, each active with probability p = 1 − S. "+
+			"In the paper (5 features, 2 dimensions) dense features leave the ReLU-output model the two most important, orthogonal, like the linear model; "+
+			"as they get sparser it packs more features into the plane: antipodal pairs, then a pentagon. Here: ",
+			cfg.Features, cfg.Importance, cfg.Hidden) + strings.Join(SparsityReading(runs), " ")
+	})
+}
+
+// DefaultBasicConfig is the basic results of the paper: n = 20 features
+// with importance 0.7ⁱ in m = 5 hidden dimensions, at seven feature
+// probabilities from 1 to 0.001, for the ReLU-output and the linear model.
+func DefaultBasicConfig() Toy {
+	return Toy{
+		Common:        Common{Out: "out/basic", Seed: 1, Steps: 10000, Restarts: 1},
+		Features:      20,
+		Hidden:        5,
+		Importance:    0.7,
+		Probabilities: []float64{1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001},
+		Model:         "both",
+		Training:      Training{Batch: 1024, LR: 1e-3, EvalSamples: 1 << 20},
+	}
+}
+
+// BasicExperiment reproduces the basic results with cfg (see
+// DefaultBasicConfig): the ToyExperiment named basic, whose report reads
+// the sparsity sweep and counts the represented features of every model.
+func BasicExperiment(ctx context.Context, run Run, cfg Toy) error {
+	return ToyExperiment(ctx, run, "basic", cfg, "Toy Models of Superposition: basic results", func(runs []interp.ToyRun) string {
+		var counts []string
+		for _, r := range runs {
+			counts = append(counts, fmt.Sprintf("%s p=%.3g: %d", r.Model, r.FeatureProbability, r.Represented))
+		}
+		return fmt.Sprintf("%d features with importance %.2gⁱ in %d hidden dimensions, each active with probability p = 1 − S. ",
+			cfg.Features, cfg.Importance, cfg.Hidden) + strings.Join(SparsityReading(runs), " ") +
+			fmt.Sprintf(" Represented features (‖Wᵢ‖ > 0.5): %s.", strings.Join(counts, ", "))
+	})
+}
+
 // fileName turns a label ("tour 1/6: intro") into a file name
 // ("tour_1_6_intro").
 func fileName(label string) string {

@@ -6,16 +6,15 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
 	"github.com/toymodels/superposition/experiments/internal/clitest"
 	"github.com/toymodels/superposition/paper"
 )
 
 func TestRunTiny(t *testing.T) {
-	cfg := Config{Toy: cli.Toy{Toy: paper.DefaultAbsValConfig()}, Small: true}
+	cfg := paper.DefaultAbsVal()
 	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 	cfg.Features, cfg.Hidden, cfg.Probabilities = 10, 4, []float64{1, 0.1}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+	if err := paper.AbsValExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"summary.json", "absval_neurons.png", "absval_small_neurons.png", "report.html"} {

@@ -12,10 +12,10 @@ import (
 )
 
 func TestRunTiny(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := paper.DefaultBasicConfig()
 	cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 	cfg.Probabilities = []float64{1, 0.01}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+	if err := paper.BasicExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

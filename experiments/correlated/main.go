@@ -17,31 +17,9 @@
 // which pairs collapsed), correlated_*.png, report.html and timing.json.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/toymodels/superposition/experiments/internal/cli"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/paper"
-)
+func main() { cli.Exit(exitCode) }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// exitCode runs the experiment with args and returns its exit status.
-func exitCode(args []string) int {
-	cfg := cli.Correlated{CorrelatedConfig: paper.DefaultCorrelatedConfig()}
-	return cli.Sweep("correlated", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.CorrelatedConfig) })
-}
-
-func run(ctx context.Context, r paper.Run, cfg paper.CorrelatedConfig) error {
-	sum, err := paper.TrainCorrelated(ctx, r, "correlated", cfg, paper.CorrelatedSetups)
-	if err != nil {
-		return err
-	}
-	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
-		Title:  "Toy Models of Superposition: correlated and anticorrelated features",
-		Intro:  "Four or six features of equal importance in two dimensions, grouped in sets that are active together (correlated) or never together (anticorrelated).",
-		Config: cfg,
-	}, func(out string) ([]interp.Section, error) { return paper.CorrelatedFigures(out, "correlated", sum) })
-}
+// exitCode runs correlated with args and returns its exit status.
+func exitCode(args []string) int { return cli.Run("correlated", args) }

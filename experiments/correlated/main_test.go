@@ -14,7 +14,7 @@ func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultCorrelatedConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
 	cfg.Probabilities = []float64{0.05}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+	if err := paper.CorrelatedExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{"summary.json", "correlated_0.png", "correlated_1.png", "correlated_2.png", "report.html"} {

@@ -21,64 +21,9 @@
 // timing.json.
 package main
 
-import (
-	"context"
-	"flag"
-	"os"
+import "github.com/toymodels/superposition/experiments/internal/cli"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/paper"
-)
+func main() { cli.Exit(exitCode) }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// exitCode runs the experiment with args and returns its exit status.
-func exitCode(args []string) int {
-	cfg := config{Decompose: cli.Decompose{DecomposeConfig: paper.DefaultDecomposeConfig()}}
-	fs := flag.NewFlagSet("decompose", flag.ContinueOnError)
-	cfg.Register(fs)
-	fs.StringVar(&cfg.ex.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
-	fs.StringVar(&cfg.ex.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
-	return cli.Main("decompose", fs, args, &cfg, &cfg.Out, func(ctx context.Context, env cli.Env) error {
-		return run(ctx, env.Run(), cfg.DecomposeConfig, cfg.ex)
-	})
-}
-
-// config is decompose's flags and its export folders (not part of the
-// results).
-type config struct {
-	cli.Decompose
-	ex paper.DecomposeExports
-}
-
-// Validate names the first bad flag, export folders included.
-func (c *config) Validate() error {
-	if err := c.Decompose.Validate(); err != nil {
-		return err
-	}
-	if err := cli.OutputFolder("-export-saelens", c.ex.SAELens); err != nil {
-		return err
-	}
-	return cli.OutputFolder("-export-npy", c.ex.NPY)
-}
-
-func run(ctx context.Context, r paper.Run, cfg paper.DecomposeConfig, ex paper.DecomposeExports) error {
-	sum, err := paper.Decompose(ctx, r, cfg, ex)
-	if err != nil {
-		return err
-	}
-	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
-		Title: "Towards Monosemanticity on a toy model: SAE latents against polysemantic neurons",
-		Intro: "A toy model packs more features than it has neurons, so its neurons are polysemantic. " +
-			"Sparse autoencoders trained on its hidden layer find one latent per feature. Every variant is reported, including the ones that do worse.",
-		Config: sum.Config,
-	}, func(out string) ([]interp.Section, error) {
-		sections, err := paper.DecomposeFigures(out, "decompose", sum)
-		if err != nil || sum.Toy == nil {
-			return sections, err
-		}
-		neurons, err := paper.NeuronSections(out, "decompose", "The toy model's neurons", []paper.NeuronRun{sum.Toy.NeuronRun}, false)
-		return append(sections, neurons...), err
-	})
-}
+// exitCode runs decompose with args and returns its exit status.
+func exitCode(args []string) int { return cli.Run("decompose", args) }

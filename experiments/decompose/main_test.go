@@ -26,7 +26,7 @@ func TestRunTiny(t *testing.T) {
 	for _, source := range []string{paper.SourcePrivileged, paper.SourceSynthetic} {
 		t.Run(source, func(t *testing.T) {
 			cfg := tiny(t, source)
-			if err := run(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{}); err != nil {
+			if err := paper.DecomposeExperiment(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{}); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -85,7 +85,7 @@ func TestSameSeedSameSummary(t *testing.T) {
 	for _, procs := range []int{1, 2} {
 		prev := runtime.GOMAXPROCS(procs)
 		cfg := tiny(t, paper.SourcePrivileged)
-		err := run(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{})
+		err := paper.DecomposeExperiment(context.Background(), paper.Run{}, cfg, paper.DecomposeExports{})
 		runtime.GOMAXPROCS(prev)
 		if err != nil {
 			t.Fatal(err)

@@ -24,11 +24,11 @@ func TestRunTiny(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := paper.DefaultGeometryConfig()
 			cfg.Out, cfg.Steps, cfg.EvalSamples = t.TempDir(), 20, 1024
 			cfg.Features, cfg.Hidden = 20, 4
 			cfg.Probabilities = tt.probabilities
-			if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+			if err := paper.GeometryExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))
@@ -74,7 +74,7 @@ func TestStickyDimsPerFeature(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 2 models")
 	}
-	cfg := DefaultConfig()
+	cfg := paper.DefaultGeometryConfig()
 	cfg.Features, cfg.Hidden, cfg.Steps, cfg.LR, cfg.EvalSamples = 100, 10, 3000, 3e-3, 1<<12
 	cfg.Probabilities = []float64{1, 0.35}
 	for _, seed := range []uint64{1, 2} {

@@ -13,7 +13,7 @@ import (
 )
 
 func tiny(out string) paper.Toy {
-	cfg := DefaultConfig()
+	cfg := paper.DefaultIntroConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = out, 30, 1, 1024
 	cfg.Probabilities = []float64{1, 0.05}
 	return cfg
@@ -25,7 +25,7 @@ func TestRunWritesContract(t *testing.T) {
 	var summaries [][]byte
 	for range 2 {
 		out := t.TempDir()
-		if err := run(context.Background(), paper.Run{}, tiny(out)); err != nil {
+		if err := paper.IntroExperiment(context.Background(), paper.Run{}, tiny(out)); err != nil {
 			t.Fatal(err)
 		}
 		data, err := os.ReadFile(filepath.Join(out, "summary.json"))

@@ -15,31 +15,9 @@
 // phase3.png, report.html and timing.json.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/toymodels/superposition/experiments/internal/cli"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/paper"
-)
+func main() { cli.Exit(exitCode) }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// exitCode runs the experiment with args and returns its exit status.
-func exitCode(args []string) int {
-	cfg := cli.Phase{PhaseConfig: paper.DefaultPhaseConfig()}
-	return cli.Sweep("phase", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.PhaseConfig) })
-}
-
-func run(ctx context.Context, r paper.Run, cfg paper.PhaseConfig) error {
-	sum, err := paper.TrainPhase(ctx, r, "phase", cfg)
-	if err != nil {
-		return err
-	}
-	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
-		Title:  "Toy Models of Superposition: superposition as a phase change",
-		Intro:  "Two features, one dimension: is the extra feature ignored, given the dimension, or stored in superposition with the first?",
-		Config: cfg,
-	}, func(out string) ([]interp.Section, error) { return paper.PhaseFigures(out, "phase", sum) })
-}
+// exitCode runs phase with args and returns its exit status.
+func exitCode(args []string) int { return cli.Run("phase", args) }

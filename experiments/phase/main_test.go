@@ -17,7 +17,7 @@ import (
 func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultPhaseConfig()
 	cfg.Out, cfg.Grid, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 2, 20, 1, 1024
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+	if err := paper.PhaseExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

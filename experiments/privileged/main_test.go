@@ -15,7 +15,7 @@ func TestRunTiny(t *testing.T) {
 	cfg := paper.DefaultPrivilegedConfig()
 	cfg.Out, cfg.Steps, cfg.Restarts, cfg.EvalSamples = t.TempDir(), 20, 1, 1024
 	cfg.Probabilities = []float64{0.75, 0.02}
-	if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+	if err := paper.PrivilegedExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

@@ -14,32 +14,9 @@
 // report.html and timing.json.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/toymodels/superposition/experiments/internal/cli"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/paper"
-)
+func main() { cli.Exit(exitCode) }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// exitCode runs the experiment with args and returns its exit status.
-func exitCode(args []string) int {
-	cfg := cli.SAESweep{SAESweepConfig: paper.DefaultSAESweepConfig()}
-	return cli.Sweep("saesweep", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.SAESweepConfig) })
-}
-
-func run(ctx context.Context, r paper.Run, cfg paper.SAESweepConfig) error {
-	sum, err := paper.SAESweep(ctx, r, cfg)
-	if err != nil {
-		return err
-	}
-	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
-		Title: "Sparse autoencoders on a toy model: sweeps",
-		Intro: "How the L1 coefficient, the dictionary size and the sparsity setting of each variant change what an SAE finds " +
-			"in a toy model's activations, and how much superposition it can undo.",
-		Config: sum.Config,
-	}, func(out string) ([]interp.Section, error) { return paper.SAESweepFigures(out, sum) })
-}
+// exitCode runs saesweep with args and returns its exit status.
+func exitCode(args []string) int { return cli.Run("saesweep", args) }

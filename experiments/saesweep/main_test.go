@@ -34,7 +34,7 @@ func TestRunTiny(t *testing.T) {
 			if err := (cli.SAESweep{SAESweepConfig: cfg}).Validate(); err != nil {
 				t.Fatal(err)
 			}
-			if err := run(context.Background(), paper.Run{}, cfg); err != nil {
+			if err := paper.SAESweepExperiment(context.Background(), paper.Run{}, cfg); err != nil {
 				t.Fatal(err)
 			}
 			data, err := os.ReadFile(filepath.Join(cfg.Out, "summary.json"))

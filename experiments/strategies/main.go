@@ -29,34 +29,9 @@
 // layout under lm_relu/ and lm_solu/, report.html and timing.json.
 package main
 
-import (
-	"context"
-	"os"
+import "github.com/toymodels/superposition/experiments/internal/cli"
 
-	"github.com/toymodels/superposition/experiments/internal/cli"
-	"github.com/toymodels/superposition/interp"
-	"github.com/toymodels/superposition/paper"
-)
+func main() { cli.Exit(exitCode) }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
-
-// exitCode runs the experiment with args and returns its exit status.
-func exitCode(args []string) int {
-	cfg := cli.Strategies{StrategiesConfig: paper.DefaultStrategiesConfig()}
-	return cli.Command("strategies", args, &cfg, &cfg.Out, func(ctx context.Context, r paper.Run) error { return run(ctx, r, cfg.StrategiesConfig) })
-}
-
-func run(ctx context.Context, r paper.Run, cfg paper.StrategiesConfig) error {
-	sum, err := paper.Strategies(ctx, r, cfg)
-	if err != nil {
-		return err
-	}
-	return paper.WriteOutputs(cfg.Out, sum, interp.Report{
-		Title: "Roads against polysemantic neurons: models without superposition, dictionary learning, and both",
-		Intro: "Toy Models of Superposition names three strategies against polysemantic neurons: build models without superposition, " +
-			"find an overcomplete basis of features with dictionary learning, or mix the two. Each strategy below is a set of " +
-			"privileged-basis toy models (or sparse autoencoders on their hidden layers) trained at the same sparsities, read unit by unit " +
-			"with the neuron rule and priced in loss against the plain model.",
-		Config: cfg,
-	}, func(out string) ([]interp.Section, error) { return paper.StrategiesSections(out, sum) })
-}
+// exitCode runs strategies with args and returns its exit status.
+func exitCode(args []string) int { return cli.Run("strategies", args) }

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -203,7 +202,7 @@ type Summary struct {
 	Mono       *paper.MonoResult       `json:"monosemanticity,omitempty"`
 }
 
-func main() { os.Exit(exitCode(os.Args[1:])) }
+func main() { cli.Exit(exitCode) }
 
 // exitCode runs the experiment with args and returns its exit status.
 func exitCode(args []string) int {

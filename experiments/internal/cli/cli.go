@@ -550,6 +550,18 @@ func (l *stringList) Set(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return nil
 	}
+	return (*nameList)(l).Set(s)
+}
+
+// nameList is a comma-separated list of names as a flag.Value, like
+// stringList except that the empty string is one empty name (which the
+// name's check then refuses) rather than the empty list.
+type nameList []string
+
+func (l *nameList) String() string { return strings.Join(*l, ",") }
+
+func (l *nameList) Set(s string) error {
+	*l = nil
 	for _, part := range strings.Split(s, ",") {
 		*l = append(*l, strings.TrimSpace(part))
 	}

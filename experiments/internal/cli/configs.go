@@ -64,7 +64,14 @@ func validateTraining(t paper.Training) error {
 type Toy struct{ paper.Toy }
 
 // Register adds the common and toy flags to fs with t's values as defaults.
-func (t *Toy) Register(fs *flag.FlagSet) {
+func (t *Toy) Register(fs *flag.FlagSet) { registerToy(fs, &t.Toy) }
+
+// Validate names the first bad flag.
+func (t Toy) Validate() error { return validateToy(t.Toy) }
+
+// registerToy adds the common and toy flags to fs with t's values as
+// defaults.
+func registerToy(fs *flag.FlagSet, t *paper.Toy) {
 	registerCommon(fs, &t.Common)
 	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
 	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden dimensions m")
@@ -92,8 +99,8 @@ func validateCheckpoints(c paper.Checkpoints) error {
 	return CheckpointFolder(c.Checkpoint)
 }
 
-// Validate names the first bad flag.
-func (t Toy) Validate() error {
+// validateToy names the first bad flag of a toy sweep's.
+func validateToy(t paper.Toy) error {
 	if err := validateCommon(t.Common); err != nil {
 		return err
 	}
@@ -128,6 +135,18 @@ func (t Toy) Validate() error {
 	}
 	return nil
 }
+
+// AbsVal holds the flags of experiments/absval: the toy flags and -small.
+type AbsVal struct{ paper.AbsVal }
+
+// Register adds the toy flags and -small to fs.
+func (c *AbsVal) Register(fs *flag.FlagSet) {
+	registerToy(fs, &c.Toy)
+	fs.BoolVar(&c.Small, "small", c.Small, "also train the n = 3, m = 6 model")
+}
+
+// Validate names the first bad flag.
+func (c AbsVal) Validate() error { return validateToy(c.Toy) }
 
 // toyMemory checks that a sweep of instances × restarts toy models (n
 // features, m hidden) fits: parameters with Adam's moments, a batch's
@@ -210,14 +229,31 @@ func (c Correlated) Validate() error {
 	return validateTraining(c.Training)
 }
 
-// Decompose holds the flags of experiments/decompose.
-type Decompose struct{ paper.DecomposeConfig }
+// Decompose holds the flags of experiments/decompose: its configuration and
+// its export folders (not part of the results).
+type Decompose struct {
+	paper.DecomposeConfig
+	exports paper.DecomposeExports
+}
 
-// Register adds decompose's flags to fs with c's values as defaults.
-func (c *Decompose) Register(fs *flag.FlagSet) { registerDecompose(fs, &c.DecomposeConfig) }
+// Register adds decompose's flags, export folders included, to fs with c's
+// values as defaults.
+func (c *Decompose) Register(fs *flag.FlagSet) {
+	registerDecompose(fs, &c.DecomposeConfig)
+	fs.StringVar(&c.exports.SAELens, "export-saelens", "", "also write every SAE in SAELens' layout (cfg.json, sae_weights.safetensors) into DIR/VARIANT")
+	fs.StringVar(&c.exports.NPY, "export-npy", "", "also write the toy model (W.npy, b.npy), the true directions and the evaluation activations (x.npy, h.npy) into DIR")
+}
 
-// Validate names the first bad flag.
-func (c Decompose) Validate() error { return validateDecompose(c.DecomposeConfig) }
+// Validate names the first bad flag, export folders included.
+func (c Decompose) Validate() error {
+	if err := validateDecompose(c.DecomposeConfig); err != nil {
+		return err
+	}
+	if err := OutputFolder("-export-saelens", c.exports.SAELens); err != nil {
+		return err
+	}
+	return OutputFolder("-export-npy", c.exports.NPY)
+}
 
 // registerDecompose adds decompose's flags to fs with c's values as defaults.
 func registerDecompose(fs *flag.FlagSet, c *paper.DecomposeConfig) {
