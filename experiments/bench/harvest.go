@@ -2,8 +2,6 @@ package main
 
 import (
 	"math"
-	"runtime"
-	"time"
 
 	"github.com/toymodels/superposition/corpus"
 	"github.com/toymodels/superposition/graph"
@@ -21,19 +19,7 @@ import (
 // with a hook (see compare_harvest.sh). A step is one Fill of batch × ctx
 // rows; tokens_per_s counts rows.
 func benchHarvest(cfg Config) (Result, error) {
-	root, err := corpus.DefaultRoot()
-	if err != nil {
-		return Result{}, err
-	}
-	c, err := corpus.Load(root)
-	if err != nil {
-		return Result{}, err
-	}
-	lm := paper.DefaultLMConfig()
-	if cfg.Ctx > 0 {
-		lm.Model.Ctx = cfg.Ctx
-	}
-	m, err := transformer.New(lm.Model)
+	m, c, _, err := defaultTransformer(cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -61,34 +47,20 @@ func benchHarvest(cfg Config) (Result, error) {
 	// One Fill before the clock: the buffers of the forward program are
 	// allocated by its first pass.
 	s.Fill(x)
-	timed := cfg.Steps - 1
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	start := time.Now()
-	for range timed {
-		s.Fill(x)
-	}
-	secs := time.Since(start).Seconds()
-	runtime.ReadMemStats(&after)
-	if err := s.Err(); err != nil {
-		return Result{}, err
-	}
 	d, mlp := float64(mc.DModel), float64(mc.DMLP)
 	// The forward pass up to hook_post: QKV and O, attention's QKᵀ and PV
 	// over the causal triangle, the MLP's input product.
 	perToken := 2*(4*d*d+d*mlp) + 2*2*d*(float64(mc.Ctx)+1)/2
-	steps := float64(timed)
-	res := Result{
-		Workload:      cfg.Workload,
-		Config:        cfg,
-		Threads:       runtime.GOMAXPROCS(0),
-		Seconds:       math.Round(secs*1e4) / 1e4,
-		StepsPerS:     math.Round(steps/secs*100) / 100,
-		BytesPerStep:  math.Round(float64(after.TotalAlloc-before.TotalAlloc) / steps),
-		AllocsPerStep: math.Round(float64(after.Mallocs-before.Mallocs)/steps*10) / 10,
+	timed := cfg.Steps - 1
+	res, err := timeSteps(cfg, timed, perToken*float64(rows), func() error {
+		for range timed {
+			s.Fill(x)
+		}
+		return s.Err()
+	})
+	if err != nil {
+		return Result{}, err
 	}
-	res.TokensPerS = math.Round(steps * float64(rows) / secs)
-	res.GFLOPs = math.Round(perToken*res.TokensPerS/1e9*100) / 100
+	res.TokensPerS = math.Round(res.StepsPerS * float64(rows))
 	return res, nil
 }

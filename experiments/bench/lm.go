@@ -14,19 +14,7 @@ import (
 // second in the loss-free fields' place: steps_per_s × batch × 128 is
 // tokens_per_s, which the result also carries.
 func benchLM(cfg Config) (Result, error) {
-	root, err := corpus.DefaultRoot()
-	if err != nil {
-		return Result{}, err
-	}
-	c, err := corpus.Load(root)
-	if err != nil {
-		return Result{}, err
-	}
-	lm := paper.DefaultLMConfig()
-	if cfg.Ctx > 0 {
-		lm.Model.Ctx = cfg.Ctx
-	}
-	m, err := transformer.New(lm.Model)
+	m, c, lm, err := defaultTransformer(cfg)
 	if err != nil {
 		return Result{}, err
 	}
@@ -58,4 +46,24 @@ func benchLM(cfg Config) (Result, error) {
 	res.Loss = last[0][0]
 	res.TokensPerS = res.StepsPerS * tokens
 	return res, nil
+}
+
+// defaultTransformer loads the Go corpus and builds experiments/lm's default
+// transformer (at -ctx when given), returning the model, the corpus and the
+// configuration it came from.
+func defaultTransformer(cfg Config) (*transformer.Model, *corpus.Corpus, paper.LMConfig, error) {
+	lm := paper.DefaultLMConfig()
+	root, err := corpus.DefaultRoot()
+	if err != nil {
+		return nil, nil, lm, err
+	}
+	c, err := corpus.Load(root)
+	if err != nil {
+		return nil, nil, lm, err
+	}
+	if cfg.Ctx > 0 {
+		lm.Model.Ctx = cfg.Ctx
+	}
+	m, err := transformer.New(lm.Model)
+	return m, c, lm, err
 }

@@ -225,24 +225,35 @@ func measure(cfg Config, trainers []*graph.Trainer, flopsPerStep float64) (Resul
 		last[i] = v
 	}
 	timed := cfg.Steps - 1
+	res, err := timeSteps(cfg, timed, flopsPerStep, func() error {
+		_, err := graph.Sweep(context.Background(), len(trainers), func(_ context.Context, i int) (struct{}, error) {
+			for s := 0; s < timed; s++ {
+				v, err := trainers[i].Step()
+				if err != nil {
+					return struct{}{}, err
+				}
+				last[i] = v
+			}
+			return struct{}{}, nil
+		})
+		return err
+	})
+	return res, last, err
+}
+
+// timeSteps runs run, which does timed steps, on the clock and with the
+// allocations counted, and fills the timing fields of a Result (flopsPerStep
+// gives its GFLOP/s).
+func timeSteps(cfg Config, timed int, flopsPerStep float64, run func() error) (Result, error) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	_, err := graph.Sweep(context.Background(), len(trainers), func(_ context.Context, i int) (struct{}, error) {
-		for s := 0; s < timed; s++ {
-			v, err := trainers[i].Step()
-			if err != nil {
-				return struct{}{}, err
-			}
-			last[i] = v
-		}
-		return struct{}{}, nil
-	})
+	err := run()
 	secs := time.Since(start).Seconds()
 	runtime.ReadMemStats(&after)
 	if err != nil {
-		return Result{}, nil, err
+		return Result{}, err
 	}
 	steps := float64(timed)
 	return Result{
@@ -254,7 +265,7 @@ func measure(cfg Config, trainers []*graph.Trainer, flopsPerStep float64) (Resul
 		BytesPerStep:  math.Round(float64(after.TotalAlloc-before.TotalAlloc) / steps),
 		AllocsPerStep: math.Round(float64(after.Mallocs-before.Mallocs)/steps*10) / 10,
 		GFLOPs:        math.Round(flopsPerStep*steps/secs/1e9*100) / 100,
-	}, last, nil
+	}, nil
 }
 
 func benchToy(cfg Config) (Result, error) {
