@@ -1064,7 +1064,7 @@ func MonoReport(out string, res MonoResult) ([]interp.Section, error) {
 		Header: []string{"SAE", "trained on", "L0", "FVU", "spliced bits per byte", "above clean", "KL to clean (bits per byte)", "loss recovered", "dead", "dense", "alive latents",
 			"median specificity (quartiles)", "pure", "label-specific", "byte detectors", "median firing rate"}}
 	for _, s := range res.SAEs {
-		table.Rows = append(table.Rows, []string{fmt.Sprintf("%s, %d latents", s.Variant, s.Latents), fmt.Sprintf("%d activations", s.Activations),
+		table.Rows = append(table.Rows, []string{fmt.Sprintf("%s, %d latents", s.Variant, s.Latents), thousands(s.Activations) + " activations",
 			sig0(s.L0), sig0(s.FVU), sig4(s.SplicedBits), sig(s.SplicedBits - res.CleanBits), sig(s.KLBits), sig0(s.LossRecovered),
 			pct(s.DeadFraction), pct(s.DenseFraction), strconv.Itoa(s.Alive),
 			fmt.Sprintf("%s (%s / %s / %s)", sig0(s.MedianSpecificity), sig0(s.SpecificityQuartiles[0]), sig0(s.SpecificityQuartiles[1]), sig0(s.SpecificityQuartiles[2])),
