@@ -94,6 +94,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("-ctx %d: must be in [0, 4096] (0: the lm default)", c.Ctx)
 	case c.Batch < 1:
 		return fmt.Errorf("-batch %d: must be at least 1", c.Batch)
+	case (c.Workload == "lm" || c.Workload == "harvest") && c.Batch > maxSeqTokens/max(c.Ctx, 128):
+		// The transformer's buffers grow with the tokens of a step.
+		return fmt.Errorf("-batch %d: at most %d sequences (%d tokens a step) for %s", c.Batch, maxSeqTokens/max(c.Ctx, 128), maxSeqTokens, c.Workload)
 	case c.Steps < 2 || c.Steps > 100_000_000:
 		// The first step warms up and is not timed: a rate needs one more.
 		return fmt.Errorf("-steps %d: must be between 2 (one warm-up step, one timed) and 100000000", c.Steps)
@@ -108,6 +111,11 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
+
+// maxSeqTokens bounds the tokens of a transformer step (lm and harvest): a
+// training step of 2²⁰ tokens (experiments/lm's bound) does not fit in 23 GiB,
+// 2¹⁸ does.
+const maxSeqTokens = 1 << 18
 
 // workloads are the -workload names; topk is the old name of topk-sae.
 var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm", "harvest"}

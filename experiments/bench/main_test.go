@@ -72,6 +72,10 @@ func TestBadFlags(t *testing.T) {
 		{"-workload", "topk", "-latents", "16", "-k", "17"},
 		{"-workload", "sgemm", "-m", "0", "-k", "4", "-n", "4"},
 		{"-workload", "sgemm", "-m", "65536", "-k", "65536", "-n", "65536"},
+		{"-workload", "harvest", "-batch", "100000"},
+		{"-workload", "lm", "-batch", "1000000000000"},
+		{"-workload", "harvest", "-ctx", "4096", "-batch", "257"},
+		{"-workload", "harvest", "-ctx", "-1"},
 	} {
 		var out, errs bytes.Buffer
 		if code := exitCode(args, &out, &errs); code != 2 || out.Len() != 0 {

@@ -49,7 +49,10 @@ func (c *LM) Register(fs *flag.FlagSet) {
 // Bounds that keep a mistyped transformer size from exhausting memory.
 const (
 	maxLMWidth  = 1 << 14 // d_model, d_mlp, ctx
-	maxLMTokens = 1 << 20 // tokens a step
+	maxLMTokens = 1 << 20 // validation windows
+	// maxLMStepTokens bounds the tokens of a training step: 2²⁰ needs about
+	// 32 GiB, 2¹⁸ about 8.
+	maxLMStepTokens = 1 << 18
 )
 
 // Validate names the first bad flag. It sets the checkpoint file from
@@ -72,8 +75,8 @@ func (c *LM) Validate() error {
 		return fmt.Errorf("-d-model %d, -d-mlp %d, -ctx %d: each must be at most %d", m.DModel, m.DMLP, m.Ctx, maxLMWidth)
 	case m.DModel%m.Heads != 0:
 		return fmt.Errorf("-heads %d: must divide -d-model %d", m.Heads, m.DModel)
-	case c.Batch < 1 || c.Batch > maxLMTokens/m.Ctx:
-		return fmt.Errorf("-batch %d: must be between 1 and %d (at most %d tokens a step at -ctx %d)", c.Batch, maxLMTokens/m.Ctx, maxLMTokens, m.Ctx)
+	case c.Batch < 1 || c.Batch > maxLMStepTokens/m.Ctx:
+		return fmt.Errorf("-batch %d: must be between 1 and %d (at most %d tokens a step at -ctx %d)", c.Batch, maxLMStepTokens/m.Ctx, maxLMStepTokens, m.Ctx)
 	case !(c.LR > 0 && c.LR <= MaxLR):
 		return fmt.Errorf("-lr %v: must be a number in (0, %v]", c.LR, MaxLR)
 	case c.Warmup < 0 || c.Warmup > MaxSteps:
