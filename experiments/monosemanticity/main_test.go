@@ -170,6 +170,7 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-sizes", "x"},
 		[]string{"-sizes", "1000000000"},
 		[]string{"-sae-batch", "1000000000"},
+		[]string{"-sizes", "16384", "-sae-batch", "1048576"}, // about 64 GiB of SAE activations
 		[]string{"-buffer", "0"},
 		[]string{"-sae-lr", "NaN"},
 		[]string{"-k", "-1"},

@@ -565,7 +565,7 @@ func validateStrategiesLM(l paper.StrategiesLM, lmFolders bool) error {
 	if err := PositiveAtMost("-lm-sae-lr", m.LR, MaxLR); err != nil {
 		return err
 	}
-	if err := FitsMemory("-lm-sizes × -lm-sae-batch, -lm-buffer", float64(m.BufferRows)*4096*4+float64(m.Batch)*float64(slices.Max(m.Sizes))*4*8); err != nil {
+	if err := FitsMemory("-lm-sizes × -lm-sae-batch, -lm-buffer", monoSAEBytes(m.Sizes, m.Batch, m.BufferRows)); err != nil {
 		return err
 	}
 	if !lmFolders {

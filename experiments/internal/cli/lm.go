@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/toymodels/superposition/models/sae"
 	"github.com/toymodels/superposition/models/transformer"
@@ -138,6 +139,14 @@ func (c *Mono) Register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Verbose, "v", c.Verbose, "log per-step detail")
 }
 
+// monoSAEBytes bounds the memory of training SAEs of sizes latents on the
+// MLP: the shuffle buffer of bufferRows activations (up to 4,096 wide) and,
+// for the largest dictionary, about eight batch × latents float32 matrices
+// (codes, pre-activations, their gradients, TopK's scratch).
+func monoSAEBytes(sizes []int, batch, bufferRows int) float64 {
+	return float64(bufferRows)*4096*4 + float64(batch)*float64(slices.Max(sizes))*4*8
+}
+
 // Validate names the first bad flag. It makes the -cache folder.
 func (c *Mono) Validate() error {
 	switch {
@@ -167,6 +176,9 @@ func (c *Mono) Validate() error {
 	}
 	if c.Batch > 1<<20 || c.BufferRows > 1<<26 {
 		return fmt.Errorf("-sae-batch %d, -buffer %d: must be at most %d and %d", c.Batch, c.BufferRows, 1<<20, 1<<26)
+	}
+	if err := FitsMemory("-sizes × -sae-batch, -buffer", monoSAEBytes(c.Sizes, c.Batch, c.BufferRows)); err != nil {
+		return err
 	}
 	for _, v := range c.Variants {
 		if _, err := sae.ParseVariant(v); err != nil {
