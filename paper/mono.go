@@ -1241,24 +1241,38 @@ func monoHeadline(res MonoResult) interp.Table {
 	n, nf := res.Neurons, res.NeuronsFine
 	t.Rows = append(t.Rows, []string{"neurons", thousands(n.Units), "—", thousands(n.Alive), fmt.Sprintf("%d / %d", n.LabelSpecific, nf.LabelSpecific),
 		thousands(n.ByteDetectors), sig0(n.MedianSpecificity), "—"})
-	saeRow := func(name string, s MonoSAE) []string {
+	saeRow := func(name string, s MonoSAE, clean, zero float64) []string {
 		return []string{name, thousands(s.Latents), thousands(s.Activations), thousands(s.Alive), fmt.Sprintf("%d / %d", s.LabelSpecific, s.Fine.LabelSpecific),
-			thousands(s.ByteDetectors), sig0(s.MedianSpecificity), sig0(s.LossRecovered)}
+			thousands(s.ByteDetectors), sig0(s.MedianSpecificity), lossRecoveredCell(s.LossRecovered, clean, zero)}
 	}
 	for _, s := range res.SAEs {
-		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("%s latents", s.Variant), s))
+		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("%s latents", s.Variant), s, res.CleanBits, res.ZeroBits))
 	}
 	if rb := res.Random; rb != nil {
 		rn, rf := rb.Neurons, rb.NeuronsFine
 		t.Rows = append(t.Rows, []string{"random model's neurons", thousands(rn.Units), "—", thousands(rn.Alive), fmt.Sprintf("%d / %d", rn.LabelSpecific, rf.LabelSpecific),
 			thousands(rn.ByteDetectors), sig0(rn.MedianSpecificity), "—"})
-		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("random model's %s latents", rb.SAE.Variant), rb.SAE))
+		t.Rows = append(t.Rows, saeRow(fmt.Sprintf("random model's %s latents", rb.SAE.Variant), rb.SAE, rb.CleanBits, rb.ZeroBits))
 	}
 	t.Rows = append(t.Rows,
 		[]string{"paper: neurons", "512", "—", "—", "median rating 0 of 14", "—", "—", "—"},
 		[]string{"paper: A/1 latents (ReLU + L1)", "4,096", "8 billion", "3,928", "median rating 12 of 14", "—", "—", "0.79"},
 		[]string{"PyTorch prototype: TopK latents", "4,096", "3.3 million", "4,073", "206 / —", "68% (top activations on one byte)", "0.60", "0.982"})
 	return t
+}
+
+// MinAblationCost is the least share of the clean loss that zero-ablating
+// the MLP must add for loss recovered, (zero − spliced) / (zero − clean), to
+// be read: below it the ratio divides by noise (a random model's MLP, whose
+// ablation costs nothing, scores about 1 whatever the SAE does).
+const MinAblationCost = 0.01
+
+// lossRecoveredCell writes loss recovered, or why it is not read.
+func lossRecoveredCell(lr, clean, zero float64) string {
+	if zero-clean < MinAblationCost*clean {
+		return fmt.Sprintf("— (ablating the MLP costs %s bits)", sig(zero-clean))
+	}
+	return sig0(lr)
 }
 
 // fineSentence states the scores against the refined labels, from res.

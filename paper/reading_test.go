@@ -485,3 +485,19 @@ func resultOf(W [][]float64, p float64) tms.Result {
 	}
 	return tms.Result{Spec: tms.Spec{Data: toy.Config{Features: len(W[0]), Probability: []float64{p}}}, Params: ps, Loss: 0.01}
 }
+
+func TestLossRecoveredCell(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		lr, clean, zero float64
+		want            string
+	}{
+		{"trained model", 0.9951, 2.1974, 7.8, "0.995"},
+		{"ablation costs nothing", 1.0002, 8.01, 8.0, "— (ablating the MLP costs −0.01 bits)"},
+		{"ablation below 1% of the clean loss", 0.7, 8.0, 8.05, "— (ablating the MLP costs 0.05 bits)"},
+	} {
+		if got := lossRecoveredCell(c.lr, c.clean, c.zero); got != c.want {
+			t.Errorf("%s: lossRecoveredCell(%v, %v, %v) = %q, want %q", c.name, c.lr, c.clean, c.zero, got, c.want)
+		}
+	}
+}
