@@ -37,7 +37,8 @@ const (
 	StrategyPlain = "plain"
 	// StrategyWide gives the plain model more neurons (m ≥ n).
 	StrategyWide = "wide"
-	// StrategyL1 adds λ·Σⱼ|hⱼ| to the plain model's loss.
+	// StrategyL1 adds λ·Σⱼ|hⱼ| to the loss of the plain model, and of wider
+	// ones (m ≥ n: width frees the features, the penalty picks the basis).
 	StrategyL1 = "l1"
 	// StrategyBias adds a learned hidden bias started negative, h = ReLU(W x
 	// + c), at several widths (Jermyn, Schiefer and Hubinger 2022).
@@ -84,7 +85,7 @@ func (c StrategiesConfig) RunsLM() bool { return c.Scale == ScaleLM || c.Scale =
 // Features features at every probability of Probabilities, one set per
 // strategy and setting.
 type StrategiesToy struct {
-	// Features is n; Hidden is m of the plain model and of the L1 models.
+	// Features is n; Hidden is m of the plain model.
 	Features int `json:"features"`
 	Hidden   int `json:"hidden"`
 	// Importance is the decay r of Iᵢ = rⁱ.
@@ -100,8 +101,9 @@ type StrategiesToy struct {
 	// Wide are the hidden sizes of the wide models.
 	Wide []int `json:"wide_hidden"`
 	// L1 are the penalties λ of the L1 models, each > 0: the points of the
-	// trade-off curve.
-	L1 []float64 `json:"l1_lambdas"`
+	// trade-off curve, traced at every width of L1Hidden.
+	L1       []float64 `json:"l1_lambdas"`
+	L1Hidden []int     `json:"l1_hidden"`
 	// BiasHidden are the widths of the bias models, each trained from every
 	// start of BiasInit (the hidden bias's initial value) in every mode of
 	// BiasModes: free (learned, may turn positive), negative (learned,
@@ -137,7 +139,8 @@ type StrategiesSAE struct {
 
 // DefaultStrategiesConfig is the toy scale at the sparsities of
 // experiments/privileged (n = 10, m = 5, Iᵢ = 0.75ⁱ; 5,000 steps at Adam
-// 3e-3, best of 2): wide models of 10, 20 and 40 neurons, five L1 penalties,
+// 3e-3, best of 2): wide models of 10, 20 and 40 neurons, five L1 penalties
+// on 5 and on 20 neurons,
 // hidden biases started at −0.3 (learned, and fixed) on 5, 10 and 20
 // neurons, SoLU with and without LayerNorm on 5 and 10, and a TopK SAE of 15
 // latents (1,000 steps) on each model.
@@ -154,6 +157,7 @@ func DefaultStrategiesConfig() StrategiesConfig {
 			Strategies:    []string{StrategyWide, StrategyL1, StrategyBias, StrategySoLU, StrategyHybrid},
 			Wide:          []int{10, 20, 40},
 			L1:            []float64{0.001, 0.003, 0.01, 0.03, 0.1},
+			L1Hidden:      []int{p.Hidden, 20},
 			BiasHidden:    []int{5, 10, 20},
 			BiasInit:      []float64{-0.3},
 			BiasModes:     []string{string(tms.BiasFree), string(tms.BiasFixed)},
@@ -239,7 +243,7 @@ func (c StrategiesConfig) Validate() error {
 			return fmt.Errorf("solu_activations: %q is not solu or solu-ln", a)
 		}
 	}
-	for _, l := range [][]int{t.Wide, t.BiasHidden, t.SoLUHidden} {
+	for _, l := range [][]int{t.Wide, t.L1Hidden, t.BiasHidden, t.SoLUHidden} {
 		for _, m := range l {
 			if m < 1 {
 				return fmt.Errorf("hidden size %d: must be at least 1", m)
@@ -250,7 +254,7 @@ func (c StrategiesConfig) Validate() error {
 		strategy string
 		n        int
 		field    string
-	}{{StrategyWide, len(t.Wide), "wide_hidden"}, {StrategyL1, len(t.L1), "l1_lambdas"},
+	}{{StrategyWide, len(t.Wide), "wide_hidden"}, {StrategyL1, len(t.L1) * len(t.L1Hidden), "l1_lambdas × l1_hidden"},
 		{StrategyBias, len(t.BiasHidden) * len(t.BiasInit) * len(t.BiasModes), "bias_hidden × bias_init × bias_modes"},
 		{StrategySoLU, len(t.SoLUHidden) * len(t.SoLU), "solu_hidden × solu_activations"}} {
 		if t.Runs(need.strategy) && need.n == 0 {
@@ -324,6 +328,7 @@ type StrategyRecord struct {
 
 	weights     *tms.Weights
 	represented []int
+	stream      string // the setting's stream name (toySetting.streamName)
 }
 
 // LossRatio is Loss over LossPlain (NaN when LossPlain is 0).
@@ -343,10 +348,20 @@ type StrategiesSummary struct {
 }
 
 // toySetting is one setting of one strategy: a model trained at every
-// probability.
+// probability. Its draws come from the stream named after label, or after
+// stream where that is set.
 type toySetting struct {
 	strategy, label string
 	model           tms.Config
+	stream          string
+}
+
+// streamName is the name of the setting's random stream.
+func (s toySetting) streamName() string {
+	if s.stream != "" {
+		return s.stream
+	}
+	return s.label
 }
 
 // settings lists the toy models of t, strategy by strategy.
@@ -355,17 +370,27 @@ func (t StrategiesToy) settings() []toySetting {
 	base := func(m int) tms.Config {
 		return tms.Config{Kind: tms.Privileged, Features: t.Features, Hidden: m, Importance: imp}
 	}
-	out := []toySetting{{StrategyPlain, fmt.Sprintf("m=%d", t.Hidden), base(t.Hidden)}}
+	out := []toySetting{{strategy: StrategyPlain, label: fmt.Sprintf("m=%d", t.Hidden), model: base(t.Hidden)}}
 	if t.Runs(StrategyWide) {
 		for _, m := range t.Wide {
-			out = append(out, toySetting{StrategyWide, fmt.Sprintf("m=%d", m), base(m)})
+			out = append(out, toySetting{strategy: StrategyWide, label: fmt.Sprintf("m=%d", m), model: base(m)})
 		}
 	}
 	if t.Runs(StrategyL1) {
-		for _, l := range t.L1 {
-			c := base(t.Hidden)
-			c.L1 = l
-			out = append(out, toySetting{StrategyL1, "λ=" + strconv.FormatFloat(l, 'g', -1, 64), c})
+		for _, m := range t.L1Hidden {
+			for _, l := range t.L1 {
+				c := base(m)
+				c.L1 = l
+				λ := strconv.FormatFloat(l, 'g', -1, 64)
+				s := toySetting{strategy: StrategyL1, label: fmt.Sprintf("m=%d, λ=%s", m, λ), model: c}
+				if m == t.Hidden {
+					// The plain width keeps the stream of the days when
+					// the penalty ran at no other width (and its label
+					// was "λ=…"), so that its models are the same.
+					s.stream = "λ=" + λ
+				}
+				out = append(out, s)
+			}
 		}
 	}
 	if t.Runs(StrategyBias) {
@@ -375,7 +400,7 @@ func (t StrategiesToy) settings() []toySetting {
 					c := base(m)
 					c.HiddenBias, c.HiddenBiasInit = tms.BiasMode(mode), c0
 					label := fmt.Sprintf("m=%d, c₀=%s, %s", m, strconv.FormatFloat(c0, 'g', -1, 64), mode)
-					out = append(out, toySetting{StrategyBias, label, c})
+					out = append(out, toySetting{strategy: StrategyBias, label: label, model: c})
 				}
 			}
 		}
@@ -385,7 +410,7 @@ func (t StrategiesToy) settings() []toySetting {
 			for _, a := range t.SoLU {
 				c := base(m)
 				c.Activation = tms.Activation(a)
-				out = append(out, toySetting{StrategySoLU, fmt.Sprintf("%s, m=%d", a, m), c})
+				out = append(out, toySetting{strategy: StrategySoLU, label: fmt.Sprintf("%s, m=%d", a, m), model: c})
 			}
 		}
 	}
@@ -451,7 +476,8 @@ func StrategiesExperiment(ctx context.Context, run Run, cfg StrategiesConfig) er
 // and trains the hybrid's SAE on each one's hidden layer. Setting s of a
 // strategy draws from the stream "strategies.toy STRATEGY SETTING" of
 // cfg.Seed (its SAE from "strategies.hybrid STRATEGY SETTING", index of the
-// probability), so a setting's results do not depend on which others run.
+// probability; the L1 models of the plain width use "λ=…" for SETTING), so a
+// setting's results do not depend on which others run.
 func StrategiesToyScale(ctx context.Context, run Run, cfg StrategiesConfig) ([]StrategyRecord, error) {
 	t := cfg.Toy
 	settings := t.settings()
@@ -464,7 +490,7 @@ func StrategiesToyScale(ctx context.Context, run Run, cfg StrategiesConfig) ([]S
 			specs[i] = tms.Spec{Model: s.model, Data: toy.Config{Features: t.Features, Probability: []float64{p}}}
 		}
 		sc := tms.SweepConfig{Train: train, Restarts: cfg.Restarts, EvalSamples: t.EvalSamples,
-			Seed: graph.StreamSeed(cfg.Seed, "strategies.toy "+s.strategy+" "+s.label)}
+			Seed: graph.StreamSeed(cfg.Seed, "strategies.toy "+s.strategy+" "+s.streamName())}
 		results, err := tms.Sweep(ctx, specs, sc, run.trainOptions(prog)...)
 		if err != nil {
 			prog.Finish()
@@ -513,7 +539,7 @@ func readModel(s toySetting, r tms.Result) (StrategyRecord, error) {
 		Strategy: s.strategy, Setting: s.label, Features: r.Model.Features, Hidden: r.Model.Hidden,
 		FeatureProbability: r.Data.Probability[0], Loss: r.Loss, Lambda: r.Model.L1,
 		Seed: r.Seed, Restart: r.Restart, W: w.W, B: w.B, C: w.C, LNGain: w.LNGain, LNBias: w.LNBias,
-		weights: w,
+		weights: w, stream: s.streamName(),
 	}
 	if r.Model.HiddenBias != "" {
 		c0 := r.Model.HiddenBiasInit
@@ -563,7 +589,7 @@ func trainHybrids(ctx context.Context, run Run, cfg StrategiesConfig, recs []Str
 	hybrid, err := graph.Sweep(ctx, len(recs), func(ctx context.Context, k int) (StrategyRecord, error) {
 		base := recs[k]
 		p := base.FeatureProbability
-		seed := graph.StreamSeed(cfg.Seed, "strategies.hybrid "+base.Strategy+" "+base.Setting, pIndex[p])
+		seed := graph.StreamSeed(cfg.Seed, "strategies.hybrid "+base.Strategy+" "+base.stream, pIndex[p])
 		dc := t.decompose(seed, p, base.Hidden)
 		rec := StrategyRecord{
 			Strategy: StrategyHybrid, Setting: base.Setting, Base: base.Strategy, Features: base.Features,

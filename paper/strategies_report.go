@@ -165,14 +165,41 @@ func WideConclusion(recs []StrategyRecord) string {
 	return out
 }
 
-// L1Conclusion reads the trade-off curve of the activation penalty: the
-// share of monosemantic neurons and the loss, from the smallest λ to the
-// largest.
+// L1Conclusion reads the trade-off curve of the activation penalty at each
+// width it ran at: the share of monosemantic neurons and the loss, from the
+// smallest λ to the largest.
 func L1Conclusion(recs []StrategyRecord) string {
 	l1 := filter(recs, byStrategy(StrategyL1))
+	widths := hiddenSizes(l1)
+	if len(widths) <= 1 {
+		return l1Curve(recs, l1, "The activation penalty λ·‖h‖₁")
+	}
+	var out []string
+	for _, m := range widths {
+		at := filter(l1, func(r StrategyRecord) bool { return r.Hidden == m })
+		out = append(out, l1Curve(recs, at, fmt.Sprintf("On m = %d neurons, the activation penalty λ·‖h‖₁", m)))
+	}
+	return strings.Join(out, " ")
+}
+
+// hiddenSizes lists the widths of recs, smallest first.
+func hiddenSizes(recs []StrategyRecord) []int {
+	var ms []int
+	for _, r := range recs {
+		if !slices.Contains(ms, r.Hidden) {
+			ms = append(ms, r.Hidden)
+		}
+	}
+	slices.Sort(ms)
+	return ms
+}
+
+// l1Curve reads the L1 models l1, all of one width, as one curve; what
+// starts the sentence.
+func l1Curve(recs, l1 []StrategyRecord, what string) string {
 	gs := groups(l1)
 	if len(gs) < 2 {
-		return fmt.Sprintf("The activation penalty ran at %d λ, too few for a curve.", len(gs))
+		return fmt.Sprintf("%s ran at %d λ, too few for a curve.", what, len(gs))
 	}
 	sort.SliceStable(gs, func(a, b int) bool { return gs[a].recs[0].Lambda < gs[b].recs[0].Lambda })
 	lo, hi := gs[0], gs[len(gs)-1]
@@ -180,9 +207,20 @@ func L1Conclusion(recs []StrategyRecord) string {
 	for _, g := range gs {
 		points = append(points, fmt.Sprintf("λ = %g: %s monosemantic at %.3g×", g.recs[0].Lambda, pct0(g.share()), g.ratio()))
 	}
-	plain := pooledShare(filter(recs, byStrategy(StrategyPlain)))
-	head := fmt.Sprintf("The activation penalty λ·‖h‖₁ traces a curve of %d points (pooled over the sparsities; the plain model has %s of its live neurons monosemantic): %s. ",
-		len(gs), pct0(plain), strings.Join(points, "; "))
+	plain := filter(recs, byStrategy(StrategyPlain))
+	var ref string
+	switch m := l1[0].Hidden; {
+	case len(plain) > 0 && plain[0].Hidden == m:
+		ref = fmt.Sprintf("; the plain model has %s of its live neurons monosemantic", pct0(pooledShare(plain)))
+	case len(baseline(recs, m)) > 0:
+		var base []StrategyRecord
+		for _, r := range baseline(recs, m) {
+			base = append(base, r)
+		}
+		ref = fmt.Sprintf("; the unpenalised model of m = %d has %s", m, pct0(pooledShare(base)))
+	}
+	head := fmt.Sprintf("%s traces a curve of %d points (pooled over the sparsities, loss against the plain model's%s): %s. ",
+		what, len(gs), ref, strings.Join(points, "; "))
 	dShare, dLoss := hi.share()-lo.share(), hi.ratio()-lo.ratio()
 	switch {
 	case dShare > ShareMargin && dLoss > LossTolerance:
@@ -194,6 +232,64 @@ func L1Conclusion(recs []StrategyRecord) string {
 	default:
 		return head + fmt.Sprintf("From λ = %g to %g the share of monosemantic neurons does not rise (%s to %s) while the loss goes from %.3g× to %.3g×: at these λ the penalty does not buy monosemanticity.",
 			lo.recs[0].Lambda, hi.recs[0].Lambda, pct0(lo.share()), pct0(hi.share()), lo.ratio(), hi.ratio())
+	}
+}
+
+// WideL1Conclusion reads the L1 models with more neurons than features at
+// dense-to-moderate sparsity (p ≥ ModerateProbability), the first acceptance
+// line of issue 15 for width and the penalty together: which settings have
+// no polysemantic neuron at a loss no worse than the plain model's at every
+// such p, against the wide models without the penalty.
+func WideL1Conclusion(recs []StrategyRecord) string {
+	moderate := func(s string) []StrategyRecord {
+		return filter(recs, func(r StrategyRecord) bool {
+			return r.Strategy == s && r.Hidden >= r.Features && r.FeatureProbability >= ModerateProbability
+		})
+	}
+	l1 := moderate(StrategyL1)
+	if len(l1) == 0 {
+		return fmt.Sprintf("No L1 model with m ≥ n ran at p ≥ %g, so width and the penalty together are not tested here.", ModerateProbability)
+	}
+	holds := func(rs []StrategyRecord) (n int) {
+		for _, r := range rs {
+			if r.Polysemantic == 0 && noWorse(r) {
+				n++
+			}
+		}
+		return n
+	}
+	var every, some []string
+	for _, g := range groups(l1) {
+		var ps []string
+		for _, r := range g.recs {
+			if r.Polysemantic == 0 && noWorse(r) {
+				ps = append(ps, fmt.Sprintf("%g", r.FeatureProbability))
+			}
+		}
+		switch {
+		case len(ps) == len(g.recs):
+			every = append(every, g.setting)
+		case len(ps) > 0:
+			some = append(some, fmt.Sprintf("%s at p = %s", g.setting, joinAnd(ps)))
+		}
+	}
+	head := fmt.Sprintf("With more neurons than features and the activation penalty (l1, %s with m ≥ n = %d at p ≥ %g), %d have every live neuron monosemantic at a loss at most the plain model's",
+		count(len(l1), "model"), l1[0].Features, ModerateProbability, holds(l1))
+	if wide := moderate(StrategyWide); len(wide) > 0 {
+		head += fmt.Sprintf(" (widening alone: %d of %d)", holds(wide), len(wide))
+	}
+	switch {
+	case len(every) == len(groups(l1)):
+		return head + ": width and the penalty together give monosemantic neurons at no cost in loss at every setting and sparsity."
+	case len(every) > 0 || len(some) > 0:
+		var where []string
+		if len(every) > 0 {
+			where = append(where, joinAnd(every)+" at every such p")
+		}
+		where = append(where, some...)
+		return head + ". It holds in " + strings.Join(where, "; ") + "."
+	default:
+		return head + ": the penalty does not make the wide models' neurons monosemantic at no cost."
 	}
 }
 
@@ -433,7 +529,7 @@ func StrategiesConclusions(recs []StrategyRecord) []string {
 		out = append(out, WideConclusion(recs))
 	}
 	if has(StrategyL1) {
-		out = append(out, L1Conclusion(recs))
+		out = append(out, L1Conclusion(recs), WideL1Conclusion(recs))
 	}
 	if has(StrategyBias) {
 		out = append(out, BiasConclusion(recs))
@@ -528,8 +624,17 @@ func toySections(out string, sum StrategiesSummary) ([]interp.Section, error) {
 		add(name, color, g.share(), g.ratio(), false)
 	}
 	sort.SliceStable(curve, func(a, b int) bool { return curve[a].recs[0].Lambda < curve[b].recs[0].Lambda })
-	for _, g := range curve {
-		add(StrategyL1+" (λ rising along the line)", strategyColor(StrategyL1), g.share(), g.ratio(), true)
+	l1Widths := hiddenSizes(l1)
+	for i, m := range l1Widths {
+		color := strategyColor(StrategyL1)
+		if i > 0 {
+			color = len(StrategyNames) + i
+		}
+		for _, g := range curve {
+			if g.recs[0].Hidden == m {
+				add(fmt.Sprintf("%s, m = %d (λ rising along the line)", StrategyL1, m), color, g.share(), g.ratio(), true)
+			}
+		}
 	}
 	var pooled []interp.Series
 	for _, n := range order {
@@ -568,15 +673,15 @@ func toySections(out string, sum StrategiesSummary) ([]interp.Section, error) {
 		return nil, err
 	}
 	figs := []interp.Figure{
-		{Path: tradeoff, Caption: "Each point is one strategy and setting: the share of its live units (neurons; latents for the SAEs) that carry one feature, pooled over the sparsities, against its loss over the plain model's (geometric mean over the sparsities; below the guide is cheaper than plain). The L1 points are joined in order of λ: the penalty's trade-off curve."},
+		{Path: tradeoff, Caption: "Each point is one strategy and setting: the share of its live units (neurons; latents for the SAEs) that carry one feature, pooled over the sparsities, against its loss over the plain model's (geometric mean over the sparsities; below the guide is cheaper than plain). The L1 points of each width are joined in order of λ: the penalty's trade-off curve."},
 		{Path: all, Caption: "The same for every trained model, one point per strategy, setting and sparsity."},
 	}
-	if len(l1) > 0 {
+	for i, m := range l1Widths {
 		var curves []interp.Series
-		for i, p := range sum.Config.Toy.Probabilities {
-			rs := filter(l1, func(r StrategyRecord) bool { return r.FeatureProbability == p })
+		for j, p := range sum.Config.Toy.Probabilities {
+			rs := filter(l1, func(r StrategyRecord) bool { return r.FeatureProbability == p && r.Hidden == m })
 			sort.SliceStable(rs, func(a, b int) bool { return rs[a].Lambda < rs[b].Lambda })
-			s := interp.Series{Name: fmt.Sprintf("p = %g", p), Line: true, Points: true, Color: interp.Color(i)}
+			s := interp.Series{Name: fmt.Sprintf("p = %g", p), Line: true, Points: true, Color: interp.Color(j)}
 			for _, r := range rs {
 				s.X, s.Y = append(s.X, r.MonosemanticShare), append(s.Y, r.LossRatio())
 			}
@@ -584,12 +689,17 @@ func toySections(out string, sum StrategiesSummary) ([]interp.Section, error) {
 				curves = append(curves, s)
 			}
 		}
-		path := filepath.Join(out, "strategies_l1_curve.png")
-		if err := interp.SaveChart(path, interp.Chart{Title: "the activation penalty's trade-off, per sparsity",
+		// The first width keeps the plain name; the others are named by m.
+		name := "strategies_l1_curve.png"
+		if i > 0 {
+			name = fmt.Sprintf("strategies_l1_curve_m%d.png", m)
+		}
+		path := filepath.Join(out, name)
+		if err := interp.SaveChart(path, interp.Chart{Title: fmt.Sprintf("the activation penalty's trade-off on m = %d neurons, per sparsity", m),
 			XLabel: "share of live neurons that are monosemantic", YLabel: "loss / plain model's loss", LogY: true, HLines: guide, Width: 7, Height: 4.5}, curves...); err != nil {
 			return nil, err
 		}
-		figs = append(figs, interp.Figure{Path: path, Caption: fmt.Sprintf("The L1 models at each sparsity, λ rising along each line (λ = %v).", sum.Config.Toy.L1)})
+		figs = append(figs, interp.Figure{Path: path, Caption: fmt.Sprintf("The L1 models of m = %d neurons at each sparsity, λ rising along each line (λ = %v).", m, sum.Config.Toy.L1)})
 	}
 	table.Figures = figs
 	return []interp.Section{conclusions, table}, nil

@@ -33,7 +33,7 @@ func doctored() []StrategyRecord {
 		rec(StrategyWide, "m=10", 10, 0.02, 2, 8, 0, 1e-5, 0.002),
 	}
 	for i, l := range []float64{0.001, 0.1} {
-		a := rec(StrategyL1, []string{"λ=0.001", "λ=0.1"}[i], 5, 0.35, 1+3*i, 4-3*i, 0, 0.06*(1+float64(i)), 0.06)
+		a := rec(StrategyL1, []string{"m=5, λ=0.001", "m=5, λ=0.1"}[i], 5, 0.35, 1+3*i, 4-3*i, 0, 0.06*(1+float64(i)), 0.06)
 		b := rec(StrategyL1, a.Setting, 5, 0.02, 3*i, 5-3*i, 0, 0.002*(1+float64(i)), 0.002)
 		a.Lambda, b.Lambda = l, l
 		rs = append(rs, a, b)
@@ -88,14 +88,14 @@ func TestConclusionsFollowData(t *testing.T) {
 		{"l1: share does not rise", L1Conclusion, "the penalty buys monosemanticity with loss", "at these λ the penalty does not buy monosemanticity",
 			func(rs []StrategyRecord) {
 				for _, p := range []float64{0.35, 0.02} {
-					r := at(rs, StrategyL1, "λ=0.1", p)
+					r := at(rs, StrategyL1, "m=5, λ=0.1", p)
 					r.Monosemantic, r.Polysemantic = 0, 5
 				}
 			}},
 		{"l1: loss does not rise", L1Conclusion, "the penalty buys monosemanticity with loss", "here the penalty costs nothing",
 			func(rs []StrategyRecord) {
-				at(rs, StrategyL1, "λ=0.1", 0.35).Loss = 0.06
-				at(rs, StrategyL1, "λ=0.1", 0.02).Loss = 0.002
+				at(rs, StrategyL1, "m=5, λ=0.1", 0.35).Loss = 0.06
+				at(rs, StrategyL1, "m=5, λ=0.1", 0.02).Loss = 0.002
 			}},
 		{"bias: costs loss, below plain", BiasConclusion, "raises monosemanticity at no cost in loss", "yet stays below the plain model's loss",
 			func(rs []StrategyRecord) { at(rs, StrategyBias, "m=10, c₀=-0.3, fixed", 0.02).Loss = 1e-4 }},
@@ -146,6 +146,57 @@ func TestConclusionsFollowData(t *testing.T) {
 	}
 }
 
+// TestWideL1Conclusion: the reading of width and the penalty together
+// follows the records, branch by branch.
+func TestWideL1Conclusion(t *testing.T) {
+	l1 := func(setting string, p float64, mono, poly int, loss, plain float64) StrategyRecord {
+		r := rec(StrategyL1, setting, 20, p, mono, poly, 20-mono-poly, loss, plain)
+		r.Lambda = 0.01
+		return r
+	}
+	wide := rec(StrategyWide, "m=20", 20, 0.35, 7, 13, 0, 1e-6, 0.06)
+	tests := []struct {
+		name string
+		recs []StrategyRecord
+		want string
+	}{
+		{"none ran", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.02, 10, 0, 1e-5, 0.002)},
+			"No L1 model with m ≥ n ran at p ≥ 0.1"},
+		{"every setting holds", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.35, 10, 0, 2e-4, 0.06), l1("m=20, λ=0.01", 0.1, 10, 0, 3e-5, 0.018)},
+			"2 have every live neuron monosemantic at a loss at most the plain model's (widening alone: 0 of 1): width and the penalty together give monosemantic neurons at no cost"},
+		{"some hold", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.75, 6, 11, 1.5e-3, 0.079), l1("m=20, λ=0.01", 0.35, 10, 0, 2e-4, 0.06),
+			l1("m=20, λ=0.1", 0.35, 10, 0, 0.04, 0.06)},
+			"2 have every live neuron monosemantic at a loss at most the plain model's (widening alone: 0 of 1). It holds in m=20, λ=0.1 at every such p; m=20, λ=0.01 at p = 0.35."},
+		{"loss above plain", []StrategyRecord{l1("m=20, λ=0.1", 0.35, 10, 0, 0.07, 0.06)},
+			"0 have every live neuron monosemantic at a loss at most the plain model's: the penalty does not make the wide models' neurons monosemantic at no cost."},
+	}
+	for _, tt := range tests {
+		if got := WideL1Conclusion(tt.recs); !strings.Contains(got, tt.want) {
+			t.Errorf("%s: WideL1Conclusion = %q; want it to contain %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestL1ConclusionPerWidth: with L1 models of two widths the curve is read
+// at each, against the unpenalised model of that width.
+func TestL1ConclusionPerWidth(t *testing.T) {
+	rs := doctored()
+	for i, l := range []float64{0.001, 0.1} {
+		r := rec(StrategyL1, []string{"m=10, λ=0.001", "m=10, λ=0.1"}[i], 10, 0.35, 5+5*i, 5-5*i, 0, 1e-5, 0.06)
+		r.Lambda = l
+		rs = append(rs, r)
+	}
+	got := L1Conclusion(rs)
+	for _, want := range []string{
+		"On m = 5 neurons, the activation penalty λ·‖h‖₁ traces a curve of 2 points (pooled over the sparsities, loss against the plain model's; the plain model has 30% of its live neurons monosemantic)",
+		"On m = 10 neurons, the activation penalty λ·‖h‖₁ traces a curve of 2 points (pooled over the sparsities, loss against the plain model's; the unpenalised model of m = 10 has 73%): λ = 0.001: 50% monosemantic at 0.000167×; λ = 0.1: 100% monosemantic at 0.000167×. From λ = 0.001 to 0.1 the share of monosemantic neurons rises by 50 points and the loss does not rise",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("L1Conclusion = %q; want it to contain %q", got, want)
+		}
+	}
+}
+
 // TestBiasConclusionReadsTheBias: the sentence on a learned bias says
 // where it ended, from the records' c.
 func TestBiasConclusionReadsTheBias(t *testing.T) {
@@ -185,6 +236,8 @@ func TestStrategiesConfigValidate(t *testing.T) {
 		}},
 		{"solu activation", "solu_activations", func(c *StrategiesConfig) { c.Toy.SoLU = []string{"gelu"} }},
 		{"no wide setting", "wide_hidden", func(c *StrategiesConfig) { c.Toy.Wide = nil }},
+		{"no L1 width", "l1_hidden", func(c *StrategiesConfig) { c.Toy.L1Hidden = nil }},
+		{"L1 width 0", "hidden size 0", func(c *StrategiesConfig) { c.Toy.L1Hidden = []int{0} }},
 		{"probability", "probabilities", func(c *StrategiesConfig) { c.Toy.Probabilities = []float64{1.5} }},
 		{"sae variant", "sae", func(c *StrategiesConfig) { c.Toy.SAE.Variant = "pca" }},
 	}
@@ -239,12 +292,13 @@ func TestStrategiesTiny(t *testing.T) {
 			t.Errorf("%s %s: %d units for %d neurons", r.Strategy, r.Setting, r.Units, r.Hidden)
 		}
 	}
-	// plain, wide 10, l1 ×2, bias 2 modes, solu 2: 8 settings × 2 sparsities.
-	if models != 16 || hybrids == 0 || hybrids > models {
-		t.Errorf("%d models and %d hybrid SAEs; want 16 and 1 to 16", models, hybrids)
+	// plain, wide 10, l1 2 λ × 2 widths, bias 2 modes, solu 2: 10 settings
+	// × 2 sparsities.
+	if models != 20 || hybrids == 0 || hybrids > models {
+		t.Errorf("%d models and %d hybrid SAEs; want 20 and 1 to 20", models, hybrids)
 	}
-	if got := len(StrategiesConclusions(sum.Toy)); got != 6 {
-		t.Errorf("%d conclusions; want one per strategy run and the overall one (6)", got)
+	if got := len(StrategiesConclusions(sum.Toy)); got != 7 {
+		t.Errorf("%d conclusions; want one per strategy run, the overall one and width with the penalty (7)", got)
 	}
 }
 
@@ -253,6 +307,7 @@ func tinyStrategies() StrategiesConfig {
 	c.Steps, c.Restarts = 300, 1
 	t := &c.Toy
 	t.Probabilities, t.EvalSamples = []float64{0.35, 0.05}, 4096
+	t.L1Hidden = []int{5, 10}
 	t.Wide, t.L1, t.BiasHidden, t.SoLUHidden, t.SoLU = []int{10}, []float64{0.01, 0.1}, []int{10}, []int{5}, []string{string(tms.SoLU), string(tms.SoLULN)}
 	t.SAE.Steps = 100
 	return c

@@ -24,7 +24,8 @@
 // recovered_fraction; under "lm", one record per transformer with its
 // neurons' and its SAEs' scores), strategies_tradeoff.png (loss cost against
 // the share of monosemantic units, one point per strategy and setting),
-// strategies_tradeoff_all.png, strategies_l1_curve.png,
+// strategies_tradeoff_all.png, strategies_l1_curve.png (and
+// strategies_l1_curve_mM.png for each further width M of -l1-hidden),
 // strategies_lm_tradeoff.png (lm), the SAEs of the lm scale in SAELens'
 // layout under lm_relu/ and lm_solu/, report.html and timing.json.
 package main

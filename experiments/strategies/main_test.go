@@ -196,6 +196,8 @@ func TestBadFlags(t *testing.T) {
 		[]string{"-bias-init", "0.5", "-bias-modes", "negative"},
 		[]string{"-solu", "gelu"},
 		[]string{"-wide", ""},
+		[]string{"-l1-hidden", "0"},
+		[]string{"-l1-hidden", ""},
 		[]string{"-sae-variant", "pca"},
 		[]string{"-sae-k", "16"},
 	)

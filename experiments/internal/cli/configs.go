@@ -491,13 +491,14 @@ func (c *Strategies) Register(fs *flag.FlagSet) {
 	t := &c.Toy
 	fs.StringVar(&c.Scale, "scale", c.Scale, "toy, lm (SoLU against ReLU transformers, from -lm-relu and -lm-solu) or both")
 	fs.IntVar(&t.Features, "features", t.Features, "number of features n")
-	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden neurons m of the plain model (and of the L1 models)")
+	fs.IntVar(&t.Hidden, "hidden", t.Hidden, "hidden neurons m of the plain model")
 	fs.Float64Var(&t.Importance, "importance-decay", t.Importance, "importance decay r: feature i has importance rⁱ")
 	fs.Float64Var(&t.Importance, "importance", t.Importance, "alias of -importance-decay")
 	fs.Var(FloatList(&t.Probabilities), "probabilities", "comma-separated feature probabilities p = 1−S, each in (0, 1]")
 	fs.Var(StringList(&t.Strategies), "strategies", fmt.Sprintf("comma-separated strategies besides plain, which always runs, from %v", paper.StrategyNames))
 	fs.Var(IntList(&t.Wide), "wide", "comma-separated hidden sizes of the wide models (m ≥ n)")
 	fs.Var(FloatList(&t.L1), "l1s", "comma-separated activation penalties λ of the L1 models, each > 0")
+	fs.Var(IntList(&t.L1Hidden), "l1-hidden", "comma-separated widths of the L1 models, each trained at every λ of -l1s")
 	fs.Var(IntList(&t.BiasHidden), "bias-hidden", "comma-separated widths of the negative-bias models")
 	fs.Var(FloatList(&t.BiasInit), "bias-init", "comma-separated initial hidden biases of the bias models")
 	fs.Var(StringList(&t.BiasModes), "bias-modes", "comma-separated modes of the bias models' hidden bias: free (learned), negative (learned, clamped at or below 0), fixed (held at its start)")
@@ -629,7 +630,7 @@ func (c Strategies) Validate() error {
 	for _, f := range []struct {
 		name string
 		vs   []int
-	}{{"-wide", t.Wide}, {"-bias-hidden", t.BiasHidden}, {"-solu-hidden", t.SoLUHidden}} {
+	}{{"-wide", t.Wide}, {"-l1-hidden", t.L1Hidden}, {"-bias-hidden", t.BiasHidden}, {"-solu-hidden", t.SoLUHidden}} {
 		if len(f.vs) > maxSettings {
 			return fmt.Errorf("%s: %d values, at most %d", f.name, len(f.vs), maxSettings)
 		}
@@ -676,7 +677,7 @@ func (c Strategies) Validate() error {
 	for _, need := range []struct {
 		strategy, flag string
 		n              int
-	}{{paper.StrategyWide, "-wide", len(t.Wide)}, {paper.StrategyL1, "-l1s", len(t.L1)},
+	}{{paper.StrategyWide, "-wide", len(t.Wide)}, {paper.StrategyL1, "-l1s and -l1-hidden", len(t.L1) * len(t.L1Hidden)},
 		{paper.StrategyBias, "-bias-hidden, -bias-init and -bias-modes", len(t.BiasHidden) * len(t.BiasInit) * len(t.BiasModes)},
 		{paper.StrategySoLU, "-solu-hidden and -solu", len(t.SoLUHidden) * len(t.SoLU)}} {
 		if t.Runs(need.strategy) && need.n == 0 {
@@ -711,12 +712,12 @@ func (c Strategies) Validate() error {
 		return err
 	}
 	models, widest := 0, t.Hidden
-	for _, l := range [][]int{t.Wide, t.BiasHidden, t.SoLUHidden} {
+	for _, l := range [][]int{t.Wide, t.L1Hidden, t.BiasHidden, t.SoLUHidden} {
 		for _, m := range l {
 			widest = max(widest, m)
 		}
 	}
-	models = (1 + len(t.Wide) + len(t.L1) + len(t.BiasHidden)*len(t.BiasInit)*len(t.BiasModes) + len(t.SoLUHidden)*len(t.SoLU)) * len(t.Probabilities)
+	models = (1 + len(t.Wide) + len(t.L1)*len(t.L1Hidden) + len(t.BiasHidden)*len(t.BiasInit)*len(t.BiasModes) + len(t.SoLUHidden)*len(t.SoLU)) * len(t.Probabilities)
 	if err := toyMemory(models, c.Restarts, t.Features, widest, t.Batch, t.EvalSamples); err != nil {
 		return err
 	}
