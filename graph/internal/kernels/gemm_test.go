@@ -238,3 +238,48 @@ func TestSgemmZeroOverwrites(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmPackedIsExact: from packMinRows rows and more than one panel,
+// sgemm packs A's blocks of 4 rows and B's panels; every entry must be
+// bit-identical to the same rows multiplied 4 at a time, which packs
+// nothing (A row-major and A read transposed, tail rows included).
+func TestSgemmPackedIsExact(t *testing.T) {
+	if !hasFMA {
+		t.Skip("no AVX2 + FMA on this machine")
+	}
+	rng := newRand(10)
+	for _, sz := range [][3]int{{packMinRows, 512, 200}, {packMinRows + 3, 64, 1000}, {300, 700, 130}} {
+		r, k, n := sz[0], sz[1], sz[2]
+		t.Run(fmt.Sprint(sz), func(t *testing.T) {
+			if n <= max(48, panelFloats/k/48*48) {
+				t.Fatalf("n %d fits one panel: the test would not pack", n)
+			}
+			a, b := make([]float32, r*k), make([]float32, k*n)
+			for _, s := range [][]float32{a, b} {
+				for i := range s {
+					s[i] = float32(rng.NormFloat64())
+				}
+			}
+			want := make([]float32, r*n)
+			for i := 0; i < r; i += 4 {
+				rows := min(4, r-i)
+				sgemm(want[i*n:(i+rows)*n], a[i*k:(i+rows)*k], b, rows, k, n, nil)
+			}
+			at := make([]float32, k*r)
+			transpose(at, a, r, k)
+			for _, tc := range []struct {
+				name     string
+				a        []float32
+				ars, acs int
+			}{{"row-major", a, k, 1}, {"transposed", at, 1, r}} {
+				got := make([]float32, r*n)
+				sgemmStrided(got, tc.a, b, r, k, n, tc.ars, tc.acs, false, &Arena{})
+				for i := range got {
+					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("%s: C[%d, %d] = %v; want %v, as 4 rows at a time", tc.name, i/n, i%n, got[i], want[i])
+					}
+				}
+			}
+		})
+	}
+}
