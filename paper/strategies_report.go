@@ -209,15 +209,18 @@ func l1Curve(recs, l1 []StrategyRecord, what string) string {
 	}
 	plain := filter(recs, byStrategy(StrategyPlain))
 	var ref string
+	refShare := math.NaN()
 	switch m := l1[0].Hidden; {
 	case len(plain) > 0 && plain[0].Hidden == m:
-		ref = fmt.Sprintf("; the plain model has %s of its live neurons monosemantic", pct0(pooledShare(plain)))
+		refShare = pooledShare(plain)
+		ref = fmt.Sprintf("; the plain model has %s of its live neurons monosemantic", pct0(refShare))
 	case len(baseline(recs, m)) > 0:
 		var base []StrategyRecord
 		for _, r := range baseline(recs, m) {
 			base = append(base, r)
 		}
-		ref = fmt.Sprintf("; the unpenalised model of m = %d has %s", m, pct0(pooledShare(base)))
+		refShare = pooledShare(base)
+		ref = fmt.Sprintf("; the unpenalised model of m = %d has %s", m, pct0(refShare))
 	}
 	head := fmt.Sprintf("%s traces a curve of %d points (pooled over the sparsities, loss against the plain model's%s): %s. ",
 		what, len(gs), ref, strings.Join(points, "; "))
@@ -229,6 +232,9 @@ func l1Curve(recs, l1 []StrategyRecord, what string) string {
 	case dShare > ShareMargin:
 		return head + fmt.Sprintf("From λ = %g to %g the share of monosemantic neurons rises by %.0f points and the loss does not rise (%.3g× to %.3g×): here the penalty costs nothing.",
 			lo.recs[0].Lambda, hi.recs[0].Lambda, 100*dShare, lo.ratio(), hi.ratio())
+	case lo.share() > refShare+ShareMargin:
+		return head + fmt.Sprintf("The smallest λ already raises the share of monosemantic neurons from the unpenalised %s to %s; from λ = %g to %g it rises no further (%s to %s) while the loss goes from %.3g× to %.3g×: larger λ only cost loss.",
+			pct0(refShare), pct0(lo.share()), lo.recs[0].Lambda, hi.recs[0].Lambda, pct0(lo.share()), pct0(hi.share()), lo.ratio(), hi.ratio())
 	default:
 		return head + fmt.Sprintf("From λ = %g to %g the share of monosemantic neurons does not rise (%s to %s) while the loss goes from %.3g× to %.3g×: at these λ the penalty does not buy monosemanticity.",
 			lo.recs[0].Lambda, hi.recs[0].Lambda, pct0(lo.share()), pct0(hi.share()), lo.ratio(), hi.ratio())
