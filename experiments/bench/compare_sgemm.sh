@@ -13,7 +13,10 @@ dir=$(dirname "$0")
 go build -o /tmp/bench.$$ ./experiments/bench
 trap 'rm -f /tmp/bench.$$' EXIT
 cores=$(nproc)
-mhz=$(awk -F: '/^cpu MHz/ {s += $2; n++} END {printf "%.0f", s / n}' /proc/cpuinfo)
+nominal=$(awk -F: '/^cpu MHz/ {s += $2; n++} END {printf "%.0f", s / n}' /proc/cpuinfo)
+# The clock the cores run at under load (boost runs above /proc/cpuinfo's
+# nominal MHz): dependent ADD chains on every core at once, the slowest core.
+mhz=$(/tmp/bench.$$ -workload clock | python3 -c 'import json,sys; print(round(json.load(sys.stdin)["mhz_min"]))')
 flags=$(grep -o -w 'avx2\|fma\|avx512f\|avx512bw\|avx512vl\|amx_tile' /proc/cpuinfo | sort -u | tr '\n' ' ')
 vendor=$(sed -n 's/^vendor_id\s*: *//p' /proc/cpuinfo | head -1)
 # FP32 lanes per FMA and cycle, two FMA units a core: AVX-512 on Intel
@@ -21,7 +24,7 @@ vendor=$(sed -n 's/^vendor_id\s*: *//p' /proc/cpuinfo | head -1)
 lanes=8
 case "$flags" in *avx512f*) [ "$vendor" = GenuineIntel ] && lanes=16 ;; esac
 peak=$(awk -v c="$cores" -v l="$lanes" -v f="$mhz" 'BEGIN {printf "%.0f", c * 2 * l * 2 * f / 1000}')
-echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores at $mhz MHz (/proc/cpuinfo, mean); $flags"
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores at $mhz MHz measured under load (bench -workload clock; /proc/cpuinfo says $nominal); $flags"
 echo "FMA peak: $cores cores × 2 FMA units × $lanes lanes × 2 FLOP × $mhz MHz = $peak GFLOP/s"
 echo "Go: /tmp/bench -workload sgemm -m M -k K -n N -steps $steps; OpenBLAS: /usr/bin/python3 $dir/sgemm_peer.py M K N $steps; best of $rounds rounds"
 echo "| shape M×K·K×N | what | Go GFLOP/s | OpenBLAS GFLOP/s | Go ÷ OpenBLAS | Go ÷ peak |"

@@ -118,7 +118,7 @@ func (c Config) Validate() error {
 const maxSeqTokens = 1 << 18
 
 // workloads are the -workload names; topk is the old name of topk-sae.
-var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm", "harvest"}
+var workloads = []string{"toy", "sae", "lm", "topk-sae", "topk", "sgemm", "harvest", "clock"}
 
 // Result is the JSON line bench prints.
 type Result struct {
@@ -138,6 +138,10 @@ type Result struct {
 	ActivationsPerS float64 `json:"activations_per_s,omitempty"`
 	// GFLOPS is the sgemm workload's rate (2·m·k·n per product).
 	GFLOPS float64 `json:"gflops,omitempty"`
+	// MHz and MHzMin are the clock workload's measured clock: the mean over
+	// the cores and the slowest core's.
+	MHz    float64 `json:"mhz,omitempty"`
+	MHzMin float64 `json:"mhz_min,omitempty"`
 }
 
 func main() { os.Exit(exitCode(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -146,7 +150,7 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 	cfg := Config{Workload: "toy", Instances: 8, Features: 5, Hidden: 2, DIn: 64, Latents: 512, K: 32, Batch: 1024, Steps: 2000, LR: 1e-3, L1: 1e-3}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm, topk-sae (or topk), sgemm or harvest")
+	fs.StringVar(&cfg.Workload, "workload", cfg.Workload, "toy, sae, lm, topk-sae (or topk), sgemm, harvest or clock (the cores' clock under load, measured; -steps 2000 is about a second)")
 	fs.IntVar(&cfg.Instances, "instances", cfg.Instances, "toy: models trained side by side")
 	fs.IntVar(&cfg.Features, "features", cfg.Features, "toy: features n")
 	fs.IntVar(&cfg.Hidden, "hidden", cfg.Hidden, "toy: hidden dimensions m")
@@ -207,6 +211,8 @@ func exitCode(args []string, stdout, stderr io.Writer) int {
 		res, err = benchSgemm(cfg)
 	case "harvest":
 		res, err = benchHarvest(cfg)
+	case "clock":
+		res, err = benchClock(cfg)
 	default:
 		res, err = benchSAE(cfg)
 	}

@@ -123,3 +123,22 @@ func TestSgemmIsOurMatMul(t *testing.T) {
 		t.Errorf("sgemm gflops = %v, gflop_per_s = %v; want one positive rate in both", r.GFLOPS, r.GFLOPs)
 	}
 }
+
+// TestClockIsPlausible: the measured clock of every core is a number a CPU
+// runs at (100 MHz to 10 GHz), and the slowest core is not above the mean.
+func TestClockIsPlausible(t *testing.T) {
+	if !haveClock {
+		t.Skip("the clock workload needs amd64")
+	}
+	var out bytes.Buffer
+	if code := exitCode([]string{"-workload", "clock", "-steps", "40"}, &out, io.Discard); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var r Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if !(r.MHz >= 100 && r.MHz <= 10000) || !(r.MHzMin > 0 && r.MHzMin <= r.MHz*(1+1e-12)) {
+		t.Errorf("clock: mean %v MHz, slowest core %v; want a mean in [100, 10000] and the slowest at most the mean", r.MHz, r.MHzMin)
+	}
+}

@@ -40,3 +40,7 @@ func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int) {
 	panic("kernels: sgemm4x32 without AVX-512")
 }
+
+func adam32(w, grad *float32, m, v *float64, n int, q *adamScalars) {
+	panic("kernels: adam32 without AVX2")
+}
