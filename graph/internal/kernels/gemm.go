@@ -60,6 +60,13 @@ func sgemmStrided(c, a, b []float32, r, k, n, ars, acs int, zero bool, scratch *
 		}
 	}
 	g := gemm{c: c, a: a, b: b, packed: packed, k: k, n: n, ars: ars, acs: acs, panel: panel, zero: zero}
+	if zero && !hasAVX512 {
+		// The AVX2 chain kernels store their chains instead of adding
+		// them to a cleared C, and continue them from C block after block
+		// of k: the sum over k runs in kc-long blocks, each over every
+		// block of rows while its kc × panel slice of B is in cache.
+		g.chain, g.kc = true, max(8, panelFloats/panel)
+	}
 	r4 := r &^ 3
 	if workers := min(runtime.GOMAXPROCS(0), r4/4); workers > 1 && r*k*n >= parallelMin {
 		// The workers take chunks of whole blocks of rows of C in turn, so
@@ -105,16 +112,75 @@ type gemm struct {
 	c, a, b, packed       []float32
 	k, n, ars, acs, panel int
 	zero                  bool // clear C's rows first
+	chain                 bool // zero with the chain kernels, k in blocks of kc
+	kc                    int
 }
 
-// rows computes the blocks of 4 rows in [from, to), panel by panel.
+// rows computes the blocks of 4 rows in [from, to), panel by panel (with
+// chain, block of k by block of k within each panel).
 func (g gemm) rows(from, to int) {
 	for j0 := 0; j0 < g.n; j0 += g.panel {
 		j1 := min(j0+g.panel, g.n)
-		for i := from; i < to; i += 4 {
-			g.block(i, j0, j1)
+		if !g.chain {
+			for i := from; i < to; i += 4 {
+				g.block(i, j0, j1)
+			}
+			continue
+		}
+		for k0 := 0; k0 < g.k; k0 += g.kc {
+			for i := from; i < to; i += 4 {
+				g.chainBlock(i, j0, j1, k0, min(k0+g.kc, g.k))
+			}
+		}
+		if (j1-j0)%8 != 0 {
+			for i := from; i < to; i += 4 {
+				g.tail(i, j0, j1)
+			}
 		}
 	}
+}
+
+// chainBlock computes the sums over k0 … k1−1 of rows i … i+3 of C in the
+// columns [j0, j1) that whole 8-wide kernels cover, continuing the chains
+// stored in C unless k0 is 0.
+func (g gemm) chainBlock(i, j0, j1, k0, k1 int) {
+	n, ars, acs := g.n, g.ars, g.acs
+	ai, ci := &g.a[i*ars+k0*acs], g.c[i*n+j0:(i+4)*n]
+	bp, ldb := g.b[j0:], n
+	if g.packed != nil {
+		bp, ldb = g.packed[j0*g.k:], j1-j0
+	}
+	bp = bp[k0*ldb:]
+	load, kn, j, w := 0, k1-k0, 0, j1-j0
+	if k0 > 0 {
+		load = 1
+	}
+	for ; j+24 <= w; j += 24 {
+		sgemm4x24c(kn, ai, ars, acs, &bp[j], ldb, &ci[j], n, load)
+	}
+	for ; j+16 <= w; j += 16 {
+		sgemm4x16c(kn, ai, ars, acs, &bp[j], ldb, &ci[j], n, load)
+	}
+	for ; j+8 <= w; j += 8 {
+		sgemm4x8c(kn, ai, ars, acs, &bp[j], ldb, &ci[j], n, load)
+	}
+}
+
+// tail computes, with chain, the last (j1 − j0) mod 8 columns of rows
+// i … i+3 of C in one masked pass over all of k.
+func (g gemm) tail(i, j0, j1 int) {
+	k, n, ars, acs := g.k, g.n, g.ars, g.acs
+	ai, ci := &g.a[i*ars], g.c[i*n+j0:(i+4)*n]
+	bp, ldb := g.b[j0:], n
+	if g.packed != nil {
+		bp, ldb = g.packed[j0*k:], j1-j0
+	}
+	w := j1 - j0
+	j := w &^ 7
+	for row := range 4 {
+		clear(ci[row*n+j : row*n+w])
+	}
+	sgemm4x8m(k, ai, ars, acs, &bp[j], ldb, &ci[j], n, 4, &laneMasks[w-j][0])
 }
 
 // block computes rows i … i+3 of C in columns [j0, j1), one panel of B.

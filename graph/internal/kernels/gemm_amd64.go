@@ -50,3 +50,16 @@ func sgemm4x64(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 
 //go:noescape
 func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int)
+
+// The chain kernels of gemm_chain_amd64.s: sgemm4x24, sgemm4x16 and
+// sgemm4x8's chains stored into C, not added to it, each started from C's
+// entry when load ≠ 0 (a chain over k continued block after block).
+
+//go:noescape
+func sgemm4x24c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int)
+
+//go:noescape
+func sgemm4x16c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int)
+
+//go:noescape
+func sgemm4x8c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int)

@@ -44,3 +44,15 @@ func sgemm4x32(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32,
 func adam32(w, grad *float32, m, v *float64, n int, q *adamScalars) {
 	panic("kernels: adam32 without AVX2")
 }
+
+func sgemm4x24c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int) {
+	panic("kernels: sgemm4x24c without AVX2")
+}
+
+func sgemm4x16c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int) {
+	panic("kernels: sgemm4x16c without AVX2")
+}
+
+func sgemm4x8c(k int, a *float32, ars, acs int, b *float32, ldb int, c *float32, ldc int, load int) {
+	panic("kernels: sgemm4x8c without AVX2")
+}

@@ -212,7 +212,7 @@ func TestSgemmZeroOverwrites(t *testing.T) {
 		t.Skip("no AVX2 + FMA on this machine")
 	}
 	rng := newRand(9)
-	for _, sz := range [][3]int{{1, 1, 1}, {6, 0, 5}, {7, 33, 70}, {1027, 128, 130}} {
+	for _, sz := range [][3]int{{1, 1, 1}, {6, 0, 5}, {7, 33, 70}, {1027, 128, 130}, {260, 1500, 100}, {33, 4096, 57}} { // k > kc: the chains continue block after block
 		r, k, n := sz[0], sz[1], sz[2]
 		a, b := make([]float32, r*k), make([]float32, k*n)
 		for _, s := range [][]float32{a, b} {
