@@ -279,8 +279,14 @@ func WideL1Conclusion(recs []StrategyRecord) string {
 			some = append(some, fmt.Sprintf("%s at p = %s", g.setting, joinAnd(ps)))
 		}
 	}
-	head := fmt.Sprintf("With more neurons than features and the activation penalty (l1, %s with m ≥ n = %d at p ≥ %g), %d have every live neuron monosemantic at a loss at most the plain model's",
-		count(len(l1), "model"), l1[0].Features, ModerateProbability, holds(l1))
+	all := 0
+	for _, r := range l1 {
+		if r.Polysemantic == 0 && noWorse(r) && r.Represented == r.Features {
+			all++
+		}
+	}
+	head := fmt.Sprintf("With more neurons than features and the activation penalty (l1, %s with m ≥ n = %d at p ≥ %g), %d have every live neuron monosemantic at a loss at most the plain model's (%d of them with all %d features represented)",
+		count(len(l1), "model"), l1[0].Features, ModerateProbability, holds(l1), all, l1[0].Features)
 	if wide := moderate(StrategyWide); len(wide) > 0 {
 		head += fmt.Sprintf(" (widening alone: %d of %d)", holds(wide), len(wide))
 	}

@@ -151,7 +151,7 @@ func TestConclusionsFollowData(t *testing.T) {
 func TestWideL1Conclusion(t *testing.T) {
 	l1 := func(setting string, p float64, mono, poly int, loss, plain float64) StrategyRecord {
 		r := rec(StrategyL1, setting, 20, p, mono, poly, 20-mono-poly, loss, plain)
-		r.Lambda = 0.01
+		r.Lambda, r.Represented = 0.01, min(mono, 10)
 		return r
 	}
 	wide := rec(StrategyWide, "m=20", 20, 0.35, 7, 13, 0, 1e-6, 0.06)
@@ -163,12 +163,12 @@ func TestWideL1Conclusion(t *testing.T) {
 		{"none ran", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.02, 10, 0, 1e-5, 0.002)},
 			"No L1 model with m ≥ n ran at p ≥ 0.1"},
 		{"every setting holds", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.35, 10, 0, 2e-4, 0.06), l1("m=20, λ=0.01", 0.1, 10, 0, 3e-5, 0.018)},
-			"2 have every live neuron monosemantic at a loss at most the plain model's (widening alone: 0 of 1): width and the penalty together give monosemantic neurons at no cost"},
+			"2 have every live neuron monosemantic at a loss at most the plain model's (2 of them with all 10 features represented) (widening alone: 0 of 1): width and the penalty together give monosemantic neurons at no cost"},
 		{"some hold", []StrategyRecord{wide, l1("m=20, λ=0.01", 0.75, 6, 11, 1.5e-3, 0.079), l1("m=20, λ=0.01", 0.35, 10, 0, 2e-4, 0.06),
 			l1("m=20, λ=0.1", 0.35, 10, 0, 0.04, 0.06)},
-			"2 have every live neuron monosemantic at a loss at most the plain model's (widening alone: 0 of 1). It holds in m=20, λ=0.1 at every such p; m=20, λ=0.01 at p = 0.35."},
+			"2 have every live neuron monosemantic at a loss at most the plain model's (2 of them with all 10 features represented) (widening alone: 0 of 1). It holds in m=20, λ=0.1 at every such p; m=20, λ=0.01 at p = 0.35."},
 		{"loss above plain", []StrategyRecord{l1("m=20, λ=0.1", 0.35, 10, 0, 0.07, 0.06)},
-			"0 have every live neuron monosemantic at a loss at most the plain model's: the penalty does not make the wide models' neurons monosemantic at no cost."},
+			"0 have every live neuron monosemantic at a loss at most the plain model's (0 of them with all 10 features represented): the penalty does not make the wide models' neurons monosemantic at no cost."},
 	}
 	for _, tt := range tests {
 		if got := WideL1Conclusion(tt.recs); !strings.Contains(got, tt.want) {
