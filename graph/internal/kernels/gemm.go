@@ -140,16 +140,22 @@ func (g gemm) rows(from, to int) {
 	}
 }
 
+// panelB returns the panel of B's columns [j0, j1) and its row stride: B
+// itself, or the packed copy, stored contiguously with row stride j1 − j0.
+func (g gemm) panelB(j0, j1 int) ([]float32, int) {
+	if g.packed != nil {
+		return g.packed[j0*g.k:], j1 - j0
+	}
+	return g.b[j0:], g.n
+}
+
 // chainBlock computes the sums over k0 … k1−1 of rows i … i+3 of C in the
 // columns [j0, j1) that whole 8-wide kernels cover, continuing the chains
 // stored in C unless k0 is 0.
 func (g gemm) chainBlock(i, j0, j1, k0, k1 int) {
 	n, ars, acs := g.n, g.ars, g.acs
 	ai, ci := &g.a[i*ars+k0*acs], g.c[i*n+j0:(i+4)*n]
-	bp, ldb := g.b[j0:], n
-	if g.packed != nil {
-		bp, ldb = g.packed[j0*g.k:], j1-j0
-	}
+	bp, ldb := g.panelB(j0, j1)
 	bp = bp[k0*ldb:]
 	load, kn, j, w := 0, k1-k0, 0, j1-j0
 	if k0 > 0 {
@@ -171,10 +177,7 @@ func (g gemm) chainBlock(i, j0, j1, k0, k1 int) {
 func (g gemm) tail(i, j0, j1 int) {
 	k, n, ars, acs := g.k, g.n, g.ars, g.acs
 	ai, ci := &g.a[i*ars], g.c[i*n+j0:(i+4)*n]
-	bp, ldb := g.b[j0:], n
-	if g.packed != nil {
-		bp, ldb = g.packed[j0*k:], j1-j0
-	}
+	bp, ldb := g.panelB(j0, j1)
 	w := j1 - j0
 	j := w &^ 7
 	for row := range 4 {
@@ -187,10 +190,7 @@ func (g gemm) tail(i, j0, j1 int) {
 func (g gemm) block(i, j0, j1 int) {
 	k, n, ars, acs := g.k, g.n, g.ars, g.acs
 	ai, ci := &g.a[i*ars], g.c[i*n+j0:(i+4)*n]
-	bp, ldb := g.b[j0:], n
-	if g.packed != nil { // the panel is stored contiguously, row stride j1 − j0
-		bp, ldb = g.packed[j0*k:], j1-j0
-	}
+	bp, ldb := g.panelB(j0, j1)
 	j, w := 0, j1-j0
 	if g.zero { // in L1 just before the kernels add to it
 		for row := range 4 {
