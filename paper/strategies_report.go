@@ -2,6 +2,7 @@ package paper
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -215,11 +216,7 @@ func l1Curve(recs, l1 []StrategyRecord, what string) string {
 		refShare = pooledShare(plain)
 		ref = fmt.Sprintf("; the plain model has %s of its live neurons monosemantic", pct0(refShare))
 	case len(baseline(recs, m)) > 0:
-		var base []StrategyRecord
-		for _, r := range baseline(recs, m) {
-			base = append(base, r)
-		}
-		refShare = pooledShare(base)
+		refShare = pooledShare(slices.Collect(maps.Values(baseline(recs, m))))
 		ref = fmt.Sprintf("; the unpenalised model of m = %d has %s", m, pct0(refShare))
 	}
 	head := fmt.Sprintf("%s traces a curve of %d points (pooled over the sparsities, loss against the plain model's%s): %s. ",
@@ -256,19 +253,13 @@ func WideL1Conclusion(recs []StrategyRecord) string {
 	if len(l1) == 0 {
 		return fmt.Sprintf("No L1 model with m ≥ n ran at p ≥ %g, so width and the penalty together are not tested here.", ModerateProbability)
 	}
-	holds := func(rs []StrategyRecord) (n int) {
-		for _, r := range rs {
-			if r.Polysemantic == 0 && noWorse(r) {
-				n++
-			}
-		}
-		return n
-	}
+	clean := func(r StrategyRecord) bool { return r.Polysemantic == 0 && noWorse(r) }
+	holds := func(rs []StrategyRecord) int { return len(filter(rs, clean)) }
 	var every, some []string
 	for _, g := range groups(l1) {
 		var ps []string
 		for _, r := range g.recs {
-			if r.Polysemantic == 0 && noWorse(r) {
+			if clean(r) {
 				ps = append(ps, fmt.Sprintf("%g", r.FeatureProbability))
 			}
 		}
@@ -279,12 +270,7 @@ func WideL1Conclusion(recs []StrategyRecord) string {
 			some = append(some, fmt.Sprintf("%s at p = %s", g.setting, joinAnd(ps)))
 		}
 	}
-	all := 0
-	for _, r := range l1 {
-		if r.Polysemantic == 0 && noWorse(r) && r.Represented == r.Features {
-			all++
-		}
-	}
+	all := len(filter(l1, func(r StrategyRecord) bool { return clean(r) && r.Represented == r.Features }))
 	head := fmt.Sprintf("With more neurons than features and the activation penalty (l1, %s with m ≥ n = %d at p ≥ %g), %d have every live neuron monosemantic at a loss at most the plain model's (%d of them with all %d features represented)",
 		count(len(l1), "model"), l1[0].Features, ModerateProbability, holds(l1), all, l1[0].Features)
 	if wide := moderate(StrategyWide); len(wide) > 0 {
